@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises";
+import { ConfigError } from "./ConfigError.js";
+import { envName, flagName } from "./optionNames.js";
+import { parseCommandLine, type FlagValues } from "./parseCommandLine.js";
+import { printable, quote } from "./quote.js";
+import { readConfigFile, type ReadTextFile } from "./readConfigFile.js";
+import { readEnvironment } from "./readEnvironment.js";
+import { resolveFallback } from "./resolveFallback.js";
+import type { ShipLogsConfig, SourceValues } from "./ShipLogsConfig.js";
+import { OPTION_KEYS, SHIP_LOGS_OPTIONS, optionDescriptor, type Command, type OptionKey } from "./shipLogsOptions.js";
+import { CONFIG_FILE_SCHEMA, OPTIONS_SCHEMA } from "./sourceSchema.js";
+import { validateSource, type SourceDescription } from "./validateSource.js";
+
+export type LoadResult =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "run"; readonly command: Command; readonly config: ShipLogsConfig };
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const readTextFile: ReadTextFile = (path) => readFile(path, "utf8");
+
+/**
+ * Resolves the configuration: flag > SHIP_LOGS_* variable > config file >
+ * default. The first source that gives an option gives all of it; a repeatable
+ * option's lists are not merged across sources. Throws ConfigError for any
+ * usage or configuration problem, and nothing else for bad input.
+ *
+ * @param argv the arguments after node and the script (`process.argv.slice(2)`)
+ * @param env the environment (`process.env`)
+ */
+export async function loadConfig(
+  argv: readonly string[],
+  env: Environment,
+  io: { readonly readTextFile: ReadTextFile } = { readTextFile },
+): Promise<LoadResult> {
+  const commandLine = parseCommandLine(argv);
+  if (commandLine.kind !== "run") return commandLine;
+
+  const flags = validateSource(OPTIONS_SCHEMA, commandLine.flags, flagSource(commandLine.flags));
+  const environment = validateSource(OPTIONS_SCHEMA, readEnvironment(env), environmentSource(env));
+  const configFile = flags.config ?? environment.config;
+  const file = configFile === undefined ? {} : await loadConfigFile(configFile, io.readTextFile);
+
+  const sources: readonly SourceValues[] = [flags, environment, file];
+  const config = Object.fromEntries(
+    OPTION_KEYS.map((key) => {
+      const given = sources.map((source) => source[key]).find((value) => value !== undefined);
+      const descriptor = optionDescriptor(key);
+      return [descriptor.field ?? key, given ?? resolveFallback(key, descriptor.fallback, env)];
+    }),
+  );
+  // Built from the same table the type is derived from; the tests check the shape.
+  return { kind: "run", command: commandLine.command, config: config as unknown as ShipLogsConfig };
+}
+
+async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceValues> {
+  const content = await readConfigFile(path, read);
+  // `region:` with nothing after it (YAML null) leaves the option unset, like an
+  // empty variable. Only known keys: a misspelt one is reported whatever its value.
+  const values = Object.fromEntries(
+    Object.entries(content).filter(([key, value]) => !(value === null && isOptionKey(key))),
+  );
+  return validateSource(CONFIG_FILE_SCHEMA, values, fileSource(path, content));
+}
+
+function isOptionKey(key: string): key is OptionKey {
+  return Object.hasOwn(SHIP_LOGS_OPTIONS, key);
+}
+
+function itemOf(value: unknown, index: number | undefined): unknown {
+  return index !== undefined && Array.isArray(value) ? (value as readonly unknown[])[index] : value;
+}
+
+function flagSource(flags: FlagValues): SourceDescription {
+  return {
+    label: (key) => flagName(key as OptionKey),
+    subject: (key) => flagName(key as OptionKey),
+    shown: (key, index) => itemOf(flags[key as OptionKey], index),
+    unknownKey: (key) => new ConfigError(`unknown option ${quote(key)}`, key),
+  };
+}
+
+function environmentSource(env: Environment): SourceDescription {
+  return {
+    label: (key) => envName(key as OptionKey),
+    subject: (key) => envName(key as OptionKey),
+    // The variable's text as set, before a list is split.
+    shown: (key) => env[envName(key as OptionKey)],
+    unknownKey: (key) => new ConfigError(`unknown environment variable ${quote(key)}`, key),
+  };
+}
+
+function fileSource(path: string, content: Readonly<Record<string, unknown>>): SourceDescription {
+  const where = `config file ${printable(path)}`;
+  return {
+    label: (key, index) => `${where}: ${key}${index === undefined ? "" : `[${index}]`}`,
+    subject: (key) => key,
+    shown: (key, index) => itemOf(content[key], index),
+    unknownKey: (key) => new ConfigError(`${where}: unknown key ${quote(key)}${suggestionFor(key)}`, key),
+  };
+}
+
+/** `flush-interval`, `flush_interval`, `FlushInterval` -> did you mean "flushInterval"? */
+function suggestionFor(key: string): string {
+  const loose = (text: string) => text.replace(/[-_]/g, "").toLowerCase();
+  const match = OPTION_KEYS.find((known) => loose(known) === loose(key));
+  if (match === undefined) return "";
+  if (optionDescriptor(match).inFile === false) return ` (${flagName(match)} cannot be set in the config file)`;
+  return ` (did you mean "${match}"?)`;
+}

@@ -1,0 +1,57 @@
+import { extname } from "node:path";
+import { parseDocument } from "yaml";
+import { ConfigError } from "./ConfigError.js";
+
+/** Reads a whole file as UTF-8 text; injectable so tests need not touch the disk. */
+export type ReadTextFile = (path: string) => Promise<string>;
+
+/**
+ * The config file as a plain object of keys to values, unvalidated. `.json` is
+ * parsed as JSON; anything else as YAML (a superset of JSON), so a file named
+ * `ship-logs.conf` holding either works. An empty file is an empty config.
+ */
+export async function readConfigFile(path: string, readTextFile: ReadTextFile): Promise<Record<string, unknown>> {
+  const where = `config file ${path}`;
+  let text: string;
+  try {
+    text = await readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(`${where}: cannot read: ${reasonOf(error)}`, path, { cause: error });
+  }
+  let content: unknown;
+  try {
+    content = extname(path).toLowerCase() === ".json" ? parseJson(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${where}: cannot parse: ${reasonOf(error)}`, path, { cause: error });
+  }
+  if (content === null || content === undefined) return {};
+  if (typeof content !== "object" || Array.isArray(content)) {
+    throw new ConfigError(
+      `${where}: expected a mapping of option keys to values, got ${Array.isArray(content) ? "a list" : typeof content}`,
+      path,
+    );
+  }
+  return content as Record<string, unknown>;
+}
+
+/** A byte-order mark is invisible in editors and fatal to JSON.parse. */
+function parseJson(text: string): unknown {
+  return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+}
+
+function parseYaml(text: string): unknown {
+  // Warnings (an unknown tag, say) are errors here: a config must mean exactly
+  // one thing. Log level "error" keeps the library from printing them itself;
+  // "silent" would also drop the "multiple documents" error.
+  const document = parseDocument(text, { prettyErrors: false, logLevel: "error" });
+  const [problem] = [...document.errors, ...document.warnings];
+  if (problem !== undefined) throw problem;
+  // toJS throws on alias bombs ("excessive alias count"), caught by the caller.
+  return document.toJS() as unknown;
+}
+
+/** The first line of a reason: library messages may append a source excerpt. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n", 1)[0]?.replace(/:$/, "") ?? "";
+}

@@ -1,0 +1,40 @@
+import { ConfigError } from "./ConfigError.js";
+import type { Fallback } from "./OptionDescriptor.js";
+import { envName, flagName } from "./optionNames.js";
+import { describeValue } from "./quote.js";
+import { fieldSchema } from "./sourceSchema.js";
+import { optionDescriptor, type OptionKey } from "./shipLogsOptions.js";
+
+/**
+ * The value of an option that no flag, variable or config-file key gave.
+ * A value read from a foreign variable (AWS_REGION, STATE_DIRECTORY...) is
+ * validated like any other, and an error names that variable.
+ */
+export function resolveFallback(key: OptionKey, fallback: Fallback, env: Readonly<Record<string, string | undefined>>): unknown {
+  const descriptor = optionDescriptor(key);
+  switch (fallback.kind) {
+    case "required": {
+      const flag = flagName(key);
+      const fileHint = descriptor.inFile === false ? "" : `, or "${key}" in the config file`;
+      throw new ConfigError(`missing required option ${flag} (or ${envName(key)}${fileHint})`, flag);
+    }
+    case "absent":
+      return undefined;
+    case "constant":
+      // The table's own defaults; the tests parse every one, so a failure here is a bug in the table.
+      return fieldSchema(descriptor).parse(fallback.raw);
+    case "environment": {
+      const text = env[fallback.variable];
+      const given = text === undefined || text === "" ? undefined : text;
+      const value = given === undefined || fallback.pick === undefined ? given : fallback.pick(given);
+      if (value === undefined) return resolveFallback(key, fallback.otherwise, env);
+      const result = fieldSchema(descriptor).safeParse(value);
+      if (result.success) return result.data;
+      const reason = result.error.issues[0]?.message ?? "invalid";
+      throw new ConfigError(
+        `${fallback.variable} (the default of ${flagName(key)}): ${reason}, got ${describeValue(text)}`,
+        fallback.variable,
+      );
+    }
+  }
+}
