@@ -1,0 +1,14 @@
+/** The fixed facts about the pretend instance that IMDS documents are built from. */
+export interface InstanceIdentity {
+  readonly instanceId: string;
+  readonly region: string;
+  readonly availabilityZone: string;
+  readonly accountId: string;
+  readonly role: string;
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly architecture: string;
+  readonly privateIp: string;
+  /** Launch time: the identity document's `pendingTime` and the `Last-Modified` of static documents. */
+  readonly launchedAt: Date;
+}

@@ -1,0 +1,95 @@
+import { formatImdsTimestamp } from "./formatImdsTimestamp.js";
+import type { InstanceIdentity } from "./InstanceIdentity.js";
+import type { LifecycleNotices } from "./LifecycleNotices.js";
+import { type MetadataNode, directory, leaf } from "./MetadataNode.js";
+import type { ServedCredential } from "./ServedCredential.js";
+
+/** EC2 pretty-prints its JSON documents and serves them as text/plain. */
+function json(document: object, lastModified?: Date): MetadataNode {
+  return leaf(JSON.stringify(document, null, 2), lastModified);
+}
+
+/** Stable per instance, shaped like a real instance-profile id (`AIPA` + 17 characters). */
+function instanceProfileId(identity: InstanceIdentity): string {
+  const digits = identity.instanceId.replace(/^i-/, "").toUpperCase().replace(/[^A-Z0-9]/g, "");
+  return `AIPA${digits.padEnd(17, "0").slice(0, 17)}`;
+}
+
+/**
+ * The namespace served under `/latest/`, built from the current state for each request.
+ * Only what the product, the SDKs and the lifecycle feature read is modelled; the IMDS-2.1
+ * `security-credentials-extended/` path is deliberately absent, so clients that probe it
+ * get the 404 that makes them fall back to the legacy path.
+ */
+export function buildMetadataTree(
+  identity: InstanceIdentity,
+  credential: ServedCredential,
+  notices: LifecycleNotices,
+): MetadataNode {
+  const launched = identity.launchedAt;
+  const spot = notices.spot;
+  const rebalance = notices.rebalanceNoticeTime;
+  const credentialsDocument = {
+    Code: "Success",
+    LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+    Type: "AWS-HMAC",
+    AccessKeyId: credential.accessKeyId,
+    SecretAccessKey: credential.secretAccessKey,
+    Token: credential.sessionToken,
+    Expiration: formatImdsTimestamp(credential.expiration),
+  };
+  const metaData = directory({
+    "ami-id": leaf(identity.imageId, launched),
+    autoscaling: directory({ "target-lifecycle-state": leaf(notices.targetLifecycleState) }),
+    events: directory({
+      recommendations: directory({
+        rebalance: rebalance && json({ noticeTime: formatImdsTimestamp(rebalance) }, rebalance),
+      }),
+    }),
+    iam: directory({
+      info: json(
+        {
+          Code: "Success",
+          LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+          InstanceProfileArn: `arn:aws:iam::${identity.accountId}:instance-profile/${identity.role}`,
+          InstanceProfileId: instanceProfileId(identity),
+        },
+        credential.lastUpdated,
+      ),
+      "security-credentials": directory({
+        [identity.role]: json(credentialsDocument, credential.lastUpdated),
+      }),
+    }),
+    "instance-id": leaf(identity.instanceId, launched),
+    "instance-type": leaf(identity.instanceType, launched),
+    "local-ipv4": leaf(identity.privateIp, launched),
+    placement: directory({
+      "availability-zone": leaf(identity.availabilityZone, launched),
+      region: leaf(identity.region, launched),
+    }),
+    spot: directory({
+      "instance-action": spot && json({ action: spot.action, time: formatImdsTimestamp(spot.time) }),
+    }),
+  });
+  const identityDocument = {
+    accountId: identity.accountId,
+    architecture: identity.architecture,
+    availabilityZone: identity.availabilityZone,
+    billingProducts: null,
+    devpayProductCodes: null,
+    marketplaceProductCodes: null,
+    imageId: identity.imageId,
+    instanceId: identity.instanceId,
+    instanceType: identity.instanceType,
+    kernelId: null,
+    pendingTime: formatImdsTimestamp(launched),
+    privateIp: identity.privateIp,
+    ramdiskId: null,
+    region: identity.region,
+    version: "2017-09-30",
+  };
+  const dynamic = directory({
+    "instance-identity": directory({ document: json(identityDocument, launched) }),
+  });
+  return directory({ latest: directory({ dynamic, "meta-data": metaData }) });
+}
