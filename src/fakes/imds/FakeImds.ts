@@ -14,6 +14,7 @@ import { type ImdsRequestFilter, type ImdsRequestRecord, matchesImdsRequest } fr
 import type { InstanceIdentity } from "./InstanceIdentity.js";
 import { LifecycleNotices, type SpotInterruptionAction } from "./LifecycleNotices.js";
 import { listing, resolveNode } from "./MetadataNode.js";
+import { truncateToSecond } from "./formatImdsTimestamp.js";
 import { generateCredential, sourcedCredential } from "./mintCredential.js";
 import { normalizeImdsPath } from "./normalizeImdsPath.js";
 import { rotationDueAt } from "./rotationDueAt.js";
@@ -84,7 +85,7 @@ export class FakeImds implements CredentialAuthority {
       instanceType: "t3.micro",
       architecture: "x86_64",
       privateIp: "10.0.0.10",
-      launchedAt: new Date(Math.floor(this.#clock() / 1000) * 1000),
+      launchedAt: truncateToSecond(this.#clock()),
     };
     this.#source = options.credentialSource;
     this.#lifetimeSeconds = requirePositive("credentialLifetimeSeconds", options.credentialLifetimeSeconds ?? 21_600);
@@ -321,7 +322,7 @@ export class FakeImds implements CredentialAuthority {
         status,
       });
     };
-    const stall = this.#stall.isOpen ? this.#stall : method === "PUT" && path === TOKEN_PATH && this.#stallTokenPut.isOpen ? this.#stallTokenPut : undefined;
+    const stall = this.#stallHolding(method, path);
     if (stall !== undefined) {
       record(0);
       stall.hold(req.socket);
@@ -336,6 +337,12 @@ export class FakeImds implements CredentialAuthority {
       })
       // Never let a write to a vanished client become an unhandled rejection in the test process.
       .catch(() => res.destroy());
+  }
+
+  #stallHolding(method: string, path: string): StallWindow | undefined {
+    if (this.#stall.isOpen) return this.#stall;
+    if (method === "PUT" && path === TOKEN_PATH && this.#stallTokenPut.isOpen) return this.#stallTokenPut;
+    return undefined;
   }
 
   async #answer(req: IncomingMessage, method: string, path: string, token: string | undefined): Promise<ImdsResponse> {
