@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { ConfigError, loadConfig, renderHelp } from "../config/index.js";
+import { createLogger } from "../log/createLogger.js";
+import { FatalError } from "./FatalError.js";
+import { runDaemon } from "./runDaemon.js";
+import { runOnce } from "./runOnce.js";
+
+// The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
+// operator's journal, not a place for it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const loaded = await loadConfig(argv, process.env);
+  if (loaded.kind === "help") {
+    process.stdout.write(renderHelp());
+    return 0;
+  }
+  if (loaded.kind === "version") {
+    process.stdout.write(`ship-logs ${version()}\n`);
+    return 0;
+  }
+  const { config } = loaded;
+  const logger = createLogger({ level: config.logLevel });
+  if (loaded.command !== "run") throw new FatalError(`the ${loaded.command} command is not available yet`);
+  return config.once ? runOnce(config, logger) : runDaemon(config, logger);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof FatalError) {
+      process.stderr.write(`ship-logs: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      // A bug, not bad input: keep the stack for the report.
+      process.stderr.write(`ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

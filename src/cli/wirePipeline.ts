@@ -1,0 +1,100 @@
+import type { Logger } from "pino";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
+import { CredentialCache } from "../credentials/CredentialCache.js";
+import type { CredentialSource } from "../credentials/CredentialSource.js";
+import { describeChainError, describeImdsError } from "../credentials/describeCredentialError.js";
+import { fromChain } from "../credentials/fromChain.js";
+import { fromImds } from "../credentials/fromImds.js";
+import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
+import { instanceMetadata, type InstanceMetadata } from "../credentials/instanceMetadata.js";
+import { sdkLogger } from "../credentials/sdkLogger.js";
+import { createS3Client } from "../sink/createS3Client.js";
+import { objectKey } from "../sink/objectKey.js";
+import { S3Sink, type RetryPolicy } from "../sink/S3Sink.js";
+import { Semaphore } from "../ship/Semaphore.js";
+import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
+import { StateSaver } from "../ship/StateSaver.js";
+import { StateCorruptError, StateStore } from "../source/StateStore.js";
+import { basename } from "node:path";
+import { FatalError } from "./FatalError.js";
+import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
+
+/** Uploads in flight across all files: overlaps compression with the network, bounds memory. */
+const UPLOAD_SLOTS = 4;
+
+export interface Pipeline {
+  ctx: ShipContext;
+  credentials: CredentialCache;
+  metadata: InstanceMetadata;
+  identity: HostIdentity;
+  client: S3Client;
+  abort: AbortController;
+}
+
+function credentialSource(config: ShipLogsConfig, logger: Logger): { source: CredentialSource; describe: (e: unknown) => string } {
+  const sdk = sdkLogger(logger.child({ component: "credentials" }));
+  return config.credentials === "chain"
+    ? { source: fromChain(sdk), describe: describeChainError }
+    : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+}
+
+/** Builds source → batch → sink with the credentials beside it. Throws FatalError with one line. */
+export async function wirePipeline(config: ShipLogsConfig, logger: Logger, retry: RetryPolicy): Promise<Pipeline> {
+  useImdsEndpoint(config.imdsEndpoint);
+  const metadata = instanceMetadata({ endpoint: config.imdsEndpoint });
+  const identity = await resolveIdentity({
+    metadata,
+    imdsEndpoint: config.imdsEndpoint,
+    region: config.region,
+    requireImds: config.credentials === "imds",
+    logger,
+  });
+  const { source, describe } = credentialSource(config, logger);
+  const credentials = new CredentialCache({ source, logger: logger.child({ component: "credentials" }), describeError: describe });
+
+  const store = new StateStore(config.stateDir);
+  let state;
+  try {
+    await store.init();
+    state = await store.load();
+  } catch (error) {
+    if (error instanceof StateCorruptError) throw new FatalError(error.message);
+    throw new FatalError(`cannot use state directory ${config.stateDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+
+  const client = createS3Client({
+    region: identity.region,
+    endpoint: config.endpoint,
+    credentials: () => credentials.get(),
+    logger: sdkLogger(logger.child({ component: "s3" })),
+  });
+  const abort = new AbortController();
+  const sink = new S3Sink({ client, bucket: config.bucket, credentials, logger, retry, signal: abort.signal });
+  const ctx: ShipContext = {
+    state,
+    saver: new StateSaver(store, state),
+    sink,
+    slots: new Semaphore(UPLOAD_SLOTS),
+    logger,
+    batchMaxBytes: config.batchMaxBytes,
+    compression: config.compression,
+    compressionLevel: config.compressionLevel,
+    keyFor: (checkpoint, start, end, createdAt) =>
+      objectKey(
+        {
+          prefix: config.prefix,
+          instanceId: identity.instanceId,
+          createdAt,
+          fileName: basename(checkpoint.path),
+          sourceId: checkpoint.sourceId,
+          start,
+          end,
+          compression: config.compression,
+        },
+        config.keyLayout,
+      ),
+    stats: emptyStats(),
+  };
+  return { ctx, credentials, metadata, identity, client, abort };
+}

@@ -1,0 +1,183 @@
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { Logger } from "pino";
+import type { CredentialSource, FetchedCredentials } from "./CredentialSource.js";
+import { CredentialsUnavailableError } from "./CredentialsUnavailableError.js";
+import { refreshWindowMs } from "./refreshWindow.js";
+
+export interface CredentialCacheOptions {
+  source: CredentialSource;
+  logger: Logger;
+  /** Turns a provider failure into one operator-facing line, free of secrets. */
+  describeError: (error: unknown) => string;
+  now?: () => number;
+  /** Spacing between provider attempts while it keeps failing. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+interface Cached {
+  identity: AwsCredentialIdentity;
+  /** The real expiry (never one extended by the SDK's static stability). */
+  expiresAt: number;
+  refreshAt: number;
+}
+
+/**
+ * The product's own credential cache. The SDK's S3 client would otherwise
+ * memoize credentials itself, re-fetch on every request inside the last five
+ * minutes and fail a request when IMDS is down even though the cached keys are
+ * still valid (research §2a). This cache:
+ * - refreshes ahead of expiry (see refreshWindowMs);
+ * - keeps serving unexpired credentials while the provider fails, logging the
+ *   outage once per streak, and spacing provider attempts with backoff;
+ * - throws CredentialsUnavailableError only when nothing unexpired is left;
+ * - supports a forced refresh after S3 rejected the current keys.
+ */
+export class CredentialCache {
+  private cached: Cached | undefined;
+  private inFlight: Promise<void> | undefined;
+  private failureStreak = 0;
+  private nextAttemptAt = 0;
+  private lastFailure: string | undefined;
+  private expiryReported = false;
+  private staleReported = false;
+  private readonly now: () => number;
+  private readonly minRetryMs: number;
+  private readonly maxRetryMs: number;
+
+  constructor(private readonly options: CredentialCacheOptions) {
+    this.now = options.now ?? Date.now;
+    this.minRetryMs = options.minRetryMs ?? 1_000;
+    this.maxRetryMs = options.maxRetryMs ?? 30_000;
+  }
+
+  /** The identity provider handed to the S3 client; cheap when cached. */
+  async get(): Promise<AwsCredentialIdentity> {
+    const now = this.now();
+    const cached = this.cached;
+    if (cached && now < cached.refreshAt) return cached.identity;
+    if (now >= this.nextAttemptAt) await this.refresh(false);
+    return this.usable();
+  }
+
+  /**
+   * Called after S3 answered ExpiredToken, InvalidToken or InvalidAccessKeyId:
+   * the keys are no good whatever their expiry says, so fetch now.
+   * Returns true when the provider handed out keys different from before.
+   */
+  async forceRefresh(): Promise<boolean> {
+    const before = this.cached?.identity.accessKeyId;
+    await this.refresh(true);
+    return this.cached !== undefined && this.cached.identity.accessKeyId !== before;
+  }
+
+  /** Seconds until the cached credentials expire, or undefined with none cached. */
+  secondsToExpiry(): number | undefined {
+    return this.cached ? Math.floor((this.cached.expiresAt - this.now()) / 1000) : undefined;
+  }
+
+  private usable(): AwsCredentialIdentity {
+    const cached = this.cached;
+    if (cached && this.now() < cached.expiresAt) return cached.identity;
+    const why = this.lastFailure ?? "no credentials fetched yet";
+    if (cached && !this.expiryReported) {
+      // Said once: every upload attempt lands here until the provider answers.
+      this.expiryReported = true;
+      this.options.logger.error({ reason: why }, "credentials expired; uploads wait until new credentials can be fetched");
+    }
+    throw new CredentialsUnavailableError(
+      cached ? `credentials expired and cannot be refreshed: ${why}` : `cannot get credentials: ${why}`,
+    );
+  }
+
+  private refresh(forced: boolean): Promise<void> {
+    // One provider call at a time: concurrent uploads share its outcome.
+    this.inFlight ??= this.fetchOnce(forced).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async fetchOnce(forced: boolean): Promise<void> {
+    let fetched: FetchedCredentials;
+    try {
+      fetched = await this.options.source();
+    } catch (error) {
+      this.recordFailure(this.options.describeError(error));
+      return;
+    }
+    const previous = this.cached;
+    // The SDK's static stability hands back the previous keys with a made-up
+    // expiry when IMDS fails; the original expiry is what S3 will enforce.
+    const realExpiry = fetched.originalExpiration ?? fetched.expiration;
+    const expiresAt = realExpiry ? realExpiry.getTime() : Number.POSITIVE_INFINITY;
+    const now = this.now();
+    if (fetched.originalExpiration && previous?.identity.accessKeyId === fetched.accessKeyId) {
+      this.recordFailure("the instance metadata service did not return new credentials");
+      return;
+    }
+    if (expiresAt <= now) {
+      this.recordFailure("the credentials provider returned credentials that have already expired");
+      return;
+    }
+    const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
+    const lifetimeMs = expiresAt - now;
+    let refreshAt = Number.isFinite(expiresAt) ? expiresAt - refreshWindowMs(lifetimeMs) : Number.POSITIVE_INFINITY;
+    if (sameKeys) {
+      // IMDS has not rotated yet: ask again later rather than on every request.
+      refreshAt = Math.max(refreshAt, now + Math.min(this.maxRetryMs, Math.max(this.minRetryMs, lifetimeMs / 8)));
+    }
+    const identity: AwsCredentialIdentity = {
+      accessKeyId: fetched.accessKeyId,
+      secretAccessKey: fetched.secretAccessKey,
+      ...(fetched.sessionToken !== undefined ? { sessionToken: fetched.sessionToken } : {}),
+      ...(realExpiry ? { expiration: realExpiry } : {}),
+    };
+    this.cached = { identity, expiresAt, refreshAt };
+    if (this.failureStreak > 0) {
+      this.options.logger.info({ failedAttempts: this.failureStreak }, "credentials provider is answering again");
+    }
+    this.failureStreak = 0;
+    this.lastFailure = undefined;
+    this.expiryReported = false;
+    this.nextAttemptAt = 0;
+    if (!sameKeys) {
+      this.staleReported = false;
+      this.options.logger.info(
+        {
+          accessKeyIdSuffix: fetched.accessKeyId.slice(-4),
+          expiration: realExpiry?.toISOString(),
+          forced,
+        },
+        "credentials refreshed",
+      );
+    } else if (forced && !this.staleReported) {
+      // Once per set of keys: S3 keeps refusing them until IMDS rotates.
+      this.staleReported = true;
+      this.options.logger.warn(
+        { accessKeyIdSuffix: fetched.accessKeyId.slice(-4) },
+        "credentials provider returned the same keys that S3 rejected; will retry",
+      );
+    }
+  }
+
+  private recordFailure(reason: string): void {
+    this.failureStreak += 1;
+    this.lastFailure = reason;
+    const backoff = Math.min(this.maxRetryMs, this.minRetryMs * 2 ** Math.min(this.failureStreak - 1, 10));
+    this.nextAttemptAt = this.now() + backoff;
+    if (this.failureStreak === 1) {
+      const cached = this.cached;
+      const stillValid = cached !== undefined && this.now() < cached.expiresAt;
+      this.options.logger.error(
+        {
+          reason,
+          usingCachedUntil: stillValid ? new Date(cached.expiresAt).toISOString() : undefined,
+        },
+        stillValid
+          ? "credentials refresh failed; still using the cached credentials until they expire"
+          : "credentials refresh failed; uploads wait until credentials can be fetched",
+      );
+    }
+  }
+}

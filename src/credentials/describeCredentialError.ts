@@ -1,0 +1,60 @@
+/** Node error codes that mean "nothing answered at that address". */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
+
+const HOP_LIMIT_HINT =
+  "inside a container, the instance's HttpPutResponseHopLimit must be 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)";
+
+function field(error: unknown, name: string): unknown {
+  return typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * One line for the operator about a failed IMDS credentials or metadata call.
+ * Built from error names, codes and status codes only: provider messages can
+ * echo response bodies (research §2b.6), and those bodies hold secrets.
+ */
+export function describeImdsError(error: unknown, endpoint: string): string {
+  const name = field(error, "name");
+  const code = field(error, "code");
+  const status = field(error, "statusCode") ?? (field(field(error, "$metadata"), "httpStatusCode") as unknown);
+  const message = typeof field(error, "message") === "string" ? (field(error, "message") as string) : "";
+  if (name === "InstanceMetadataV1FallbackError") {
+    // With IMDSv1 disabled, every token PUT failure other than 400 surfaces as this.
+    return `IMDS token request failed at ${endpoint} (endpoint unreachable, timed out, refused or returned an error); ${HOP_LIMIT_HINT}`;
+  }
+  if (typeof code === "string" && UNREACHABLE_CODES.has(code)) {
+    return `IMDS unreachable at ${endpoint} (${code}): not running on EC2, or --imds-endpoint is wrong`;
+  }
+  if (/timeout/i.test(message) || code === "ETIMEDOUT" || name === "TimeoutError") {
+    return `IMDS at ${endpoint} did not answer in time; ${HOP_LIMIT_HINT}`;
+  }
+  if (status === 404) {
+    return `IMDS at ${endpoint} has no IAM role for this instance (404): attach an instance profile (aws ec2 associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=PROFILE)`;
+  }
+  if (status === 401) {
+    return `IMDS at ${endpoint} rejected the session token (401)`;
+  }
+  if (typeof status === "number") {
+    return `IMDS at ${endpoint} answered HTTP ${status}`;
+  }
+  if (name === "SyntaxError") {
+    return `IMDS at ${endpoint} returned a credentials document that is not valid JSON`;
+  }
+  if (name === "CredentialsProviderError" && /Invalid response/.test(message)) {
+    return `IMDS at ${endpoint} returned a credentials document without AccessKeyId, SecretAccessKey, Token and Expiration`;
+  }
+  return `IMDS request to ${endpoint} failed (${typeof name === "string" ? name : "unknown error"}${typeof code === "string" ? ` ${code}` : ""})`;
+}
+
+/**
+ * One line about a failure of the SDK's default chain. The chain's own message
+ * ("Could not load credentials from any providers") hides the cause, so name
+ * the error and keep its message, which for the chain holds no secret.
+ */
+export function describeChainError(error: unknown): string {
+  const name = field(error, "name");
+  const message = field(error, "message");
+  return `the default credential chain found no credentials (${typeof name === "string" ? name : "error"}: ${
+    typeof message === "string" ? message.split("\n")[0] : "no message"
+  })`;
+}

@@ -1,0 +1,30 @@
+import { MetadataService } from "@aws-sdk/ec2-metadata-service";
+
+export interface InstanceMetadataOptions {
+  endpoint: string;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+export interface InstanceMetadata {
+  get(path: string): Promise<string>;
+}
+
+/**
+ * Reads plain metadata (instance id, region, lifecycle notices) with the SDK's
+ * IMDSv2 client. Paths are given without a leading slash: the client joins
+ * `endpoint.pathname + path`, and "/" + "/latest" would request "//latest".
+ */
+export function instanceMetadata(options: InstanceMetadataOptions): InstanceMetadata {
+  const service = new MetadataService({
+    endpoint: options.endpoint,
+    ec2MetadataV1Disabled: true,
+    // The client's default timeout is 0, i.e. none: a stalled IMDS would hang the start.
+    httpOptions: { timeout: options.timeoutMs ?? 2_000 },
+    retries: options.retries ?? 2,
+    backoff: 0.2,
+  });
+  return {
+    get: async (path) => (await service.request(`latest/${path}`, {})).trim(),
+  };
+}

@@ -1,0 +1,281 @@
+import { stat } from "node:fs/promises";
+import type { Logger } from "pino";
+import { expandGlobs } from "../source/expandGlobs.js";
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { findRenamed } from "../source/findRenamed.js";
+import { openFile, type OpenFile } from "../source/openFile.js";
+import { PathsProvider } from "../source/PathsProvider.js";
+import { freshCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import type { ShipContext } from "./ShipContext.js";
+import { Tailer } from "./Tailer.js";
+
+export interface DaemonOptions {
+  patterns: readonly string[];
+  flushIntervalMs: number;
+  /** How often the tailers are polled; the flush interval is only as precise as this. */
+  tickMs?: number;
+  /** Full glob rescan: catches what file events missed (new directories, unreadable files that became readable). */
+  rescanMs?: number;
+  /** A rotated-away file is let go once drained and quiet this long (writers may still hold it open briefly). */
+  rotateWaitMs?: number;
+  /** Rotated files kept open while they cannot be drained (e.g. S3 is down). */
+  maxRotatedOpen?: number;
+}
+
+/**
+ * The long-running shipper: discovers files (globs + chokidar), tails each
+ * identity through rotation and truncation, and ships on size or age. The
+ * files themselves are the buffer: when uploads fall behind, the upload slots
+ * stay taken and reading simply pauses.
+ */
+export class Daemon {
+  private readonly tailers = new Map<string, Tailer>();
+  private readonly byPath = new Map<string, Tailer>();
+  private readonly unreadable = new Map<string, string>();
+  private readonly paths: PathsProvider;
+  private tick: NodeJS.Timeout | undefined;
+  private rescan: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private urgent = false;
+  private ticking = false;
+  private rotatedWarned = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly ctx: ShipContext,
+    private readonly options: DaemonOptions,
+  ) {
+    this.logger = ctx.logger;
+    this.paths = new PathsProvider(options.patterns, {
+      added: (path) => void this.attach(path),
+      changed: (path) => void this.byPath.get(path)?.poll(Date.now(), this.urgent),
+      error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.scan();
+    await this.adoptRotated();
+    await this.ctx.saver.persist();
+    this.paths.start();
+    const tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
+    this.tick = setInterval(() => void this.onTick(), tickMs);
+    this.rescan = setInterval(() => void this.scan(), this.options.rescanMs ?? 10_000);
+    this.logger.info({ files: this.tailers.size, patterns: this.options.patterns }, "watching");
+  }
+
+  /** From now on, ship everything at once (instance is going away). */
+  setUrgent(reason: string): void {
+    if (this.urgent) return;
+    this.urgent = true;
+    this.logger.warn({ reason }, "shipping every pending line now, without waiting for the flush interval");
+    void this.onTick();
+  }
+
+  get isUrgent(): boolean {
+    return this.urgent;
+  }
+
+  /** Per-file lag, for status and metrics. */
+  files(): Array<{ path: string; bytesBehind: number; detached: boolean }> {
+    return [...this.tailers.values()].map((tailer) => ({
+      path: tailer.file.path,
+      bytesBehind: tailer.bytesBehind,
+      detached: tailer.detachedAt !== undefined,
+    }));
+  }
+
+  /**
+   * SIGTERM: stop watching, hand every complete line to an upload, wait for
+   * the uploads until `timeoutMs`, save state. What did not finish stays in the
+   * state as upload intents and is replayed under the same keys at next start.
+   */
+  async stop(timeoutMs: number, abort: AbortController): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.tick);
+    clearInterval(this.rescan);
+    await this.paths.close();
+    const flush = (async () => {
+      while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const tailer of this.tailers.values()) await tailer.poll(Date.now(), true);
+      await Promise.all([...this.tailers.values()].map((tailer) => tailer.settle()));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      flush.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.logger.warn({ timeoutMs }, "stop timeout reached; unfinished uploads are replayed at the next start");
+      abort.abort();
+      await flush.catch(() => undefined);
+    }
+    await this.ctx.saver.persist();
+    await Promise.all([...this.tailers.values()].map((tailer) => tailer.close()));
+  }
+
+  private async onTick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      for (const tailer of [...this.tailers.values()]) {
+        if (tailer.detachedAt === undefined) await this.checkPath(tailer);
+        const outcome = await tailer.poll(now, this.urgent || tailer.detachedAt !== undefined);
+        if (outcome === "truncated") await this.restartTruncated(tailer);
+        else if (tailer.detachedAt !== undefined && tailer.isDrained(now, this.options.rotateWaitMs ?? 5_000)) {
+          await this.release(tailer);
+        }
+      }
+      this.checkRotatedBound();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Has the path been renamed away, deleted, or replaced by a new file? */
+  private async checkPath(tailer: Tailer): Promise<void> {
+    const path = tailer.file.path;
+    const info = await stat(path, { bigint: true }).catch(() => undefined);
+    if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) return;
+    tailer.detachedAt = Date.now();
+    if (this.byPath.get(path) === tailer) this.byPath.delete(path);
+    this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
+    if (info) await this.attach(path);
+  }
+
+  private async scan(): Promise<void> {
+    if (this.stopping) return;
+    const paths = await expandGlobs(this.options.patterns, (dir, error) =>
+      this.reportUnreadable(dir, error.code ?? error.message),
+    );
+    for (const path of paths) await this.attach(path);
+  }
+
+  private reportUnreadable(path: string, why: string): void {
+    if (this.unreadable.get(path) === why) return;
+    this.unreadable.set(path, why);
+    this.logger.error({ path, code: why }, "cannot read; will retry");
+  }
+
+  private async attach(path: string): Promise<void> {
+    if (this.stopping) return;
+    let file: OpenFile;
+    try {
+      file = await openFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      if (code !== "ENOENT") this.reportUnreadable(path, code);
+      return;
+    }
+    if (this.unreadable.delete(path)) this.logger.info({ path }, "file is readable now");
+    const identity = `${file.dev}:${file.ino}`;
+    const existing = this.tailers.get(identity);
+    if (existing) {
+      // Renamed into another matching name, or seen again by a scan.
+      if (existing.detachedAt === undefined) this.byPath.set(path, existing);
+      await file.handle.close();
+      return;
+    }
+    const resolution = await resolveCheckpoint(this.ctx.state.files, file);
+    if (resolution.kind === "replaced") {
+      this.logger.warn({ path, previousOffset: resolution.previous.offset }, "file was truncated or replaced; shipping it from the start");
+      this.dropCheckpoint(resolution.previous);
+    }
+    if (resolution.kind !== "known") this.ctx.state.files.push(resolution.checkpoint);
+    await this.track(file, resolution.checkpoint, undefined);
+    this.byPath.set(path, this.tailers.get(identity) as Tailer);
+  }
+
+  private async track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): Promise<void> {
+    const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, Date.now());
+    tailer.detachedAt = detachedAt;
+    this.tailers.set(tailer.identity, tailer);
+    try {
+      await tailer.start();
+    } catch (error) {
+      this.logger.error({ path: file.path, err: (error as Error).message }, "cannot replay recorded uploads of this file");
+    }
+  }
+
+  /** After a restart: finish files that were rotated away while the shipper was down. */
+  private async adoptRotated(): Promise<void> {
+    const tracked = new Set([...this.tailers.values()].map((tailer) => tailer.checkpoint));
+    for (const checkpoint of [...this.ctx.state.files]) {
+      if (tracked.has(checkpoint)) continue;
+      const renamed = await findRenamed(checkpoint);
+      if (renamed === undefined) {
+        if (checkpoint.pending.length > 0) {
+          this.logger.error(
+            { path: checkpoint.path, uploads: checkpoint.pending.length },
+            "file is gone with unconfirmed uploads; they may be missing in S3",
+          );
+        }
+        this.dropCheckpoint(checkpoint);
+        continue;
+      }
+      checkpoint.path = renamed.path;
+      this.logger.info({ path: renamed.path }, "finishing a file that was rotated away while stopped");
+      await this.track(renamed, checkpoint, Date.now());
+    }
+  }
+
+  /** copytruncate or truncation: the old bytes are gone; start the new content under a new source id. */
+  private async restartTruncated(tailer: Tailer): Promise<void> {
+    await tailer.settle();
+    const lost = tailer.bytesBehind;
+    this.logger.warn(
+      { path: tailer.file.path, unreadBytes: lost },
+      lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
+    );
+    this.tailers.delete(tailer.identity);
+    this.dropCheckpoint(tailer.checkpoint);
+    const file = tailer.file;
+    const fresh = await freshCheckpoint({ ...file, size: 0 });
+    this.ctx.state.files.push(fresh);
+    await this.track(file, fresh, tailer.detachedAt);
+    const replacement = this.tailers.get(tailer.identity);
+    if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
+    await this.ctx.saver.persist();
+  }
+
+  private async release(tailer: Tailer): Promise<void> {
+    this.tailers.delete(tailer.identity);
+    await tailer.close();
+    // The checkpoint stays while the file exists, so a glob that also matches
+    // rotated names never ships it again; pruned once the file is gone.
+    const stillThere = await stat(tailer.file.path, { bigint: true }).catch(() => undefined);
+    if (!stillThere || stillThere.ino.toString() !== tailer.file.ino) {
+      const renamed = await findRenamed(tailer.checkpoint);
+      if (renamed) {
+        tailer.checkpoint.path = renamed.path;
+        await renamed.handle.close();
+      } else {
+        this.dropCheckpoint(tailer.checkpoint);
+      }
+    }
+    await this.ctx.saver.persist();
+  }
+
+  private dropCheckpoint(checkpoint: FileCheckpoint): void {
+    const index = this.ctx.state.files.indexOf(checkpoint);
+    if (index !== -1) this.ctx.state.files.splice(index, 1);
+  }
+
+  private checkRotatedBound(): void {
+    const limit = this.options.maxRotatedOpen ?? 64;
+    const rotated = [...this.tailers.values()].filter((tailer) => tailer.detachedAt !== undefined).length;
+    if (rotated > limit && !this.rotatedWarned) {
+      this.rotatedWarned = true;
+      this.logger.error(
+        { rotated, limit },
+        "many rotated files are still not shipped (S3 unreachable?); if they are deleted before they ship, their remaining lines are lost",
+      );
+    } else if (rotated <= limit) {
+      this.rotatedWarned = false;
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { compress } from "../sink/compress.js";
+import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
+import { FINGERPRINT_BYTES } from "../source/fingerprint.js";
+import type { OpenFile } from "../source/openFile.js";
+import { readBatch, readRange } from "../batch/readBatch.js";
+import { refreshFingerprint } from "../source/resolveCheckpoint.js";
+import type { ShipContext } from "./ShipContext.js";
+
+/** Raised when the bytes of a recorded upload intent can no longer be read. */
+export class IntentLostError extends Error {
+  override readonly name = "IntentLostError";
+}
+
+/**
+ * Ships one source file: reads complete lines in batches, records each upload
+ * intent durably before its PutObject, and moves the checkpoint only over the
+ * prefix of intents that S3 acknowledged, so a checkpoint never passes a line
+ * that is not stored, whatever order concurrent uploads finish in.
+ */
+export class FileShipper {
+  private readonly acknowledged = new Set<UploadIntent>();
+  private readonly tasks = new Set<Promise<void>>();
+  private failure: Error | undefined;
+  private readOffset: number;
+
+  constructor(
+    private readonly ctx: ShipContext,
+    readonly file: OpenFile,
+    readonly checkpoint: FileCheckpoint,
+  ) {
+    this.readOffset = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+  }
+
+  /** The first byte not yet handed to an upload. */
+  get nextOffset(): number {
+    return this.readOffset;
+  }
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Re-sends the intents a previous run recorded but did not see acknowledged, under their keys. */
+  async replayPending(): Promise<void> {
+    for (const intent of [...this.checkpoint.pending]) {
+      if (this.failure) return;
+      const release = await this.ctx.slots.acquire();
+      let data: Buffer;
+      try {
+        data = await readRange(this.file.handle, intent.start, intent.end);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (data.length !== intent.end - intent.start) {
+        release();
+        throw new IntentLostError(
+          `${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${this.file.size})`,
+        );
+      }
+      this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
+      this.track(this.upload(intent, data, release));
+    }
+  }
+
+  /**
+   * Hands every complete line before `limit` to uploads. With `onlyFull`, only
+   * batches of `batchMaxBytes` go: the daemon leaves a smaller remainder to
+   * grow until the flush interval says otherwise.
+   */
+  async ship(limit: number, onlyFull = false): Promise<void> {
+    while (!this.failure) {
+      if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return;
+      // Take the upload slot before reading: it bounds the batches in memory.
+      const release = await this.ctx.slots.acquire();
+      let batch;
+      try {
+        batch = await readBatch(this.file.handle, this.readOffset, limit, this.ctx.batchMaxBytes);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      if (batch === undefined) {
+        release();
+        return;
+      }
+      const intent: UploadIntent = {
+        start: batch.start,
+        end: batch.end,
+        key: this.ctx.keyFor(this.checkpoint, batch.start, batch.end, new Date()),
+        lines: batch.lines,
+      };
+      this.checkpoint.pending.push(intent);
+      this.readOffset = batch.end;
+      this.track(this.upload(intent, batch.data, release));
+    }
+  }
+
+  /** Resolves when every upload started so far has finished, successfully or not. */
+  async settle(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
+  }
+
+  private track(task: Promise<void>): void {
+    const tracked = task.catch((error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+    });
+    this.tasks.add(tracked);
+    void tracked.finally(() => this.tasks.delete(tracked));
+  }
+
+  private async upload(intent: UploadIntent, data: Buffer, release: () => void): Promise<void> {
+    const { ctx } = this;
+    try {
+      // The intent must be on disk before the object can exist: a crash after
+      // the PUT then replays the same key instead of writing a second object.
+      await ctx.saver.persist();
+      const body = await compress(data, ctx.compression, ctx.compressionLevel);
+      await ctx.sink.put({
+        key: intent.key,
+        body,
+        contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
+        metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(intent.lines) },
+      });
+      ctx.stats.lines += intent.lines;
+      ctx.stats.bytesIn += data.length;
+      ctx.stats.bytesOut += body.length;
+      ctx.stats.objects += 1;
+    } finally {
+      release();
+    }
+    await this.acknowledge(intent);
+  }
+
+  private async acknowledge(intent: UploadIntent): Promise<void> {
+    const { checkpoint } = this;
+    this.acknowledged.add(intent);
+    let advanced = false;
+    for (let head = checkpoint.pending[0]; head !== undefined && this.acknowledged.has(head); head = checkpoint.pending[0]) {
+      checkpoint.offset = head.end;
+      checkpoint.pending.shift();
+      this.acknowledged.delete(head);
+      advanced = true;
+    }
+    if (!advanced) return;
+    checkpoint.lastUploadAt = new Date().toISOString();
+    await refreshFingerprint(this.file, checkpoint, FINGERPRINT_BYTES);
+    await this.ctx.saver.persist();
+  }
+}

@@ -1,0 +1,33 @@
+import type { ShipState, StateStore } from "../source/StateStore.js";
+
+/**
+ * Serialises state saves and coalesces bursts: a caller's `persist()` resolves
+ * once a save that began after the call has reached the disk, so concurrent
+ * uploads share fsyncs instead of queueing one each.
+ */
+export class StateSaver {
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly state: ShipState,
+  ) {}
+
+  persist(): Promise<void> {
+    if (this.queued) return this.queued;
+    const previous = this.running ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        const save = this.store.save(this.state);
+        this.running = save;
+        return save.finally(() => {
+          if (this.running === save) this.running = undefined;
+        });
+      });
+    this.queued = next;
+    return next;
+  }
+}

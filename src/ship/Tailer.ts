@@ -1,0 +1,124 @@
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { currentSize, type OpenFile } from "../source/openFile.js";
+import { FileShipper } from "./FileShipper.js";
+import type { ShipContext } from "./ShipContext.js";
+
+export type PollOutcome = "ok" | "truncated" | "failed";
+
+/**
+ * Follows one file identity through its open descriptor, so a rotated or
+ * deleted file is read to its end. Decides when its lines go: full batches at
+ * once, the remainder when the oldest unshipped bytes are `flushIntervalMs` old
+ * (or at once in urgent mode: shutdown, instance termination notices).
+ */
+export class Tailer {
+  private shipper: FileShipper;
+  private busy = false;
+  /** Size at the last poll. */
+  private seenSize: number;
+  /** When bytes not yet handed to an upload were first seen. */
+  private waitingSince: number | undefined;
+  private lastGrowthAt: number;
+  /** Set when the path no longer leads to this file (renamed away or deleted). */
+  detachedAt: number | undefined;
+  private failureReported = false;
+  private retryAt = 0;
+
+  constructor(
+    private readonly ctx: ShipContext,
+    readonly file: OpenFile,
+    readonly checkpoint: FileCheckpoint,
+    private readonly flushIntervalMs: number,
+    now: number,
+  ) {
+    this.shipper = new FileShipper(ctx, file, checkpoint);
+    this.seenSize = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+    this.lastGrowthAt = now;
+  }
+
+  get identity(): string {
+    return `${this.file.dev}:${this.file.ino}`;
+  }
+
+  /** Bytes in the file beyond what S3 has acknowledged. */
+  get bytesBehind(): number {
+    return Math.max(0, this.seenSize - this.checkpoint.offset);
+  }
+
+  async start(): Promise<void> {
+    await this.shipper.replayPending();
+  }
+
+  /**
+   * Everything complete is acknowledged and the file has been quiet for
+   * `quietMs`: a rotated file can be let go. A trailing partial line stays
+   * behind: its newline will never come once the writer moved on.
+   */
+  isDrained(now: number, quietMs: number): boolean {
+    return (
+      !this.busy &&
+      this.checkpoint.pending.length === 0 &&
+      this.waitingSince === undefined &&
+      now - this.lastGrowthAt >= quietMs
+    );
+  }
+
+  async poll(now: number, urgent: boolean): Promise<PollOutcome> {
+    if (this.busy) return "ok";
+    this.busy = true;
+    try {
+      if (this.shipper.error) {
+        if (now < this.retryAt) return "failed";
+        this.reportFailure(this.shipper.error);
+        await this.shipper.settle();
+        // A new shipper replays the intents the failed one left pending.
+        this.shipper = new FileShipper(this.ctx, this.file, this.checkpoint);
+        await this.shipper.replayPending();
+      }
+      const size = await currentSize(this.file);
+      if (size < this.shipper.nextOffset) return "truncated";
+      if (size > this.seenSize) {
+        this.waitingSince ??= now;
+        this.seenSize = size;
+        this.lastGrowthAt = now;
+      }
+      const due = urgent || (this.waitingSince !== undefined && now - this.waitingSince >= this.flushIntervalMs);
+      if (due) {
+        await this.shipper.ship(size, false);
+        this.waitingSince = undefined;
+      } else {
+        await this.shipper.ship(size, true);
+      }
+      if (!this.shipper.error && this.failureReported) {
+        this.failureReported = false;
+        this.ctx.logger.info({ path: this.file.path }, "file ships again");
+      }
+      return this.shipper.error ? "failed" : "ok";
+    } catch (error) {
+      this.reportFailure(error);
+      return "failed";
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Waits for the uploads already started. */
+  settle(): Promise<void> {
+    return this.shipper.settle();
+  }
+
+  async close(): Promise<void> {
+    await this.file.handle.close();
+  }
+
+  private reportFailure(error: unknown): void {
+    this.retryAt = Date.now() + 5_000;
+    if (this.failureReported) return;
+    this.failureReported = true;
+    const code = (error as NodeJS.ErrnoException).code;
+    this.ctx.logger.error(
+      { path: this.file.path, code, err: error instanceof Error ? error.message : String(error) },
+      "cannot ship this file for now; retrying (its checkpoint does not move)",
+    );
+  }
+}

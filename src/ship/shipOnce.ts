@@ -1,0 +1,124 @@
+import { expandGlobs } from "../source/expandGlobs.js";
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { findRenamed } from "../source/findRenamed.js";
+import { openFile, type OpenFile } from "../source/openFile.js";
+import { resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { FileShipper } from "./FileShipper.js";
+import type { ShipContext, ShipStats } from "./ShipContext.js";
+
+/** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
+const OPEN_FILES = 16;
+
+export interface OnceSummary extends ShipStats {
+  files: number;
+  /** Bytes after the last newline of each file: partial lines left for a later run. */
+  pendingBytes: number;
+  /** One operator-facing line per thing that could not be shipped. */
+  failures: string[];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * `ship-logs --once`: every complete line up to each file's current end, then
+ * return. Files that rotated away since the last run are found by identity
+ * next to their old path and finished too.
+ */
+export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): Promise<OnceSummary> {
+  const { logger, state } = ctx;
+  const failures: string[] = [];
+  const fail = (line: string): void => {
+    failures.push(line);
+    logger.error(line);
+  };
+  const paths = await expandGlobs(patterns, (dir, error) => fail(`cannot list ${dir}: ${error.code ?? error.message}`));
+  const seen = new Set<FileCheckpoint>();
+  const seenInodes = new Set<string>();
+  let files = 0;
+  let pendingBytes = 0;
+
+  const ship = async (file: OpenFile, checkpoint: FileCheckpoint): Promise<void> => {
+    files += 1;
+    const shipper = new FileShipper(ctx, file, checkpoint);
+    try {
+      await shipper.replayPending();
+      await shipper.ship(file.size);
+    } catch (error) {
+      fail(`${file.path}: ${describe(error)}`);
+    }
+    await shipper.settle();
+    if (shipper.error) fail(`${file.path}: ${describe(shipper.error)}`);
+    else pendingBytes += file.size - shipper.nextOffset;
+  };
+
+  await runPool(paths, OPEN_FILES, async (path) => {
+    let file: OpenFile;
+    try {
+      file = await openFile(path);
+    } catch (error) {
+      fail(`cannot read ${path}: ${describe(error)}`);
+      return;
+    }
+    try {
+      const inode = `${file.dev}:${file.ino}`;
+      if (seenInodes.has(inode)) return; // a hard link or symlink to a file already shipped
+      seenInodes.add(inode);
+      const resolution = await resolveCheckpoint(state.files, file);
+      if (resolution.kind === "replaced") {
+        const { previous } = resolution;
+        logger.warn(
+          { path, previousOffset: previous.offset },
+          "file was truncated or replaced since its checkpoint; shipping it from the start",
+        );
+        if (previous.pending.length > 0) {
+          fail(`${path}: ${previous.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
+        }
+        state.files.splice(state.files.indexOf(previous), 1);
+      }
+      if (resolution.kind !== "known") state.files.push(resolution.checkpoint);
+      seen.add(resolution.checkpoint);
+      await ship(file, resolution.checkpoint);
+    } finally {
+      await file.handle.close();
+    }
+  });
+
+  const unseen = state.files.filter((checkpoint) => !seen.has(checkpoint));
+  await runPool(unseen, OPEN_FILES, async (checkpoint) => {
+    const renamed = await findRenamed(checkpoint);
+    if (renamed === undefined) {
+      if (checkpoint.pending.length > 0) {
+        fail(`${checkpoint.path}: file is gone with ${checkpoint.pending.length} upload(s) unconfirmed; they may be missing in S3`);
+      }
+      state.files.splice(state.files.indexOf(checkpoint), 1);
+      return;
+    }
+    try {
+      logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
+      checkpoint.path = renamed.path;
+      await ship(renamed, checkpoint);
+    } finally {
+      await renamed.handle.close();
+    }
+  });
+
+  await ctx.saver.persist();
+  return { ...ctx.stats, files, pendingBytes, failures };
+}

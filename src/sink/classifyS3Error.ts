@@ -1,0 +1,50 @@
+import { CredentialsUnavailableError } from "../credentials/CredentialsUnavailableError.js";
+
+/**
+ * - `credentials`: S3 rejected the keys themselves; fetch new ones and resend.
+ * - `no-credentials`: none could be had; wait for the provider.
+ * - `transient`: worth retrying as is (5xx, throttling, network).
+ * - `permanent`: retrying will not help until an operator acts (permissions, bucket).
+ */
+export type S3ErrorClass = "credentials" | "no-credentials" | "transient" | "permanent";
+
+const CREDENTIAL_CODES = new Set(["ExpiredToken", "InvalidToken", "InvalidAccessKeyId", "TokenRefreshRequired"]);
+const PERMANENT_CODES = new Set([
+  "AccessDenied",
+  "NoSuchBucket",
+  "InvalidBucketName",
+  "AllAccessDisabled",
+  "InvalidArgument",
+  "KMS.AccessDeniedException",
+  "AuthorizationHeaderMalformed",
+  "PermanentRedirect",
+]);
+
+export interface S3ErrorInfo {
+  class: S3ErrorClass;
+  /** S3 error code or Node error code or error name: safe to log, never a secret. */
+  code: string;
+  status: number | undefined;
+}
+
+function prop(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+export function classifyS3Error(error: unknown): S3ErrorInfo {
+  if (error instanceof CredentialsUnavailableError) return { class: "no-credentials", code: error.name, status: undefined };
+  const name = prop(error, "name");
+  const nodeCode = prop(error, "code");
+  const status = prop(prop(error, "$metadata"), "httpStatusCode");
+  const httpStatus = typeof status === "number" ? status : undefined;
+  const code = typeof name === "string" && name !== "Error" ? name : typeof nodeCode === "string" ? nodeCode : "UnknownError";
+  if (CREDENTIAL_CODES.has(code)) return { class: "credentials", code, status: httpStatus };
+  // SignatureDoesNotMatch after a rotation can mean the secret paired with a
+  // stale key id; a fresh fetch is the cure, as for an expired token.
+  if (code === "SignatureDoesNotMatch") return { class: "credentials", code, status: httpStatus };
+  if (PERMANENT_CODES.has(code)) return { class: "permanent", code, status: httpStatus };
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 408 && httpStatus !== 429) {
+    return { class: "permanent", code, status: httpStatus };
+  }
+  return { class: "transient", code, status: httpStatus };
+}

@@ -1,0 +1,31 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { SdkLogger } from "../credentials/sdkLogger.js";
+
+export interface S3ClientOptions {
+  region: string;
+  endpoint: string | undefined;
+  credentials: () => Promise<AwsCredentialIdentity>;
+  logger: SdkLogger;
+  /** "when-required" for S3-compatible stores that reject the SDK's default CRC32 header. */
+  checksum?: "when-supported" | "when-required";
+}
+
+/**
+ * The S3 client, with the product's credential cache as its only source.
+ * Marking the provider `memoized` stops the SDK from wrapping it in its own
+ * memoizer, which would re-fetch on every request in the last five minutes
+ * and keep stale keys after S3 rejected them: the cache decides instead.
+ */
+export function createS3Client(options: S3ClientOptions): S3Client {
+  const credentials = Object.assign(() => options.credentials(), { memoized: true });
+  return new S3Client({
+    region: options.region,
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    credentials,
+    logger: options.logger,
+    maxAttempts: 3,
+    requestChecksumCalculation: options.checksum === "when-required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED",
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+  });
+}

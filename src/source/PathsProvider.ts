@@ -1,0 +1,53 @@
+import { watch, type FSWatcher } from "chokidar";
+import { globBase, globMatcher } from "./expandGlobs.js";
+
+export interface PathEvents {
+  /** A matching file appeared (created, or renamed into a matching name). */
+  added(path: string): void;
+  /** A matching file was written to. */
+  changed(path: string): void;
+  error(error: Error): void;
+}
+
+/**
+ * Watches the directories the globs are rooted at (chokidar ≥ 4 takes no
+ * globs) and reports the files that match. Events are hints that make the
+ * daemon react at once; its periodic scan stays the source of truth, so a
+ * missed or coalesced event delays a line, never loses it.
+ */
+export class PathsProvider {
+  private watcher: FSWatcher | undefined;
+  private readonly isMatch: (path: string) => boolean;
+
+  constructor(
+    private readonly patterns: readonly string[],
+    private readonly events: PathEvents,
+  ) {
+    this.isMatch = globMatcher(patterns);
+  }
+
+  start(): void {
+    const bases = [...new Set(this.patterns.map(globBase))];
+    this.watcher = watch(bases, {
+      ignoreInitial: true,
+      persistent: true,
+      // Renames must stay renames: rotation detection depends on them.
+      atomic: false,
+      followSymlinks: true,
+      ignorePermissionErrors: true,
+      depth: 8,
+    });
+    this.watcher.on("add", (path) => {
+      if (this.isMatch(path)) this.events.added(path);
+    });
+    this.watcher.on("change", (path) => {
+      if (this.isMatch(path)) this.events.changed(path);
+    });
+    this.watcher.on("error", (error) => this.events.error(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { join } from "node:path";
+import type { FileCheckpoint } from "./FileCheckpoint.js";
+
+export const STATE_VERSION = 1;
+const STATE_FILE = "state.json";
+
+export interface ShipState {
+  files: FileCheckpoint[];
+}
+
+interface StateDocument {
+  version: number;
+  /** sha256 of JSON.stringify(files): a torn or hand-edited file is detected, not trusted. */
+  checksum: string;
+  files: FileCheckpoint[];
+}
+
+/** The state file exists but cannot be trusted. */
+export class StateCorruptError extends Error {
+  override readonly name = "StateCorruptError";
+}
+
+function checksumOf(files: FileCheckpoint[]): string {
+  return createHash("sha256").update(JSON.stringify(files)).digest("hex");
+}
+
+async function fsyncPath(path: string, flags: string): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Checkpoints and upload intents, in one versioned JSON file. Every save is
+ * atomic and durable: write a temp file, fsync it, rename it over the old one,
+ * fsync the directory (a rename is only durable once its directory is).
+ */
+export class StateStore {
+  readonly path: string;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, STATE_FILE);
+  }
+
+  async init(): Promise<void> {
+    // 0700: the state names every shipped file and where it went.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  async load(): Promise<ShipState> {
+    let text: string;
+    try {
+      text = await readFile(this.path, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { files: [] };
+      throw error;
+    }
+    let doc: StateDocument;
+    try {
+      doc = JSON.parse(text) as StateDocument;
+    } catch {
+      throw new StateCorruptError(`state file ${this.path} is not valid JSON`);
+    }
+    if (doc.version !== STATE_VERSION) {
+      throw new StateCorruptError(`state file ${this.path} has version ${String(doc.version)}, expected ${STATE_VERSION}`);
+    }
+    if (!Array.isArray(doc.files) || checksumOf(doc.files) !== doc.checksum) {
+      throw new StateCorruptError(`state file ${this.path} fails its checksum`);
+    }
+    return { files: doc.files };
+  }
+
+  async save(state: ShipState): Promise<void> {
+    const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
+    const temp = `${this.path}.tmp`;
+    const handle = await open(temp, "w", 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(doc));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, this.path);
+    await fsyncPath(this.dir, "r");
+  }
+}

@@ -1,0 +1,30 @@
+import { open, type FileHandle } from "node:fs/promises";
+
+/** A source file, open for reading, with the identity the kernel gives it. */
+export interface OpenFile {
+  path: string;
+  handle: FileHandle;
+  dev: string;
+  ino: string;
+  size: number;
+}
+
+/**
+ * Opens and stats through the same descriptor, so the identity and size
+ * belong to the file actually read even if the path is rotated meanwhile.
+ * Device and inode are kept as strings: inode numbers can exceed 2^53.
+ */
+export async function openFile(path: string): Promise<OpenFile> {
+  const handle = await open(path, "r");
+  try {
+    const info = await handle.stat({ bigint: true });
+    return { path, handle, dev: info.dev.toString(), ino: info.ino.toString(), size: Number(info.size) };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+export async function currentSize(file: OpenFile): Promise<number> {
+  return Number((await file.handle.stat({ bigint: true })).size);
+}
