@@ -59,13 +59,13 @@ async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceV
   // `region:` with nothing after it (YAML null) leaves the option unset, like an
   // empty variable. Only known keys: a misspelt one is reported whatever its value.
   const values = Object.fromEntries(
-    Object.entries(content).filter(([key, value]) => !(value === null && isOptionKey(key))),
+    Object.entries(content).filter(([key, value]) => !(value === null && isFileKey(key))),
   );
   return validateSource(CONFIG_FILE_SCHEMA, values, fileSource(path, content));
 }
 
-function isOptionKey(key: string): key is OptionKey {
-  return Object.hasOwn(SHIP_LOGS_OPTIONS, key);
+function isFileKey(key: string): boolean {
+  return Object.hasOwn(SHIP_LOGS_OPTIONS, key) && optionDescriptor(key as OptionKey).inFile !== false;
 }
 
 function itemOf(value: unknown, index: number | undefined): unknown {
@@ -94,7 +94,8 @@ function environmentSource(env: Environment): SourceDescription {
 function fileSource(path: string, content: Readonly<Record<string, unknown>>): SourceDescription {
   const where = `config file ${printable(path)}`;
   return {
-    label: (key, index) => `${where}: ${key}${index === undefined ? "" : `[${index}]`}`,
+    // An index only where the file has a list: `watch: ""` is reported as `watch`.
+    label: (key, index) => `${where}: ${key}${index === undefined || !Array.isArray(content[key]) ? "" : `[${index}]`}`,
     subject: (key) => key,
     shown: (key, index) => itemOf(content[key], index),
     unknownKey: (key) => new ConfigError(`${where}: unknown key ${quote(key)}${suggestionFor(key)}`, key),

@@ -1,6 +1,7 @@
 import { extname } from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError } from "./ConfigError.js";
+import { printable } from "./quote.js";
 
 /** Reads a whole file as UTF-8 text; injectable so tests need not touch the disk. */
 export type ReadTextFile = (path: string) => Promise<string>;
@@ -11,7 +12,7 @@ export type ReadTextFile = (path: string) => Promise<string>;
  * `ship-logs.conf` holding either works. An empty file is an empty config.
  */
 export async function readConfigFile(path: string, readTextFile: ReadTextFile): Promise<Record<string, unknown>> {
-  const where = `config file ${path}`;
+  const where = `config file ${printable(path)}`;
   let text: string;
   try {
     text = await readTextFile(path);
@@ -27,7 +28,7 @@ export async function readConfigFile(path: string, readTextFile: ReadTextFile): 
   if (content === null || content === undefined) return {};
   if (typeof content !== "object" || Array.isArray(content)) {
     throw new ConfigError(
-      `${where}: expected a mapping of option keys to values, got ${Array.isArray(content) ? "a list" : typeof content}`,
+      `${where}: expected a mapping of option keys to values, got ${Array.isArray(content) ? "a list" : `a ${typeof content}`}`,
       path,
     );
   }

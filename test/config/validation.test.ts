@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, envName, flagName, loadConfig, type OptionKey, type ShipLogsConfig } from "../../src/config/index.js";
+
+const CONFIG_PATH = "/etc/ship-logs.yaml";
+const BASE = { watch: "/var/log/app.log", bucket: "logs" };
+
+/** Loads `key = value` from one source; the other required options come from the config file. */
+async function loadFrom(source: "flag" | "env" | "file", key: OptionKey, value: unknown): Promise<ShipLogsConfig> {
+  const file: Record<string, unknown> = { ...BASE, ...(source === "file" ? { [key]: value } : {}) };
+  const argv = ["--config", CONFIG_PATH, ...(source === "flag" ? [`${flagName(key)}=${String(value)}`] : [])];
+  const env = source === "env" ? { [envName(key)]: String(value) } : {};
+  const result = await loadConfig(argv, env, { readTextFile: async () => JSON.stringify(file) });
+  if (result.kind !== "run") throw new Error("expected a run result");
+  return result.config;
+}
+
+async function errorFrom(source: "flag" | "env" | "file", key: OptionKey, value: unknown): Promise<ConfigError> {
+  const thrown: unknown = await loadFrom(source, key, value).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(thrown instanceof ConfigError)) throw new Error(`expected a ConfigError for ${key}=${JSON.stringify(value)}, got ${String(thrown)}`);
+  return thrown;
+}
+
+const labels = {
+  flag: (key: OptionKey) => flagName(key),
+  env: (key: OptionKey) => envName(key),
+  file: (key: OptionKey) => `config file ${CONFIG_PATH}: ${key}`,
+};
+
+/** [option, bad value as text, what the message says is expected] */
+const INVALID: readonly (readonly [OptionKey, string, string])[] = [
+  ["bucket", "ab", "expected an S3 bucket name of at least 3 characters"],
+  ["bucket", "a".repeat(64), "expected an S3 bucket name of at most 63 characters"],
+  ["bucket", "My_Bucket", "expected an S3 bucket name (lowercase letters, digits, dots and hyphens; starting and ending with a letter or digit)"],
+  ["bucket", "-logs", "expected an S3 bucket name (lowercase letters, digits, dots and hyphens; starting and ending with a letter or digit)"],
+  ["bucket", "logs.", "expected an S3 bucket name (lowercase letters, digits, dots and hyphens; starting and ending with a letter or digit)"],
+  ["bucket", "my..logs", "expected an S3 bucket name without two adjacent dots"],
+  ["bucket", "192.168.5.4", "expected an S3 bucket name that is not formatted as an IP address"],
+  ["stateDir", "", "expected a non-empty path"],
+  ["endpoint", "localhost:9000", "expected an http:// or https:// URL without user, query or fragment"],
+  ["endpoint", "ftp://x", "expected an http:// or https:// URL without user, query or fragment"],
+  ["endpoint", "http://user:pw@x", "expected an http:// or https:// URL without user, query or fragment"],
+  ["endpoint", "http://x ", "expected an http:// or https:// URL without user, query or fragment"],
+  ["region", "us east 1", "expected a region name such as us-east-1 (letters, digits and hyphens)"],
+  ["region", "-us", "expected a region name such as us-east-1 (letters, digits and hyphens)"],
+  ["imdsEndpoint", "https://169.254.169.254", "expected http://host[:port] with no path (IMDS is plain HTTP)"],
+  ["imdsEndpoint", "http://169.254.169.254/latest", "expected http://host[:port] with no path (IMDS is plain HTTP)"],
+  ["imdsEndpoint", "http://127.0.0.1:1338?x", "expected http://host[:port] with no path (IMDS is plain HTTP)"],
+  ["imdsEndpoint", "169.254.169.254", "expected http://host[:port] with no path (IMDS is plain HTTP)"],
+  ["credentials", "static", "expected one of imds, chain"],
+  ["flushInterval", "abc", "expected a positive number of seconds (at most 86400)"],
+  ["flushInterval", "0", "expected a positive number of seconds (at most 86400)"],
+  ["flushInterval", "-1", "expected a positive number of seconds (at most 86400)"],
+  ["flushInterval", "90000", "expected a positive number of seconds (at most 86400)"],
+  ["flushInterval", "60s", "expected a positive number of seconds (at most 86400)"],
+  ["flushInterval", " 60", "expected a positive number of seconds (at most 86400)"],
+  ["batchMaxBytes", "1023", "expected a whole number of bytes from 1024 to 5 GiB (KiB, MiB, GiB suffixes allowed)"],
+  ["batchMaxBytes", "6GiB", "expected a whole number of bytes from 1024 to 5 GiB (KiB, MiB, GiB suffixes allowed)"],
+  ["batchMaxBytes", "1500.5", "expected a whole number of bytes from 1024 to 5 GiB (KiB, MiB, GiB suffixes allowed)"],
+  ["batchMaxBytes", "8MB", "expected a whole number of bytes from 1024 to 5 GiB (KiB, MiB, GiB suffixes allowed)"],
+  ["compression", "zstd", "expected one of gzip, none"],
+  ["compressionLevel", "0", "expected a whole number from 1 to 9"],
+  ["compressionLevel", "10", "expected a whole number from 1 to 9"],
+  ["compressionLevel", "5.5", "expected a whole number from 1 to 9"],
+  ["keyLayout", "flat", "expected one of default, hive"],
+  ["once", "yes", "expected true, false, 1 or 0"],
+  ["logLevel", "verbose", "expected one of fatal, error, warn, info, debug, trace, silent"],
+  ["stopTimeout", "0", "expected a positive number of seconds (at most 86400)"],
+  ["stopTimeout", "forever", "expected a positive number of seconds (at most 86400)"],
+];
+
+describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", (source) => {
+  it.each(INVALID)("%s = %j", async (key, value, expected) => {
+    // An empty variable counts as unset, so it cannot be invalid.
+    if (source === "env" && value === "") return;
+    const error = await errorFrom(source, key, value);
+    expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(value)}`);
+    expect(error.subject).toBe(source === "file" ? key : labels[source](key));
+  });
+});
+
+describe("values only the config file can hold", () => {
+  it.each([
+    ["bucket", 123, "expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got 123"],
+    ["prefix", 2024, "expected a string, got 2024"],
+    ["once", "maybe", 'expected true, false, 1 or 0, got "maybe"'],
+    ["once", 2, "expected true, false, 1 or 0, got 2"],
+    ["flushInterval", true, "expected a positive number of seconds (at most 86400), got true"],
+    ["compression", ["gzip"], 'expected one of gzip, none, got ["gzip"]'],
+    ["watch", [], "expected at least one GLOB, got []"],
+    ["watch", { a: 1 }, 'expected a GLOB or a list of them, got {"a":1}'],
+    ["watch", "", 'expected a non-empty glob, got ""'],
+  ] as const)("%s = %j", async (key, value, expected) => {
+    const error = await errorFrom("file", key, value);
+    expect(error.message).toBe(`ship-logs: config file ${CONFIG_PATH}: ${key}: ${expected}`);
+  });
+
+  it("shortens a long value and keeps it on one line", async () => {
+    const error = await errorFrom("file", "bucket", `x\n${"y".repeat(300)}\u2028`);
+    expect(error.message).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(error.message).toMatch(/got "x\\ny+…$/);
+  });
+});
+
+describe("valid values", () => {
+  it.each([
+    ["bucket", "my.logs-2024", "my.logs-2024"],
+    ["bucket", "abc", "abc"],
+    ["bucket", "ap-alias-abcdefgh-s3alias", "ap-alias-abcdefgh-s3alias"],
+    ["endpoint", "https://s3.eu-west-1.amazonaws.com", "https://s3.eu-west-1.amazonaws.com"],
+    ["endpoint", "http://127.0.0.1:9000/", "http://127.0.0.1:9000/"],
+    ["region", "us-gov-west-1", "us-gov-west-1"],
+    ["region", "auto", "auto"],
+    ["imdsEndpoint", "http://[fd00:ec2::254]", "http://[fd00:ec2::254]"],
+    ["imdsEndpoint", "http://localhost:1338/", "http://localhost:1338"],
+    ["flushInterval", "0.5", 500],
+    ["flushInterval", ".25", 250],
+    ["flushInterval", "86400", 86_400_000],
+    ["batchMaxBytes", "1024", 1024],
+    ["batchMaxBytes", "8MiB", 8 * 1024 * 1024],
+    ["batchMaxBytes", "64 kib", 64 * 1024],
+    ["batchMaxBytes", "5GiB", 5 * 1024 ** 3],
+    ["compressionLevel", "1", 1],
+    ["once", "FALSE", false],
+    ["logLevel", "silent", "silent"],
+    ["prefix", "logs/", "logs/"],
+  ] as const)("%s = %j", async (key, value, expected) => {
+    const field = key === "flushInterval" ? "flushIntervalMs" : key;
+    for (const source of ["flag", "env", "file"] as const) {
+      expect((await loadFrom(source, key, value))[field]).toBe(expected);
+    }
+  });
+});
