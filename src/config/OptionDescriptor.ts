@@ -53,7 +53,7 @@ export function constant<const T extends string>(raw: T) {
 export function fromEnvironment<const F extends Fallback>(
   variable: string,
   otherwise: F,
-  reading: { pick: (text: string) => string | undefined; note: string } | undefined = undefined,
+  reading?: { readonly pick: (text: string) => string | undefined; readonly note: string },
 ) {
   return { kind: "environment", variable, otherwise, ...reading } as const;
 }
