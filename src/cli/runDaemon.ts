@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/index.js";
+import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import { Daemon } from "../ship/Daemon.js";
 import { wirePipeline } from "./wirePipeline.js";
 
@@ -14,6 +15,13 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await pipeline.credentials.get().catch(() => undefined);
   await daemon.start();
+  const lifecycle = new LifecycleWatcher({
+    metadata: pipeline.metadata,
+    logger,
+    flushOnRebalance: config.flushOnRebalance,
+    onTerminating: (notice) => daemon.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
+  });
+  lifecycle.start();
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -26,6 +34,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   };
   process.once("SIGTERM", again);
   process.once("SIGINT", again);
+  lifecycle.stop();
   await daemon.stop(config.stopTimeoutMs, pipeline.abort);
   pipeline.client.destroy();
   logger.info("stopped");

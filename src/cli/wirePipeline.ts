@@ -11,7 +11,7 @@ import { instanceMetadata, type InstanceMetadata } from "../credentials/instance
 import { sdkLogger } from "../credentials/sdkLogger.js";
 import { createS3Client } from "../sink/createS3Client.js";
 import { objectKey } from "../sink/objectKey.js";
-import { S3Sink, type RetryPolicy } from "../sink/S3Sink.js";
+import { S3Sink, type PutParameters, type RetryPolicy } from "../sink/S3Sink.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
@@ -37,6 +37,17 @@ function credentialSource(config: ShipLogsConfig, logger: Logger): { source: Cre
   return config.credentials === "chain"
     ? { source: fromChain(sdk), describe: describeChainError }
     : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+}
+
+/** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */
+export function putParameters(config: ShipLogsConfig): PutParameters {
+  const sse = config.sse ?? (config.sseKmsKeyId !== undefined ? "aws:kms" : undefined);
+  return {
+    ...(config.expectedBucketOwner !== undefined ? { ExpectedBucketOwner: config.expectedBucketOwner } : {}),
+    ...(sse !== undefined ? { ServerSideEncryption: sse } : {}),
+    ...(config.sseKmsKeyId !== undefined ? { SSEKMSKeyId: config.sseKmsKeyId } : {}),
+    ...(config.storageClass !== undefined ? { StorageClass: config.storageClass } : {}),
+  };
 }
 
 /** Builds source → batch → sink with the credentials beside it. Throws FatalError with one line. */
@@ -68,9 +79,18 @@ export async function wirePipeline(config: ShipLogsConfig, logger: Logger, retry
     endpoint: config.endpoint,
     credentials: () => credentials.get(),
     logger: sdkLogger(logger.child({ component: "s3" })),
+    checksum: config.checksum,
   });
   const abort = new AbortController();
-  const sink = new S3Sink({ client, bucket: config.bucket, credentials, logger, retry, signal: abort.signal });
+  const sink = new S3Sink({
+    client,
+    bucket: config.bucket,
+    credentials,
+    logger,
+    retry,
+    signal: abort.signal,
+    putParameters: putParameters(config),
+  });
   const ctx: ShipContext = {
     state,
     saver: new StateSaver(store, state),

@@ -151,3 +151,19 @@ export function imdsEndpointValue() {
     }, expected)
     .transform((text) => new URL(text).origin);
 }
+
+/** A 12-digit AWS account id (S3's ExpectedBucketOwner). */
+export function accountIdValue() {
+  const expected = { error: "expected a 12-digit AWS account id" };
+  return z.preprocess((value) => (typeof value === "number" ? String(value) : value), z.string(expected).regex(/^\d{12}$/, expected));
+}
+
+/** `HOST:PORT` to listen on, e.g. 127.0.0.1:9464 or [::1]:9464. */
+export function listenAddressValue() {
+  const expected = { error: "expected HOST:PORT, e.g. 127.0.0.1:9464" };
+  return z.string(expected).refine((text) => {
+    if (/[\s/@?#]/.test(text)) return false;
+    const url = URL.parse(`http://${text}`);
+    return url !== null && url.hostname !== "" && url.port !== "";
+  }, expected);
+}

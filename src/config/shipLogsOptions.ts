@@ -2,12 +2,14 @@ import { bucketNameValue } from "./bucketNameValue.js";
 import { LOG_LEVELS } from "./logLevels.js";
 import { absent, constant, defineOptions, fromEnvironment, required, type OptionDescriptor } from "./OptionDescriptor.js";
 import {
+  accountIdValue,
   byteSizeValue,
   choiceValue,
   globValue,
   httpUrlValue,
   imdsEndpointValue,
   integerValue,
+  listenAddressValue,
   pathValue,
   regionValue,
   secondsValue,
@@ -114,6 +116,46 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
     field: "stopTimeoutMs",
     fallback: constant("30"),
     description: "longest the final upload may take after SIGTERM/SIGINT",
+  },
+  flushOnRebalance: {
+    metavar: null,
+    value: switchValue(),
+    fallback: constant("false"),
+    description: "treat an EC2 rebalance recommendation like a termination notice: upload everything at once",
+  },
+  expectedBucketOwner: {
+    metavar: "ACCOUNT",
+    value: accountIdValue(),
+    fallback: absent("not checked"),
+    description: "account that must own the bucket; sent with every upload (S3 refuses otherwise)",
+  },
+  sse: {
+    ...choiceValue(["AES256", "aws:kms"]),
+    fallback: absent("the bucket's default"),
+    description: "server-side encryption requested on every upload",
+  },
+  sseKmsKeyId: {
+    metavar: "KEY",
+    value: textValue().min(1, { error: "expected a KMS key id or ARN" }),
+    fallback: absent("the AWS managed key"),
+    description: "KMS key id or ARN for SSE-KMS (implies --sse aws:kms)",
+  },
+  storageClass: {
+    ...choiceValue(["STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE", "REDUCED_REDUNDANCY"]),
+    metavar: "CLASS",
+    fallback: absent("STANDARD"),
+    description: "S3 storage class of the objects",
+  },
+  checksum: {
+    ...choiceValue(["when-supported", "when-required"]),
+    fallback: constant("when-supported"),
+    description: "when-supported: the SDK's CRC32 on every upload (AWS); when-required: none, for S3-compatible stores that reject it",
+  },
+  metricsListen: {
+    metavar: "HOST:PORT",
+    value: listenAddressValue(),
+    fallback: absent("off"),
+    description: "serve Prometheus metrics, /healthz and /readyz here (use a loopback address unless it must be reachable)",
   },
   config: {
     metavar: "FILE",

@@ -20,6 +20,22 @@ interface ExpectedConfig {
   readonly once: boolean;
   readonly logLevel: LogLevel;
   readonly stopTimeoutMs: number;
+  readonly flushOnRebalance: boolean;
+  readonly expectedBucketOwner: string | undefined;
+  readonly sse: "AES256" | "aws:kms" | undefined;
+  readonly sseKmsKeyId: string | undefined;
+  readonly storageClass:
+    | "STANDARD"
+    | "STANDARD_IA"
+    | "ONEZONE_IA"
+    | "INTELLIGENT_TIERING"
+    | "GLACIER_IR"
+    | "GLACIER"
+    | "DEEP_ARCHIVE"
+    | "REDUCED_REDUNDANCY"
+    | undefined;
+  readonly checksum: "when-supported" | "when-required";
+  readonly metricsListen: string | undefined;
   readonly configFile: string | undefined;
 }
 
@@ -50,6 +66,13 @@ describe("ShipLogsConfig", () => {
       once: false,
       logLevel: "info",
       stopTimeoutMs: 30_000,
+      flushOnRebalance: false,
+      expectedBucketOwner: undefined,
+      sse: undefined,
+      sseKmsKeyId: undefined,
+      storageClass: undefined,
+      checksum: "when-supported",
+      metricsListen: undefined,
       configFile: undefined,
     };
     expect(result).toStrictEqual({ kind: "run", command: "run", config: expected });

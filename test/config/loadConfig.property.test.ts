@@ -22,6 +22,13 @@ const VALID: Readonly<Record<OptionKey, readonly string[]>> = {
   once: ["true", "0"],
   logLevel: ["info", "trace"],
   stopTimeout: ["30", "0.25"],
+  flushOnRebalance: ["true", "false"],
+  expectedBucketOwner: ["123456789012"],
+  sse: ["AES256", "aws:kms"],
+  sseKmsKeyId: ["alias/logs", "arn:aws:kms:us-east-1:123456789012:key/abcd"],
+  storageClass: ["STANDARD", "GLACIER_IR"],
+  checksum: ["when-supported", "when-required"],
+  metricsListen: ["127.0.0.1:9464", "[::1]:9464"],
   config: ["/etc/ship-logs.yaml"],
 };
 

@@ -43,6 +43,13 @@ describe("the option table", () => {
       "--once",
       "--log-level",
       "--stop-timeout",
+      "--flush-on-rebalance",
+      "--expected-bucket-owner",
+      "--sse",
+      "--sse-kms-key-id",
+      "--storage-class",
+      "--checksum",
+      "--metrics-listen",
       "--config",
     ]);
   });

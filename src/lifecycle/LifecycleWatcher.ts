@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+import type { InstanceMetadata } from "../credentials/instanceMetadata.js";
+import { parseRebalance, parseSpotAction, parseTargetLifecycleState, type LifecycleNotice } from "./parseNotice.js";
+
+export interface LifecycleWatcherOptions {
+  metadata: InstanceMetadata;
+  logger: Logger;
+  /** Called once, on the first notice that means "upload everything now". */
+  onTerminating: (notice: LifecycleNotice) => void;
+  /** A rebalance recommendation counts as a termination notice. */
+  flushOnRebalance: boolean;
+  intervalMs?: number;
+}
+
+interface Probe {
+  path: string;
+  parse: (body: string) => LifecycleNotice | undefined;
+}
+
+const PROBES: readonly Probe[] = [
+  { path: "meta-data/spot/instance-action", parse: parseSpotAction },
+  { path: "meta-data/autoscaling/target-lifecycle-state", parse: parseTargetLifecycleState },
+  { path: "meta-data/events/recommendations/rebalance", parse: parseRebalance },
+];
+
+function statusOf(error: unknown): number | undefined {
+  const metadata = typeof error === "object" && error !== null ? (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata : undefined;
+  return typeof metadata?.httpStatusCode === "number" ? metadata.httpStatusCode : undefined;
+}
+
+/**
+ * Polls the IMDS paths that announce a spot interruption, an Auto Scaling
+ * scale-in or a rebalance recommendation (a 404 means "no notice"). It only
+ * ever reads: an error on these paths is logged once per streak and never
+ * touches shipping.
+ */
+export class LifecycleWatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private failing = false;
+  private readonly seen = new Set<LifecycleNotice["kind"]>();
+  private terminating = false;
+  private latest: LifecycleNotice | undefined;
+
+  constructor(private readonly options: LifecycleWatcherOptions) {}
+
+  start(): void {
+    void this.poll();
+    this.timer = setInterval(() => void this.poll(), this.options.intervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The last notice seen, for status and metrics. */
+  get notice(): LifecycleNotice | undefined {
+    return this.latest;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      let failed = false;
+      for (const probe of PROBES) {
+        try {
+          const notice = probe.parse(await this.options.metadata.get(probe.path));
+          if (notice) this.observe(notice);
+        } catch (error) {
+          if (statusOf(error) !== 404) failed = true;
+        }
+      }
+      if (failed && !this.failing) this.options.logger.warn("cannot read instance lifecycle notices from IMDS; shipping goes on");
+      if (!failed && this.failing) this.options.logger.info("instance lifecycle notices readable again");
+      this.failing = failed;
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private observe(notice: LifecycleNotice): void {
+    if (this.seen.has(notice.kind)) return;
+    this.seen.add(notice.kind);
+    this.latest = notice;
+    const acts = notice.kind !== "rebalance" || this.options.flushOnRebalance;
+    this.options.logger.warn({ notice: notice.kind, detail: notice.detail, deadline: notice.deadline }, acts ? "instance is going away" : "rebalance recommended");
+    if (acts && !this.terminating) {
+      this.terminating = true;
+      this.options.onTerminating(notice);
+    }
+  }
+}
