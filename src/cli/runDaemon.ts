@@ -1,27 +1,63 @@
+import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/index.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
+import { serveMetrics } from "../metrics/serveMetrics.js";
+import { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
-import { wirePipeline } from "./wirePipeline.js";
+import { emptyStats } from "../ship/ShipContext.js";
+import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */
 const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1_000, maxMs: 60_000 } as const;
 
+/** /readyz says "not ready" once uploads have failed without a success for this long. */
+const UNREADY_AFTER_FAILING_MS = 120_000;
+
 /** Runs until SIGTERM/SIGINT; a second signal exits at once (every state save is atomic). */
 export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise<number> {
-  const pipeline = await wirePipeline(config, logger, DAEMON_RETRY);
-  const daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs });
+  // The metrics read the pipeline lazily: they are built first so that the
+  // sink can report every upload to them from the start.
+  let pipeline: Pipeline | undefined;
+  let daemon: Daemon | undefined;
+  let lifecycle: LifecycleWatcher | undefined;
+  const metrics = config.metricsListen
+    ? new ShipMetrics({
+        stats: () => pipeline?.ctx.stats ?? emptyStats(),
+        files: () => daemon?.files() ?? [],
+        credentialSecondsToExpiry: () => pipeline?.credentials.secondsToExpiry(),
+        imdsFailures: () => pipeline?.credentials.failedFetches ?? 0,
+        urgent: () => daemon?.isUrgent ?? false,
+        notice: () => lifecycle?.notice,
+      })
+    : undefined;
+  pipeline = await wirePipeline(config, logger, DAEMON_RETRY, metrics);
+  const { credentials, sink } = pipeline;
+  daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs });
   // Credentials are fetched on first use; a failure here is logged, not fatal:
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
-  await pipeline.credentials.get().catch(() => undefined);
+  await credentials.get().catch(() => undefined);
   await daemon.start();
-  const lifecycle = new LifecycleWatcher({
+  const running = daemon;
+  lifecycle = new LifecycleWatcher({
     metadata: pipeline.metadata,
     logger,
     flushOnRebalance: config.flushOnRebalance,
-    onTerminating: (notice) => daemon.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
+    onTerminating: (notice) => running.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
   });
   lifecycle.start();
+  let server: Server | undefined;
+  if (metrics && config.metricsListen) {
+    server = await serveMetrics(config.metricsListen, metrics, {
+      notReadyBecause: () => {
+        const seconds = credentials.secondsToExpiry();
+        if (seconds === undefined || seconds <= 0) return "no valid credentials";
+        const failingSince = sink.failingSince;
+        if (failingSince !== undefined && Date.now() - failingSince > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
+        return undefined;
+      },
+    }, logger);
+  }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -35,6 +71,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   process.once("SIGTERM", again);
   process.once("SIGINT", again);
   lifecycle.stop();
+  server?.close();
   await daemon.stop(config.stopTimeoutMs, pipeline.abort);
   pipeline.client.destroy();
   logger.info("stopped");

@@ -11,7 +11,7 @@ import { instanceMetadata, type InstanceMetadata } from "../credentials/instance
 import { sdkLogger } from "../credentials/sdkLogger.js";
 import { createS3Client } from "../sink/createS3Client.js";
 import { objectKey } from "../sink/objectKey.js";
-import { S3Sink, type PutParameters, type RetryPolicy } from "../sink/S3Sink.js";
+import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } from "../sink/S3Sink.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
@@ -25,6 +25,7 @@ const UPLOAD_SLOTS = 4;
 
 export interface Pipeline {
   ctx: ShipContext;
+  sink: S3Sink;
   credentials: CredentialCache;
   metadata: InstanceMetadata;
   identity: HostIdentity;
@@ -51,7 +52,12 @@ export function putParameters(config: ShipLogsConfig): PutParameters {
 }
 
 /** Builds source → batch → sink with the credentials beside it. Throws FatalError with one line. */
-export async function wirePipeline(config: ShipLogsConfig, logger: Logger, retry: RetryPolicy): Promise<Pipeline> {
+export async function wirePipeline(
+  config: ShipLogsConfig,
+  logger: Logger,
+  retry: RetryPolicy,
+  observer?: UploadObserver,
+): Promise<Pipeline> {
   useImdsEndpoint(config.imdsEndpoint);
   const metadata = instanceMetadata({ endpoint: config.imdsEndpoint });
   const identity = await resolveIdentity({
@@ -90,6 +96,7 @@ export async function wirePipeline(config: ShipLogsConfig, logger: Logger, retry
     retry,
     signal: abort.signal,
     putParameters: putParameters(config),
+    ...(observer ? { observer } : {}),
   });
   const ctx: ShipContext = {
     state,
@@ -116,5 +123,5 @@ export async function wirePipeline(config: ShipLogsConfig, logger: Logger, retry
       ),
     stats: emptyStats(),
   };
-  return { ctx, credentials, metadata, identity, client, abort };
+  return { ctx, sink, credentials, metadata, identity, client, abort };
 }

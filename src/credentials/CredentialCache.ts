@@ -41,6 +41,7 @@ export class CredentialCache {
   private lastFailure: string | undefined;
   private expiryReported = false;
   private staleReported = false;
+  private failedFetchCount = 0;
   private readonly now: () => number;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
@@ -69,6 +70,11 @@ export class CredentialCache {
     const before = this.cached?.identity.accessKeyId;
     await this.refresh(true);
     return this.cached !== undefined && this.cached.identity.accessKeyId !== before;
+  }
+
+  /** Provider calls that failed since start (IMDS errors, for metrics). */
+  get failedFetches(): number {
+    return this.failedFetchCount;
   }
 
   /** Seconds until the cached credentials expire, or undefined with none cached. */
@@ -163,6 +169,7 @@ export class CredentialCache {
 
   private recordFailure(reason: string): void {
     this.failureStreak += 1;
+    this.failedFetchCount += 1;
     this.lastFailure = reason;
     const backoff = Math.min(this.maxRetryMs, this.minRetryMs * 2 ** Math.min(this.failureStreak - 1, 10));
     this.nextAttemptAt = this.now() + backoff;

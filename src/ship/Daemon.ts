@@ -9,6 +9,16 @@ import { freshCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
 
+/** How far one followed file is behind S3. */
+export interface FileLag {
+  path: string;
+  bytesBehind: number;
+  /** When its oldest unshipped bytes were first seen. */
+  pendingSince: number | undefined;
+  /** Rotated away or deleted, still being read to its end. */
+  detached: boolean;
+}
+
 export interface DaemonOptions {
   patterns: readonly string[];
   flushIntervalMs: number;
@@ -77,10 +87,11 @@ export class Daemon {
   }
 
   /** Per-file lag, for status and metrics. */
-  files(): Array<{ path: string; bytesBehind: number; detached: boolean }> {
+  files(): FileLag[] {
     return [...this.tailers.values()].map((tailer) => ({
       path: tailer.file.path,
       bytesBehind: tailer.bytesBehind,
+      pendingSince: tailer.pendingSince,
       detached: tailer.detachedAt !== undefined,
     }));
   }

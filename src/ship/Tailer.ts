@@ -45,6 +45,11 @@ export class Tailer {
     return Math.max(0, this.seenSize - this.checkpoint.offset);
   }
 
+  /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
+  get pendingSince(): number | undefined {
+    return this.waitingSince;
+  }
+
   async start(): Promise<void> {
     await this.shipper.replayPending();
   }

@@ -31,6 +31,14 @@ export interface S3SinkOptions {
   putParameters?: PutParameters;
   /** Aborting ends the waits between attempts early (shutdown). */
   signal?: AbortSignal;
+  observer?: UploadObserver;
+}
+
+/** What metrics learn from the sink. */
+export interface UploadObserver {
+  uploaded(bytes: number, seconds: number): void;
+  failed(code: string): void;
+  retried(): void;
 }
 
 export type PutParameters = Pick<PutObjectCommandInput, "ExpectedBucketOwner" | "ServerSideEncryption" | "SSEKMSKeyId" | "StorageClass">;
@@ -57,7 +65,7 @@ function describeFailure(bucket: string, key: string, info: S3ErrorInfo): string
  * - one log line per failure streak rather than per request.
  */
 export class S3Sink {
-  private failingSince: number | undefined;
+  private failingSinceMs: number | undefined;
   private failuresInStreak = 0;
 
   constructor(private readonly options: S3SinkOptions) {}
@@ -65,6 +73,7 @@ export class S3Sink {
   async put(object: S3Object): Promise<void> {
     const { retry, bucket, logger } = this.options;
     for (let attempt = 0; ; attempt += 1) {
+      const started = process.hrtime.bigint();
       try {
         await this.options.client.send(
           new PutObjectCommand({
@@ -77,10 +86,12 @@ export class S3Sink {
           }),
           this.options.signal ? { abortSignal: this.options.signal } : {},
         );
+        this.options.observer?.uploaded(object.body.length, Number(process.hrtime.bigint() - started) / 1e9);
         this.recovered();
         return;
       } catch (error) {
         const info = classifyS3Error(error);
+        this.options.observer?.failed(info.code);
         this.failed(object.key, info);
         if (info.class === "credentials") {
           // The keys were refused: whatever their expiry says, get new ones.
@@ -94,26 +105,32 @@ export class S3Sink {
         // The first resend after a credential refresh goes out at once.
         const wait = info.class === "credentials" && attempt === 0 ? 0 : backoffMs(attempt, retry.baseMs, retry.maxMs);
         logger.debug({ key: object.key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
+        this.options.observer?.retried();
         await sleep(wait, this.options.signal);
       }
     }
   }
 
+  /** Since when uploads have been failing without a success in between; undefined when healthy. */
+  get failingSince(): number | undefined {
+    return this.failingSinceMs;
+  }
+
   private failed(key: string, info: S3ErrorInfo): void {
     this.failuresInStreak += 1;
-    if (this.failingSince !== undefined) return;
-    this.failingSince = Date.now();
+    if (this.failingSinceMs !== undefined) return;
+    this.failingSinceMs = Date.now();
     const log = info.class === "credentials" ? this.options.logger.warn.bind(this.options.logger) : this.options.logger.error.bind(this.options.logger);
     log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, key, info));
   }
 
   private recovered(): void {
-    if (this.failingSince === undefined) return;
+    if (this.failingSinceMs === undefined) return;
     this.options.logger.info(
-      { failures: this.failuresInStreak, seconds: Math.round((Date.now() - this.failingSince) / 1000) },
+      { failures: this.failuresInStreak, seconds: Math.round((Date.now() - this.failingSinceMs) / 1000) },
       "uploads succeed again",
     );
-    this.failingSince = undefined;
+    this.failingSinceMs = undefined;
     this.failuresInStreak = 0;
   }
 }

@@ -1,0 +1,122 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LifecycleNotice } from "../lifecycle/parseNotice.js";
+import type { FileLag } from "../ship/Daemon.js";
+import type { ShipStats } from "../ship/ShipContext.js";
+import type { UploadObserver } from "../sink/S3Sink.js";
+
+/** What the metrics read at scrape time; everything else arrives through UploadObserver. */
+export interface MetricsSources {
+  stats(): ShipStats;
+  files(): FileLag[];
+  /** Seconds until the cached credentials expire (undefined: none yet). Never the keys themselves. */
+  credentialSecondsToExpiry(): number | undefined;
+  imdsFailures(): number;
+  urgent(): boolean;
+  notice(): LifecycleNotice | undefined;
+  now?: () => number;
+}
+
+/**
+ * The Prometheus series of issue 5. Totals are read from the running stats at
+ * scrape time, so the hot path pays nothing for them. No label or value can
+ * carry a credential: labels are file paths, S3 error codes and notice kinds.
+ */
+export class ShipMetrics implements UploadObserver {
+  readonly registry = new Registry();
+  private readonly uploadSeconds: Histogram;
+  private readonly uploadErrors: Counter<"code">;
+  private readonly retries: Counter;
+
+  constructor(sources: MetricsSources) {
+    const now = sources.now ?? Date.now;
+    const registers = [this.registry];
+    const total = (name: string, help: string, read: () => number): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    total("ship_logs_lines_shipped_total", "Lines stored in S3.", () => sources.stats().lines);
+    total("ship_logs_bytes_read_total", "Bytes of log lines read and stored (before compression).", () => sources.stats().bytesIn);
+    total("ship_logs_bytes_uploaded_total", "Bytes of objects stored (after compression).", () => sources.stats().bytesOut);
+    total("ship_logs_objects_uploaded_total", "Objects stored (PutObject requests that succeeded).", () => sources.stats().objects);
+    total("ship_logs_imds_errors_total", "Failed credential fetches from the provider (IMDS).", () => sources.imdsFailures());
+    this.uploadSeconds = new Histogram({
+      name: "ship_logs_upload_duration_seconds",
+      help: "Time of one PutObject attempt that succeeded.",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.uploadErrors = new Counter({
+      name: "ship_logs_upload_errors_total",
+      help: "Failed PutObject attempts, by S3 error code (or network error).",
+      labelNames: ["code"],
+      registers,
+    });
+    this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried.", registers });
+    new Gauge({
+      name: "ship_logs_file_bytes_behind",
+      help: "Bytes of a followed file not yet acknowledged by S3.",
+      labelNames: ["path"],
+      registers,
+      collect() {
+        this.reset();
+        for (const file of sources.files()) this.set({ path: file.path }, file.bytesBehind);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_oldest_pending_seconds",
+      help: "Age of the oldest bytes not yet handed to an upload, over all files.",
+      registers,
+      collect() {
+        const oldest = Math.min(...sources.files().map((file) => file.pendingSince ?? Number.POSITIVE_INFINITY));
+        this.set(Number.isFinite(oldest) ? Math.max(0, (now() - oldest) / 1000) : 0);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_credentials_expiry_seconds",
+      help: "Seconds until the cached credentials expire (negative: expired).",
+      registers,
+      collect() {
+        const seconds = sources.credentialSecondsToExpiry();
+        if (seconds !== undefined) this.set(seconds);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_urgent_mode",
+      help: "1 while the instance is going away and everything is uploaded at once.",
+      registers,
+      collect() {
+        this.set(sources.urgent() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_lifecycle_notice",
+      help: "1 for the lifecycle notice IMDS announced (spot-interruption, scale-in, rebalance).",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        const notice = sources.notice();
+        if (notice) this.set({ kind: notice.kind }, 1);
+      },
+    });
+  }
+
+  uploaded(_bytes: number, seconds: number): void {
+    this.uploadSeconds.observe(seconds);
+  }
+
+  failed(code: string): void {
+    this.uploadErrors.inc({ code });
+  }
+
+  retried(): void {
+    this.retries.inc();
+  }
+}
