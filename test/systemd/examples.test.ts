@@ -24,6 +24,16 @@ describe("systemd/config.example.yaml", () => {
     expect(config.stateDir).toBe("/var/lib/ship-logs");
     expect(config.imdsEndpoint).toBe("http://169.254.169.254");
   });
+
+  test("stays valid with every optional `#key: value` line uncommented", async () => {
+    const text = await readFile(join(SYSTEMD_DIR, "config.example.yaml"), "utf8");
+    const uncommented = text.replace(/^#(?=[a-z][A-Za-z]*: )/gm, "");
+    expect(uncommented).not.toBe(text);
+    const config = await loadConfig(["--config", "config.yaml"], UNIT_ENV, { readTextFile: async () => uncommented });
+    if (config.kind !== "run") throw new Error(`unexpected ${config.kind}`);
+    expect(config.config.region).toBe("eu-west-1");
+    expect(config.config.sse).toBe("aws:kms");
+  });
 });
 
 describe("systemd/ship-logs.default", () => {
