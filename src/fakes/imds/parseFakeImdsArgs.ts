@@ -17,7 +17,8 @@ Options:
   --help                        show this help
   --version                     show the version
 
-Point clients at it with AWS_EC2_METADATA_SERVICE_ENDPOINT=http://HOST:PORT.`;
+Point clients at it with AWS_EC2_METADATA_SERVICE_ENDPOINT=http://HOST:PORT/ (older botocore,
+e.g. Debian's awscli 2.9, needs the trailing slash; the JS SDK accepts either form).`;
 
 /** Where the vended credentials come from. */
 export type CliCredentialSource = { readonly kind: "generated" } | { readonly kind: "profile"; readonly profile: string } | { readonly kind: "chain" };

@@ -31,7 +31,9 @@ function cliEnvironment(imdsEndpoint: string): NodeJS.ProcessEnv {
     ...env,
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    AWS_EC2_METADATA_SERVICE_ENDPOINT: imdsEndpoint,
+    // Older botocore (Debian's awscli 2.9) appends "latest/..." to the endpoint verbatim and rejects
+    // "http://127.0.0.1:PORTlatest/api/token"; newer botocore adds the slash itself. Give it one.
+    AWS_EC2_METADATA_SERVICE_ENDPOINT: `${imdsEndpoint}/`,
     AWS_EC2_METADATA_V1_DISABLED: "true",
   };
 }
