@@ -110,7 +110,13 @@ export class FakeS3 {
     });
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
     await once(server, "listening");
-    fake = new FakeS3(server, options);
+    try {
+      fake = new FakeS3(server, options);
+    } catch (error) {
+      // An option the constructor refuses (e.g. maxBytesPerSecond) must not leave a port open.
+      server.close();
+      throw error;
+    }
     for (const bucket of options.buckets ?? []) fake.createBucket(bucket);
     return fake;
   }

@@ -1,30 +1,46 @@
 import type { IncomingMessage } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ClientDisconnectedError } from "./ClientDisconnectedError.js";
 import type { IngestThrottle } from "./IngestThrottle.js";
 import { s3Errors } from "./s3Errors.js";
 
 /**
- * Reads a request body into memory, pacing reads through `throttle` when given and refusing
- * more than `maxBytes` (`EntityTooLarge`). A client that disconnects mid-body yields
- * `ClientDisconnectedError`.
+ * Reads a request body into memory, pacing reads through `throttle` when given (the stream is
+ * paused, so TCP back-pressure slows the sender) and refusing more than `maxBytes` with
+ * `EntityTooLarge`. A client that disconnects mid-body yields `ClientDisconnectedError`.
+ *
+ * Plain events rather than `for await`: leaving an async iterator early destroys the request
+ * and with it the socket, and the client would see a reset instead of the S3 error.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number, throttle?: IngestThrottle): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of req) {
-      const buffer = chunk as Buffer;
-      total += buffer.length;
-      if (total > maxBytes) throw s3Errors.entityTooLarge(maxBytes);
-      chunks.push(buffer);
-      if (throttle !== undefined) await sleep(throttle.reserve(buffer.length));
-    }
-  } catch (error) {
-    if (req.destroyed && !req.complete) throw new ClientDisconnectedError("client disconnected during the request body");
-    throw error;
-  }
-  // An aborted request can end the iteration quietly on some Node versions.
-  if (!req.complete) throw new ClientDisconnectedError("client disconnected during the request body");
-  return Buffer.concat(chunks, total);
+export function readBody(req: IncomingMessage, maxBytes: number, throttle?: IngestThrottle): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let resumeTimer: NodeJS.Timeout | undefined;
+
+    const finish = (outcome: () => void) => {
+      req.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
+      clearTimeout(resumeTimer);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        req.pause();
+        finish(() => reject(s3Errors.entityTooLarge(maxBytes)));
+        return;
+      }
+      chunks.push(chunk);
+      if (throttle !== undefined) {
+        req.pause();
+        resumeTimer = setTimeout(() => req.resume(), throttle.reserve(chunk.length));
+      }
+    };
+    const onEnd = () => finish(() => resolve(Buffer.concat(chunks, total)));
+    const onGone = () => {
+      if (req.complete) return;
+      finish(() => reject(new ClientDisconnectedError("client disconnected during the request body")));
+    };
+
+    req.on("data", onData).once("end", onEnd).once("error", onGone).once("close", onGone);
+  });
 }

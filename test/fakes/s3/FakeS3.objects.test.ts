@@ -253,3 +253,10 @@ describe("lifecycle", () => {
     expect((await closedAt) - started).toBeLessThan(1000);
   });
 });
+
+test("invalid options are refused without leaving a server listening", async () => {
+  const authority = staticCredentialAuthority([]);
+  await expect(FakeS3.start({ authority, maxBytesPerSecond: 0 })).rejects.toThrow(RangeError);
+  await expect(FakeS3.start({ authority, maxSkewMs: -1 })).rejects.toThrow(RangeError);
+  await expect(FakeS3.start({ authority, buckets: ["Not A Bucket"] })).rejects.toThrow(InvalidBucketNameError);
+});

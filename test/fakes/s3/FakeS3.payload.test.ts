@@ -166,3 +166,19 @@ test("a body larger than maxObjectBytes: EntityTooLarge", async () => {
   expect(response.status).toBe(400);
   expect(errorCode(response)).toBe("EntityTooLarge");
 });
+
+test("a chunked body that grows past maxObjectBytes is answered EntityTooLarge, not reset", async () => {
+  const { fake, cred } = await startFake({ maxObjectBytes: 64 });
+  const data = Buffer.alloc(100_000, 1);
+  const framed = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from("\r\n0\r\n\r\n")]);
+  const response = await sendSigned(fake, cred, {
+    ...putRequest,
+    payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+    chunked: true,
+    body: framed,
+    // Understates the size, so only counting the bytes as they arrive can catch it.
+    headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": "10" },
+  });
+  expect(response.status).toBe(400);
+  expect(errorCode(response)).toBe("EntityTooLarge");
+});
