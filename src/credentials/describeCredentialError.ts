@@ -8,6 +8,21 @@ function field(error: unknown, name: string): unknown {
   return typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
 }
 
+const UNREACHABLE_IN_MESSAGE = new RegExp(`\\b(${[...UNREACHABLE_CODES].join("|")})\\b`);
+
+/**
+ * The Node error code behind `error`. The SDK's MetadataService (instance id,
+ * region) wraps socket errors in a plain Error that keeps the cause only in its
+ * message ("Error fetching metadata token: Error: connect ECONNREFUSED ..."),
+ * so look there too; only the code is taken from the message, never its text.
+ */
+function networkCode(error: unknown): string | undefined {
+  const code = field(error, "code");
+  if (typeof code === "string") return code;
+  const message = field(error, "message");
+  return typeof message === "string" ? UNREACHABLE_IN_MESSAGE.exec(message)?.[1] : undefined;
+}
+
 /**
  * One line for the operator about a failed IMDS credentials or metadata call.
  * Built from error names, codes and status codes only: provider messages can
@@ -15,7 +30,7 @@ function field(error: unknown, name: string): unknown {
  */
 export function describeImdsError(error: unknown, endpoint: string): string {
   const name = field(error, "name");
-  const code = field(error, "code");
+  const code = networkCode(error);
   const status = field(error, "statusCode") ?? (field(field(error, "$metadata"), "httpStatusCode") as unknown);
   const message = typeof field(error, "message") === "string" ? (field(error, "message") as string) : "";
   if (name === "InstanceMetadataV1FallbackError") {
