@@ -6,6 +6,7 @@ import { serveMetrics } from "../metrics/serveMetrics.js";
 import { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
+import { StatusWriter } from "../status/StatusWriter.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */
@@ -46,6 +47,19 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     onTerminating: (notice) => running.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
   });
   lifecycle.start();
+  const status = new StatusWriter(
+    config.stateDir,
+    () => ({
+      mode: running.isUrgent ? "urgent" : "normal",
+      notice: lifecycle?.notice,
+      credentialSecondsToExpiry: credentials.secondsToExpiry(),
+      failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
+      files: running.files(),
+    }),
+    () => pipeline?.ctx.stats.objects ?? 0,
+    logger,
+  );
+  status.start();
   let server: Server | undefined;
   if (metrics && config.metricsListen) {
     server = await serveMetrics(config.metricsListen, metrics, {
@@ -73,6 +87,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   lifecycle.stop();
   server?.close();
   await daemon.stop(config.stopTimeoutMs, pipeline.abort);
+  await status.stop();
   pipeline.client.destroy();
   logger.info("stopped");
   return 0;

@@ -4,7 +4,9 @@ import { ConfigError, loadConfig, renderHelp } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
 import { FatalError } from "./FatalError.js";
 import { runDaemon } from "./runDaemon.js";
+import { runCheck } from "./runCheck.js";
 import { runOnce } from "./runOnce.js";
+import { runStatus } from "./runStatus.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
 // operator's journal, not a place for it.
@@ -27,8 +29,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
-  if (loaded.command !== "run") throw new FatalError(`the ${loaded.command} command is not available yet`);
-  return config.once ? runOnce(config, logger) : runDaemon(config, logger);
+  switch (loaded.command) {
+    case "status":
+      return runStatus(config);
+    case "check":
+      return runCheck(config, logger);
+    case "run":
+      return config.once ? runOnce(config, logger) : runDaemon(config, logger);
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -33,7 +33,8 @@ export interface Pipeline {
   abort: AbortController;
 }
 
-function credentialSource(config: ShipLogsConfig, logger: Logger): { source: CredentialSource; describe: (e: unknown) => string } {
+/** The configured credential provider and how to describe its failures. */
+export function credentialSource(config: ShipLogsConfig, logger: Logger): { source: CredentialSource; describe: (e: unknown) => string } {
   const sdk = sdkLogger(logger.child({ component: "credentials" }));
   return config.credentials === "chain"
     ? { source: fromChain(sdk), describe: describeChainError }

@@ -157,6 +157,12 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
     fallback: absent("off"),
     description: "serve Prometheus metrics, /healthz and /readyz here (use a loopback address unless it must be reachable)",
   },
+  json: {
+    metavar: null,
+    value: switchValue(),
+    fallback: constant("false"),
+    description: "status and check: print JSON instead of text",
+  },
   config: {
     metavar: "FILE",
     value: pathValue(),

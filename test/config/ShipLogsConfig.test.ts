@@ -36,6 +36,7 @@ interface ExpectedConfig {
     | undefined;
   readonly checksum: "when-supported" | "when-required";
   readonly metricsListen: string | undefined;
+  readonly json: boolean;
   readonly configFile: string | undefined;
 }
 
@@ -73,6 +74,7 @@ describe("ShipLogsConfig", () => {
       storageClass: undefined,
       checksum: "when-supported",
       metricsListen: undefined,
+      json: false,
       configFile: undefined,
     };
     expect(result).toStrictEqual({ kind: "run", command: "run", config: expected });

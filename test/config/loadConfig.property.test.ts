@@ -29,6 +29,7 @@ const VALID: Readonly<Record<OptionKey, readonly string[]>> = {
   storageClass: ["STANDARD", "GLACIER_IR"],
   checksum: ["when-supported", "when-required"],
   metricsListen: ["127.0.0.1:9464", "[::1]:9464"],
+  json: ["true", "0"],
   config: ["/etc/ship-logs.yaml"],
 };
 

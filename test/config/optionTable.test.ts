@@ -50,6 +50,7 @@ describe("the option table", () => {
       "--storage-class",
       "--checksum",
       "--metrics-listen",
+      "--json",
       "--config",
     ]);
   });

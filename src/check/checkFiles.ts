@@ -1,0 +1,50 @@
+import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { expandGlobs } from "../source/expandGlobs.js";
+import type { CheckResult } from "./CheckResult.js";
+
+/** Each glob matches at least one file, and every match is readable by this user. */
+export async function checkGlob(pattern: string): Promise<CheckResult> {
+  const name = `watch ${pattern}`;
+  const problems: string[] = [];
+  const paths = await expandGlobs([pattern], (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`));
+  const unreadable: string[] = [];
+  for (const path of paths) {
+    await access(path, constants.R_OK).catch(() => unreadable.push(path));
+  }
+  if (paths.length === 0) {
+    return {
+      name,
+      status: "fail",
+      detail: problems.length > 0 ? `matches no file (${problems.join("; ")})` : "matches no file",
+      fix: "check the glob; under systemd the unit must be able to see the directory (ReadOnlyPaths=, ProtectHome=)",
+    };
+  }
+  if (unreadable.length > 0) {
+    return {
+      name,
+      status: "fail",
+      detail: `${unreadable.length} of ${paths.length} matching files are not readable (e.g. ${unreadable[0]})`,
+      fix: "give the service read access: SupplementaryGroups= with the files' group (e.g. adm), or adjust their mode",
+    };
+  }
+  return { name, status: "ok", detail: `${paths.length} readable file(s)` };
+}
+
+/** The state directory can be created and written. */
+export async function checkStateDir(dir: string): Promise<CheckResult> {
+  const probe = join(dir, `.check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, "ok\n", { mode: 0o600 });
+    await rm(probe);
+    return { name: "state dir", status: "ok", detail: `${dir} is writable` };
+  } catch (error) {
+    return {
+      name: "state dir",
+      status: "fail",
+      detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      fix: "use --state-dir on a writable disk (systemd: StateDirectory=ship-logs sets $STATE_DIRECTORY)",
+    };
+  }
+}

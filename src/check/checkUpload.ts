@@ -1,0 +1,54 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { classifyS3Error } from "../sink/classifyS3Error.js";
+import type { PutParameters } from "../sink/S3Sink.js";
+import type { CheckResult } from "./CheckResult.js";
+
+export interface ProbeTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** The key prefix the role's policy must cover. */
+  prefix: string;
+  putParameters: PutParameters;
+}
+
+function fixFor(code: string, bucket: string, prefix: string): string {
+  switch (code) {
+    case "AccessDenied":
+      return `allow s3:PutObject on arn:aws:s3:::${bucket}/${prefix}* in the instance role's policy (docs/iam/ship-logs-policy.json); with --sse aws:kms also kms:GenerateDataKey`;
+    case "NoSuchBucket":
+      return `create the bucket or correct --bucket ${bucket}`;
+    case "InvalidAccessKeyId":
+    case "ExpiredToken":
+    case "InvalidToken":
+    case "SignatureDoesNotMatch":
+      return "the credentials were refused: check the instance profile and the host clock";
+    default:
+      return "see the error code in the S3 documentation; check --endpoint and --region";
+  }
+}
+
+/** The one permission the role needs, exercised: PutObject of a tiny probe object under the prefix. */
+export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
+  const name = "upload";
+  try {
+    await target.client.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        Body: Buffer.from(`ship-logs check ${new Date().toISOString()}\n`),
+        ContentType: "text/plain; charset=utf-8",
+        ...target.putParameters,
+      }),
+    );
+    return { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` };
+  } catch (error) {
+    const info = classifyS3Error(error);
+    return {
+      name,
+      status: "fail",
+      detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
+      fix: fixFor(info.code, target.bucket, target.prefix),
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import type { ShipLogsConfig } from "../config/index.js";
+import { StateCorruptError, StateStore } from "../source/StateStore.js";
+import { buildStatusReport } from "../status/buildStatusReport.js";
+import { formatStatusReport } from "../status/formatStatusReport.js";
+import { FatalError } from "./FatalError.js";
+
+/** `ship-logs status [--json]`: reads the state dir only. Exit 0 when it could be read. */
+export async function runStatus(config: ShipLogsConfig): Promise<number> {
+  let report;
+  try {
+    report = await buildStatusReport(new StateStore(config.stateDir));
+  } catch (error) {
+    if (error instanceof StateCorruptError) throw new FatalError(error.message);
+    throw new FatalError(`cannot read state in ${config.stateDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));
+  return 0;
+}

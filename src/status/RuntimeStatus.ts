@@ -1,0 +1,20 @@
+import type { LifecycleNotice } from "../lifecycle/parseNotice.js";
+import type { FileLag } from "../ship/Daemon.js";
+
+/** What the running daemon tells `ship-logs status` through the state dir (no network, no secrets). */
+export interface RuntimeStatus {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  mode: "normal" | "urgent";
+  notice: LifecycleNotice | undefined;
+  /** PutObject requests that succeeded in the last hour (or since start, if shorter). */
+  putsLastHour: number;
+  /** Seconds until the cached credentials expire; never the credentials themselves. */
+  credentialSecondsToExpiry: number | undefined;
+  /** Since when uploads have been failing, if they are. */
+  failingSince: string | undefined;
+  files: FileLag[];
+}
+
+export const RUNTIME_STATUS_FILE = "status.json";

@@ -1,0 +1,70 @@
+import { open, rename } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Writes the daemon's runtime status into the state dir every few seconds, so
+ * `ship-logs status` can answer without a network port. Not fsync'd: it is a
+ * report, rebuilt on the next write, unlike the checkpoints.
+ */
+export class StatusWriter {
+  private timer: NodeJS.Timeout | undefined;
+  /** (time, objects uploaded so far) samples, for the PUT rate over the last hour. */
+  private readonly samples: Array<[number, number]> = [];
+  private readonly startedAt = new Date().toISOString();
+  private failed = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly snapshot: () => Omit<RuntimeStatus, "pid" | "startedAt" | "updatedAt" | "putsLastHour">,
+    private readonly objectsUploaded: () => number,
+    private readonly logger: Logger,
+  ) {}
+
+  start(intervalMs = 5_000): void {
+    void this.write();
+    this.timer = setInterval(() => void this.write(), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.write();
+  }
+
+  private putsLastHour(now: number): number {
+    const objects = this.objectsUploaded();
+    this.samples.push([now, objects]);
+    while (this.samples.length > 1 && (this.samples[1] as [number, number])[0] <= now - HOUR_MS) this.samples.shift();
+    const [, first] = this.samples[0] as [number, number];
+    return objects - first;
+  }
+
+  private async write(): Promise<void> {
+    const now = Date.now();
+    const status: RuntimeStatus = {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      updatedAt: new Date(now).toISOString(),
+      putsLastHour: this.putsLastHour(now),
+      ...this.snapshot(),
+    };
+    const path = join(this.dir, RUNTIME_STATUS_FILE);
+    try {
+      const handle = await open(`${path}.tmp`, "w", 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(status));
+      } finally {
+        await handle.close();
+      }
+      await rename(`${path}.tmp`, path);
+      this.failed = false;
+    } catch (error) {
+      if (!this.failed) this.logger.warn({ code: (error as NodeJS.ErrnoException).code }, "cannot write status.json");
+      this.failed = true;
+    }
+  }
+}

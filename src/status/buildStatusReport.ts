@@ -1,0 +1,68 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { StateStore } from "../source/StateStore.js";
+import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
+
+/** A runtime status older than this means the daemon is not running (it writes every 5 s). */
+const STALE_MS = 30_000;
+
+export interface FileStatus {
+  path: string;
+  /** following: the path still holds this file; moved: renamed or deleted since; replaced: the path holds another file now. */
+  state: "following" | "moved" | "replaced";
+  /** Bytes acknowledged by S3. */
+  shipped: number;
+  size: number | undefined;
+  bytesBehind: number | undefined;
+  pendingUploads: number;
+  lastUploadAt: string | undefined;
+}
+
+export interface StatusReport {
+  stateDir: string;
+  daemon: (RuntimeStatus & { running: boolean }) | undefined;
+  files: FileStatus[];
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (systemd's DynamicUser).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readRuntime(dir: string): Promise<StatusReport["daemon"]> {
+  try {
+    const runtime = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
+    const fresh = Date.now() - Date.parse(runtime.updatedAt) < STALE_MS;
+    return { ...runtime, running: fresh && alive(runtime.pid) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `ship-logs status`: what the state dir says, plus a stat of each file. No network. */
+export async function buildStatusReport(store: StateStore): Promise<StatusReport> {
+  const state = await store.load();
+  const daemon = await readRuntime(store.dir);
+  const files = await Promise.all(
+    state.files.map(async (checkpoint): Promise<FileStatus> => {
+      const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
+      const same = info !== undefined && info.dev.toString() === checkpoint.dev && info.ino.toString() === checkpoint.ino;
+      const size = same ? Number(info.size) : undefined;
+      return {
+        path: checkpoint.path,
+        state: same ? "following" : info ? "replaced" : "moved",
+        shipped: checkpoint.offset,
+        size,
+        bytesBehind: size === undefined ? undefined : Math.max(0, size - checkpoint.offset),
+        pendingUploads: checkpoint.pending.length,
+        lastUploadAt: checkpoint.lastUploadAt,
+      };
+    }),
+  );
+  return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+}

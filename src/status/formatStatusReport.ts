@@ -1,0 +1,42 @@
+import type { StatusReport } from "./buildStatusReport.js";
+
+function duration(seconds: number): string {
+  if (seconds < 0) return "expired";
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  return hours > 0 ? `${hours}h${String(minutes).padStart(2, "0")}m` : `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd()).join("\n");
+}
+
+/** The human form of `ship-logs status`. */
+export function formatStatusReport(report: StatusReport): string {
+  const { daemon } = report;
+  const lines: string[] = [];
+  if (daemon === undefined) {
+    lines.push(`daemon: no runtime status in ${report.stateDir} (never ran, or not with this state dir)`);
+  } else {
+    const expiry = daemon.credentialSecondsToExpiry === undefined ? "none yet" : duration(daemon.credentialSecondsToExpiry);
+    lines.push(
+      `daemon: ${daemon.running ? `running (pid ${daemon.pid})` : `not running (last seen ${daemon.updatedAt})`}, mode ${daemon.mode}` +
+        `${daemon.notice ? ` after ${daemon.notice.kind} notice` : ""}, ${daemon.putsLastHour} PUTs in the last hour, credentials expire in ${expiry}` +
+        `${daemon.failingSince ? `, uploads failing since ${daemon.failingSince}` : ""}`,
+    );
+  }
+  const rows = [["FILE", "STATE", "SHIPPED", "BEHIND", "PENDING", "LAST UPLOAD"]];
+  for (const file of report.files) {
+    rows.push([
+      file.path,
+      file.state,
+      String(file.shipped),
+      file.bytesBehind === undefined ? "-" : String(file.bytesBehind),
+      String(file.pendingUploads),
+      file.lastUploadAt ?? "never",
+    ]);
+  }
+  lines.push(report.files.length === 0 ? "no files tracked yet" : table(rows));
+  return `${lines.join("\n")}\n`;
+}
