@@ -1,0 +1,57 @@
+// @ts-check
+import { join } from "node:path";
+
+/**
+ * @typedef {object} ShipLogsRun
+ * @property {string} watch glob
+ * @property {string} bucket
+ * @property {string} endpoint
+ * @property {string} imdsEndpoint
+ * @property {string} stateDir
+ * @property {number} batchMaxBytes
+ * @property {number} compressionLevel
+ * @property {boolean} once
+ * @property {number} [flushIntervalS] daemon only
+ * @property {string} [cpuProfDir] write a `node --cpu-prof` profile there at exit
+ */
+
+/**
+ * `node [--cpu-prof …] dist/cli/shipLogs.js …`: the real CLI, as an operator runs it.
+ * @param {string} productDir checkout with a built dist/
+ * @param {ShipLogsRun} run
+ * @returns {string[]} arguments for process.execPath
+ */
+export function shipLogsArgs(productDir, run) {
+  const profile = run.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", run.cpuProfDir];
+  return [
+    ...profile,
+    join(productDir, "dist/cli/shipLogs.js"),
+    ...(run.once ? ["--once"] : []),
+    "--watch",
+    run.watch,
+    "--bucket",
+    run.bucket,
+    "--endpoint",
+    run.endpoint,
+    "--imds-endpoint",
+    run.imdsEndpoint,
+    "--state-dir",
+    run.stateDir,
+    "--batch-max-bytes",
+    String(run.batchMaxBytes),
+    "--compression-level",
+    String(run.compressionLevel),
+    ...(run.flushIntervalS === undefined ? [] : ["--flush-interval", String(run.flushIntervalS)]),
+    "--log-level",
+    "warn",
+  ];
+}
+
+/**
+ * The bench's environment minus anything that would steer the product or the
+ * SDK elsewhere (profiles, keys, SHIP_LOGS_* settings): credentials come from the fake IMDS only.
+ * @returns {NodeJS.ProcessEnv}
+ */
+export function productEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_") && !name.startsWith("SHIP_LOGS_")));
+}
