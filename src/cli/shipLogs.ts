@@ -7,6 +7,7 @@ import { runDaemon } from "./runDaemon.js";
 import { runCheck } from "./runCheck.js";
 import { runOnce } from "./runOnce.js";
 import { runStatus } from "./runStatus.js";
+import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
 // operator's journal, not a place for it.
@@ -29,6 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
+  await warnLoosePermissions(config.configFile, logger);
   switch (loaded.command) {
     case "status":
       return runStatus(config);

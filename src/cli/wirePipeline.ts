@@ -15,7 +15,7 @@ import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } fro
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
-import { StateCorruptError, StateStore } from "../source/StateStore.js";
+import { StateCorruptError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename } from "node:path";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -39,6 +39,33 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
   return config.credentials === "chain"
     ? { source: fromChain(sdk), describe: describeChainError }
     : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+}
+
+/**
+ * The saved state, or an empty one after moving a corrupt file aside: a
+ * shipper that refuses to start ships nothing, while one that starts over
+ * re-sends what the files still hold, under new keys.
+ */
+async function loadState(store: StateStore, logger: Logger): Promise<ShipState> {
+  try {
+    await store.init();
+    return await store.load();
+  } catch (error) {
+    if (!(error instanceof StateCorruptError)) {
+      throw new FatalError(`cannot use state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    let aside: string;
+    try {
+      aside = await store.quarantine();
+    } catch (renameError) {
+      throw new FatalError(`${error.message}, and it cannot be moved aside: ${(renameError as NodeJS.ErrnoException).code ?? String(renameError)}`);
+    }
+    logger.error(
+      { reason: error.message, movedTo: aside },
+      "state file is corrupt: moved aside, starting with empty state; the watched files are shipped again from their start, so lines already in S3 may arrive a second time under new keys",
+    );
+    return { files: [] };
+  }
 }
 
 /** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */
@@ -72,14 +99,7 @@ export async function wirePipeline(
   const credentials = new CredentialCache({ source, logger: logger.child({ component: "credentials" }), describeError: describe });
 
   const store = new StateStore(config.stateDir);
-  let state;
-  try {
-    await store.init();
-    state = await store.load();
-  } catch (error) {
-    if (error instanceof StateCorruptError) throw new FatalError(error.message);
-    throw new FatalError(`cannot use state directory ${config.stateDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const state = await loadState(store, logger);
 
   const client = createS3Client({
     region: identity.region,

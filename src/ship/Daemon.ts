@@ -30,7 +30,16 @@ export interface DaemonOptions {
   rotateWaitMs?: number;
   /** Rotated files kept open while they cannot be drained (e.g. S3 is down). */
   maxRotatedOpen?: number;
+  /**
+   * Descriptors held for followed files. Past it, idle files are closed (their
+   * checkpoints stay) and opened again when written: a glob matching thousands
+   * of files must not exhaust the process's descriptor limit (1024 under systemd).
+   */
+  maxOpenFiles?: number;
 }
+
+/** An idle file must have been quiet this long before its descriptor is taken back. */
+const IDLE_CLOSE_MS = 5_000;
 
 /**
  * The long-running shipper: discovers files (globs + chokidar), tails each
@@ -42,6 +51,8 @@ export class Daemon {
   private readonly tailers = new Map<string, Tailer>();
   private readonly byPath = new Map<string, Tailer>();
   private readonly unreadable = new Map<string, string>();
+  private readonly attaching = new Set<string>();
+  private readonly attachingIdentities = new Set<string>();
   private readonly paths: PathsProvider;
   private tick: NodeJS.Timeout | undefined;
   private rescan: NodeJS.Timeout | undefined;
@@ -49,6 +60,7 @@ export class Daemon {
   private urgent = false;
   private ticking = false;
   private rotatedWarned = false;
+  private descriptorsWarned = false;
   private readonly logger: Logger;
 
   constructor(
@@ -58,7 +70,11 @@ export class Daemon {
     this.logger = ctx.logger;
     this.paths = new PathsProvider(options.patterns, {
       added: (path) => void this.attach(path),
-      changed: (path) => void this.byPath.get(path)?.poll(Date.now(), this.urgent),
+      changed: (path) => {
+        const tailer = this.byPath.get(path);
+        // A file closed to save descriptors is opened again when it is written.
+        void (tailer ? tailer.poll(Date.now(), this.urgent) : this.attach(path));
+      },
       error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
     });
   }
@@ -172,8 +188,21 @@ export class Daemon {
     this.logger.error({ path, code: why }, "cannot read; will retry");
   }
 
+  /**
+   * Events and scans can ask for the same path at once; two concurrent
+   * attaches of one file would give it two checkpoints and ship it twice.
+   */
   private async attach(path: string): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.attaching.has(path)) return;
+    this.attaching.add(path);
+    try {
+      await this.attachOnce(path);
+    } finally {
+      this.attaching.delete(path);
+    }
+  }
+
+  private async attachOnce(path: string): Promise<void> {
     let file: OpenFile;
     try {
       file = await openFile(path);
@@ -185,20 +214,65 @@ export class Daemon {
     if (this.unreadable.delete(path)) this.logger.info({ path }, "file is readable now");
     const identity = `${file.dev}:${file.ino}`;
     const existing = this.tailers.get(identity);
+    if (this.attachingIdentities.has(identity)) {
+      // The same file under another name (hard link, symlink) is being attached now.
+      await file.handle.close();
+      return;
+    }
     if (existing) {
       // Renamed into another matching name, or seen again by a scan.
       if (existing.detachedAt === undefined) this.byPath.set(path, existing);
       await file.handle.close();
       return;
     }
+    this.attachingIdentities.add(identity);
+    try {
+      await this.adopt(path, file);
+    } finally {
+      this.attachingIdentities.delete(identity);
+    }
+  }
+
+  private async adopt(path: string, file: OpenFile): Promise<void> {
+    const identity = `${file.dev}:${file.ino}`;
     const resolution = await resolveCheckpoint(this.ctx.state.files, file);
     if (resolution.kind === "replaced") {
       this.logger.warn({ path, previousOffset: resolution.previous.offset }, "file was truncated or replaced; shipping it from the start");
       this.dropCheckpoint(resolution.previous);
     }
     if (resolution.kind !== "known") this.ctx.state.files.push(resolution.checkpoint);
+    if (this.tailers.size >= (this.options.maxOpenFiles ?? 512) && !(await this.makeRoom(file, resolution.checkpoint))) {
+      await file.handle.close();
+      return;
+    }
     await this.track(file, resolution.checkpoint, undefined);
     this.byPath.set(path, this.tailers.get(identity) as Tailer);
+  }
+
+  /**
+   * At the descriptor bound: a file with nothing new needs no descriptor until
+   * it is written; otherwise close the longest-idle drained file to make room.
+   * False when the file must wait (for the next scan or write event).
+   */
+  private async makeRoom(file: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
+    const acked = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+    if (checkpoint.pending.length === 0 && file.size <= acked) return false;
+    const now = Date.now();
+    const idle = [...this.tailers.values()]
+      .filter((tailer) => tailer.detachedAt === undefined && tailer.isDrained(now, IDLE_CLOSE_MS))
+      .sort((a, b) => a.lastActiveAt - b.lastActiveAt)[0];
+    if (idle === undefined) {
+      if (!this.descriptorsWarned) {
+        this.descriptorsWarned = true;
+        this.logger.warn({ limit: this.options.maxOpenFiles ?? 512 }, "every open file has unshipped lines; more files wait until one is drained");
+      }
+      return false;
+    }
+    this.descriptorsWarned = false;
+    this.tailers.delete(idle.identity);
+    if (this.byPath.get(idle.file.path) === idle) this.byPath.delete(idle.file.path);
+    await idle.close();
+    return true;
   }
 
   private async track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): Promise<void> {

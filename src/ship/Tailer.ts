@@ -45,6 +45,11 @@ export class Tailer {
     return Math.max(0, this.seenSize - this.checkpoint.offset);
   }
 
+  /** When the file last grew (or was opened): the least recently active are closed first. */
+  get lastActiveAt(): number {
+    return this.lastGrowthAt;
+  }
+
   /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
   get pendingSince(): number | undefined {
     return this.waitingSince;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { chmod, mkdir, open, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 
@@ -50,6 +50,9 @@ export class StateStore {
   async init(): Promise<void> {
     // 0700: the state names every shipped file and where it went.
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    // An existing directory keeps its mode otherwise (systemd creates
+    // StateDirectory= 0755 unless told); tighten it when it is ours to change.
+    await chmod(this.dir, 0o700).catch(() => undefined);
   }
 
   async load(): Promise<ShipState> {
@@ -73,6 +76,17 @@ export class StateStore {
       throw new StateCorruptError(`state file ${this.path} fails its checksum`);
     }
     return { files: doc.files };
+  }
+
+  /**
+   * Moves an untrustworthy state file aside (never deletes it: an operator may
+   * want to read it) and returns where it went.
+   */
+  async quarantine(now: Date = new Date()): Promise<string> {
+    const aside = `${this.path}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}`;
+    await rename(this.path, aside);
+    await fsyncPath(this.dir, "r");
+    return aside;
   }
 
   async save(state: ShipState): Promise<void> {
