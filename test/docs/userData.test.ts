@@ -39,6 +39,10 @@ describe("docs/ec2-user-data.sh", () => {
     await expect(run("bash", ["-n", SCRIPT])).resolves.toBeDefined();
   });
 
+  test("fits EC2's 16 KiB user data limit", async () => {
+    expect((await readFile(SCRIPT)).length).toBeLessThanOrEqual(16 * 1024);
+  });
+
   test("keeps its settings as one-line assignments (the README fills them in with sed)", async () => {
     const text = await readFile(SCRIPT, "utf8");
     for (const name of ["BUCKET", "PREFIX", "WATCH", "PACKAGE", "NODE_MAJOR"]) {
