@@ -58,6 +58,7 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
       credentials: () => credentials.get(),
       logger: sdkLogger(logger),
       checksum: config.checksum,
+      idleTimeoutMs: config.requestTimeoutMs,
     });
     try {
       const instance = facts.instanceId ?? hostname();

@@ -107,6 +107,7 @@ export async function wirePipeline(
     credentials: () => credentials.get(),
     logger: sdkLogger(logger.child({ component: "s3" })),
     checksum: config.checksum,
+    idleTimeoutMs: config.requestTimeoutMs,
   });
   const abort = new AbortController();
   const sink = new S3Sink({

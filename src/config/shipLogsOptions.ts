@@ -117,6 +117,13 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
     fallback: constant("30"),
     description: "longest the final upload may take after SIGTERM/SIGINT",
   },
+  requestTimeout: {
+    metavar: "SECONDS",
+    value: secondsValue(MAX_SECONDS),
+    field: "requestTimeoutMs",
+    fallback: constant("30"),
+    description: "an S3 request that makes no progress this long is abandoned and retried",
+  },
   flushOnRebalance: {
     metavar: null,
     value: switchValue(),

@@ -9,6 +9,8 @@ export interface S3ClientOptions {
   logger: SdkLogger;
   /** "when-required" for S3-compatible stores that reject the SDK's default CRC32 header. */
   checksum?: "when-supported" | "when-required";
+  /** How long a request may make no progress before it is abandoned and retried. */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -26,6 +28,14 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     logger: options.logger,
     maxAttempts: 3,
     requestChecksumCalculation: options.checksum === "when-required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED",
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+    // A stalled request must fail and be retried: the idle timeout catches a
+    // silent server; the total bound is generous for slow links, and without
+    // throwOnRequestTimeout the SDK would only warn about it.
+    requestHandler: {
+      connectionTimeout: 5_000,
+      socketTimeout: options.idleTimeoutMs ?? 30_000,
+      requestTimeout: 600_000,
+      throwOnRequestTimeout: true,
+    },
   });
 }

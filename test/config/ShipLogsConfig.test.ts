@@ -20,6 +20,7 @@ interface ExpectedConfig {
   readonly once: boolean;
   readonly logLevel: LogLevel;
   readonly stopTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly flushOnRebalance: boolean;
   readonly expectedBucketOwner: string | undefined;
   readonly sse: "AES256" | "aws:kms" | undefined;
@@ -67,6 +68,7 @@ describe("ShipLogsConfig", () => {
       once: false,
       logLevel: "info",
       stopTimeoutMs: 30_000,
+      requestTimeoutMs: 30_000,
       flushOnRebalance: false,
       expectedBucketOwner: undefined,
       sse: undefined,

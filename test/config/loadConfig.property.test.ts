@@ -22,6 +22,7 @@ const VALID: Readonly<Record<OptionKey, readonly string[]>> = {
   once: ["true", "0"],
   logLevel: ["info", "trace"],
   stopTimeout: ["30", "0.25"],
+  requestTimeout: ["30", "0.5"],
   flushOnRebalance: ["true", "false"],
   expectedBucketOwner: ["123456789012"],
   sse: ["AES256", "aws:kms"],

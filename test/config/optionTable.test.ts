@@ -43,6 +43,7 @@ describe("the option table", () => {
       "--once",
       "--log-level",
       "--stop-timeout",
+      "--request-timeout",
       "--flush-on-rebalance",
       "--expected-bucket-owner",
       "--sse",
