@@ -80,7 +80,7 @@ export class FakeImds implements CredentialAuthority {
       region,
       availabilityZone: options.availabilityZone ?? `${region}a`,
       accountId: options.accountId ?? "123456789012",
-      role: options.role ?? "ship-logs-role",
+      role: options.role === null ? undefined : (options.role ?? "ship-logs-role"),
       imageId: "ami-0abcdef1234567890",
       instanceType: "t3.micro",
       architecture: "x86_64",
@@ -120,7 +120,8 @@ export class FakeImds implements CredentialAuthority {
     return `http://${host}:${this.port}`;
   }
 
-  get role(): string {
+  /** Undefined when started with `role: null` (no instance profile attached). */
+  get role(): string | undefined {
     return this.#identity.role;
   }
 
@@ -299,6 +300,7 @@ export class FakeImds implements CredentialAuthority {
 
   /** Successful reads of the role's credentials document. */
   countCredentialFetches(): number {
+    if (this.#identity.role === undefined) return 0;
     const credentialsPath = `latest/meta-data/iam/security-credentials/${this.#identity.role}`;
     return this.countRequests(
       (record) => record.status === 200 && record.method === "GET" && record.path.split("/").filter(Boolean).join("/") === credentialsPath,

@@ -6,8 +6,11 @@ export interface FakeImdsOptions {
   host?: string;
   /** Default 0 (an ephemeral port). */
   port?: number;
-  /** The instance profile's role name. Default "ship-logs-role". */
-  role?: string;
+  /**
+   * The instance profile's role name. Default "ship-logs-role". `null`: no instance profile is
+   * attached, so `meta-data/iam/` is absent and every credentials read is a 404, as on EC2.
+   */
+  role?: string | null;
   /** Default "i-0123456789abcdef0". */
   instanceId?: string;
   /** Default "us-east-1". */

@@ -4,7 +4,8 @@ export interface InstanceIdentity {
   readonly region: string;
   readonly availabilityZone: string;
   readonly accountId: string;
-  readonly role: string;
+  /** Undefined: no instance profile attached. */
+  readonly role: string | undefined;
   readonly imageId: string;
   readonly instanceType: string;
   readonly architecture: string;

@@ -15,6 +15,33 @@ function instanceProfileId(identity: InstanceIdentity): string {
   return `AIPA${digits.padEnd(17, "0").slice(0, 17)}`;
 }
 
+/** `meta-data/iam/`: the instance profile and its role's current credentials. */
+function iamDirectory(identity: InstanceIdentity, role: string, credential: ServedCredential): MetadataNode {
+  const credentialsDocument = {
+    Code: "Success",
+    LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+    Type: "AWS-HMAC",
+    AccessKeyId: credential.accessKeyId,
+    SecretAccessKey: credential.secretAccessKey,
+    Token: credential.sessionToken,
+    Expiration: formatImdsTimestamp(credential.expiration),
+  };
+  return directory({
+    info: json(
+      {
+        Code: "Success",
+        LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+        InstanceProfileArn: `arn:aws:iam::${identity.accountId}:instance-profile/${role}`,
+        InstanceProfileId: instanceProfileId(identity),
+      },
+      credential.lastUpdated,
+    ),
+    "security-credentials": directory({
+      [role]: json(credentialsDocument, credential.lastUpdated),
+    }),
+  });
+}
+
 /**
  * The namespace served under `/latest/`, built from the current state for each request.
  * Only what the product, the SDKs and the lifecycle feature read is modelled; the IMDS-2.1
@@ -29,15 +56,6 @@ export function buildMetadataTree(
   const launched = identity.launchedAt;
   const spot = notices.spot;
   const rebalance = notices.rebalanceNoticeTime;
-  const credentialsDocument = {
-    Code: "Success",
-    LastUpdated: formatImdsTimestamp(credential.lastUpdated),
-    Type: "AWS-HMAC",
-    AccessKeyId: credential.accessKeyId,
-    SecretAccessKey: credential.secretAccessKey,
-    Token: credential.sessionToken,
-    Expiration: formatImdsTimestamp(credential.expiration),
-  };
   const metaData = directory({
     "ami-id": leaf(identity.imageId, launched),
     autoscaling: directory({ "target-lifecycle-state": leaf(notices.targetLifecycleState) }),
@@ -46,20 +64,8 @@ export function buildMetadataTree(
         rebalance: rebalance && json({ noticeTime: formatImdsTimestamp(rebalance) }, rebalance),
       }),
     }),
-    iam: directory({
-      info: json(
-        {
-          Code: "Success",
-          LastUpdated: formatImdsTimestamp(credential.lastUpdated),
-          InstanceProfileArn: `arn:aws:iam::${identity.accountId}:instance-profile/${identity.role}`,
-          InstanceProfileId: instanceProfileId(identity),
-        },
-        credential.lastUpdated,
-      ),
-      "security-credentials": directory({
-        [identity.role]: json(credentialsDocument, credential.lastUpdated),
-      }),
-    }),
+    // EC2 shows `iam/` only while an instance profile is attached.
+    iam: identity.role === undefined ? undefined : iamDirectory(identity, identity.role, credential),
     "instance-id": leaf(identity.instanceId, launched),
     "instance-type": leaf(identity.instanceType, launched),
     "local-ipv4": leaf(identity.privateIp, launched),
