@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import type { FakeImdsOptions } from "../../src/fakes/imds/FakeImdsOptions.js";
 import { FakeS3 } from "../../src/fakes/s3/FakeS3.js";
+import type { FakeS3Options } from "../../src/fakes/s3/FakeS3Options.js";
 
 /** The built CLI: end-to-end tests run the real binary (`npm test` builds first). */
 export const CLI = fileURLToPath(new URL("../../dist/cli/shipLogs.js", import.meta.url));
@@ -25,9 +26,15 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { imds?: FakeImdsOptions } = {}): Promise<World> {
+export interface WorldOptions {
+  imds?: FakeImdsOptions;
+  /** E.g. `now` for a server clock that differs from the host's. */
+  s3?: Omit<FakeS3Options, "authority" | "buckets">;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const imds = await FakeImds.start({ region: "eu-west-1", ...options.imds });
-  const s3 = await FakeS3.start({ authority: imds, buckets: [BUCKET] });
+  const s3 = await FakeS3.start({ ...options.s3, authority: imds, buckets: [BUCKET] });
   const dir = await mkdtemp(join(tmpdir(), "ship-logs-test-"));
   const logs = join(dir, "logs");
   await mkdir(logs);
