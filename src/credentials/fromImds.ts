@@ -11,17 +11,26 @@ export interface FromImdsOptions {
 }
 
 /**
- * The instance-profile credentials, from the SDK's own IMDS provider. Built
- * once and kept: `@aws-sdk/credential-providers`' wrapper builds a new provider
- * per call, which throws away the provider's memory of past credentials.
+ * The instance-profile credentials, from the SDK's own IMDS provider, built
+ * afresh for every fetch. A long-lived provider object keeps two memories that
+ * hurt here:
+ * - once a token PUT is answered 403, 404 or 405 (e.g. the metadata endpoint
+ *   was disabled for a while), it stops fetching tokens for good, and with
+ *   IMDSv1 switched off every later call fails: the shipper would never
+ *   recover without a restart;
+ * - its static stability hands back the previous keys with a made-up expiry
+ *   instead of the error, so the operator would never learn why IMDS failed.
+ * The CredentialCache keeps the last good credentials itself, with their real
+ * expiry, which is all static stability was good for.
  * IMDSv1 is switched off: the JS SDK would otherwise fall back to
  * unauthenticated GETs whenever the token PUT fails (SPEC: never IMDSv1).
  */
 export function fromImds(options: FromImdsOptions): CredentialSource {
-  return fromInstanceMetadata({
+  const init = {
     timeout: options.timeoutMs ?? 2_000,
     maxRetries: options.maxRetries ?? 2,
     ec2MetadataV1Disabled: true,
     logger: options.logger,
-  });
+  };
+  return () => fromInstanceMetadata(init)();
 }

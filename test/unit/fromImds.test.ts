@@ -1,0 +1,46 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fromImds } from "../../src/credentials/fromImds.js";
+import { IMDS_ENDPOINT_ENV } from "../../src/credentials/imdsEndpoint.js";
+import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
+import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
+import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
+
+const quiet: SdkLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+describe("fromImds", () => {
+  let imds: FakeImds;
+  const saved = process.env[IMDS_ENDPOINT_ENV];
+
+  beforeEach(async () => {
+    imds = await FakeImds.start();
+    process.env[IMDS_ENDPOINT_ENV] = imds.endpoint;
+  });
+
+  afterEach(async () => {
+    if (saved === undefined) delete process.env[IMDS_ENDPOINT_ENV];
+    else process.env[IMDS_ENDPOINT_ENV] = saved;
+    await imds.close();
+  });
+
+  it("recovers after IMDS answered the token PUT with 403 (a long-lived SDK provider would stop fetching tokens for good)", async () => {
+    const source = fromImds({ logger: quiet, timeoutMs: 500, maxRetries: 0 });
+    const first = await source();
+    expect(first.accessKeyId).toBe(imds.currentCredentials().accessKeyId);
+
+    imds.failWith(403);
+    await expect(source()).rejects.toMatchObject({ name: "InstanceMetadataV1FallbackError" });
+    await imds.clearFaults();
+
+    const rotated = imds.rotateCredentials();
+    expect((await source()).accessKeyId).toBe(rotated.accessKeyId);
+    assertImdsV2Only(imds);
+  });
+
+  it("reports the failure instead of handing back the previous keys with a made-up expiry", async () => {
+    const source = fromImds({ logger: quiet, timeoutMs: 500, maxRetries: 0 });
+    await source();
+    imds.failWith(500);
+    await expect(source()).rejects.toThrow();
+    assertImdsV2Only(imds);
+  });
+});
