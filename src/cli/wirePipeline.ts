@@ -10,7 +10,9 @@ import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
 import { instanceMetadata, type InstanceMetadata } from "../credentials/instanceMetadata.js";
 import { sdkLogger } from "../credentials/sdkLogger.js";
 import { createS3Client } from "../sink/createS3Client.js";
+import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
 import { objectKey } from "../sink/objectKey.js";
+import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } from "../sink/S3Sink.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
@@ -19,6 +21,7 @@ import { StateCorruptError, StateStore, type ShipState } from "../source/StateSt
 import { basename } from "node:path";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
+import { resolveKeyValues } from "./resolveKeyValues.js";
 
 /** Uploads in flight across all files: overlaps compression with the network, bounds memory. */
 const UPLOAD_SLOTS = 4;
@@ -95,6 +98,15 @@ export async function wirePipeline(
     requireImds: config.credentials === "imds",
     logger,
   });
+  // Validated when the configuration was loaded; --key-template replaces --key-layout.
+  const template = parseKeyTemplate(config.keyTemplate ?? KEY_LAYOUTS[config.keyLayout]);
+  const host = await resolveKeyValues({
+    template,
+    identity,
+    regionFromImds: config.region === undefined,
+    metadata,
+    imdsEndpoint: config.imdsEndpoint,
+  });
   const { source, describe } = credentialSource(config, logger);
   const credentials = new CredentialCache({ source, logger: logger.child({ component: "credentials" }), describeError: describe });
 
@@ -133,7 +145,7 @@ export async function wirePipeline(
       objectKey(
         {
           prefix: config.prefix,
-          instanceId: identity.instanceId,
+          host,
           createdAt,
           fileName: basename(checkpoint.path),
           sourceId: checkpoint.sourceId,
@@ -141,7 +153,7 @@ export async function wirePipeline(
           end,
           compression: config.compression,
         },
-        config.keyLayout,
+        template,
       ),
     stats: emptyStats(),
   };

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { KeyTemplateError } from "../sink/KeyTemplateError.js";
+import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 
 /**
  * The kinds of value an option can take. Each is one zod schema that accepts a
@@ -166,4 +168,16 @@ export function listenAddressValue() {
     const url = URL.parse(`http://${text}`);
     return url !== null && url.hostname !== "" && url.port !== "";
   }, expected);
+}
+
+/** A `--key-template`, checked here so that a template keys cannot use is a configuration error (exit 2). */
+export function keyTemplateValue() {
+  return z.string({ error: "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}" }).superRefine((text, context) => {
+    try {
+      parseKeyTemplate(text);
+    } catch (error) {
+      if (!(error instanceof KeyTemplateError)) throw error;
+      context.addIssue({ code: "custom", message: error.message });
+    }
+  });
 }

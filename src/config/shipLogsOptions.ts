@@ -9,6 +9,7 @@ import {
   httpUrlValue,
   imdsEndpointValue,
   integerValue,
+  keyTemplateValue,
   listenAddressValue,
   pathValue,
   regionValue,
@@ -96,7 +97,14 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
   keyLayout: {
     ...choiceValue(["default", "hive"]),
     fallback: constant("default"),
-    description: "hive: PREFIX dt=YYYY-MM-DD/instance=ID/file=NAME/...",
+    description: "a predefined --key-template; hive: PREFIX dt=YYYY-MM-DD/instance=ID/file=NAME/... (Athena partitions)",
+  },
+  keyTemplate: {
+    metavar: "TEMPLATE",
+    value: keyTemplateValue(),
+    fallback: absent("the --key-layout template"),
+    description:
+      "where keys go, e.g. {prefix}{region}/{instance}/{yyyy}/{mm}/{dd}/{hh}/{file}: starts with {prefix}, holds {instance} or {hostname}; /SOURCEID-START-END.log.gz is always appended",
   },
   once: {
     metavar: null,

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { expandGlobs } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
-import { findRenamed } from "../source/findRenamed.js";
+import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
 import { freshCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -291,21 +291,28 @@ export class Daemon {
     const tracked = new Set([...this.tailers.values()].map((tailer) => tailer.checkpoint));
     for (const checkpoint of [...this.ctx.state.files]) {
       if (tracked.has(checkpoint)) continue;
-      const renamed = await findRenamed(checkpoint);
-      if (renamed === undefined) {
-        if (checkpoint.pending.length > 0) {
-          this.logger.error(
-            { path: checkpoint.path, uploads: checkpoint.pending.length },
-            "file is gone with unconfirmed uploads; they may be missing in S3",
-          );
-        }
-        this.dropCheckpoint(checkpoint);
-        continue;
+      const search = await findRenamed(checkpoint);
+      if (search.kind === "found") {
+        checkpoint.path = search.file.path;
+        this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
+        await this.track(search.file, checkpoint, Date.now());
+      } else {
+        this.settleUnfound(checkpoint, search);
       }
-      checkpoint.path = renamed.path;
-      this.logger.info({ path: renamed.path }, "finishing a file that was rotated away while stopped");
-      await this.track(renamed, checkpoint, Date.now());
     }
+  }
+
+  /** A checkpoint whose file was not found where it was: forget it only when the file is certainly gone. */
+  private settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>): void {
+    if (search.kind === "in-place") return;
+    if (search.kind === "unknown") {
+      this.logger.warn({ path: checkpoint.path, code: search.code }, "cannot look for this file now; keeping its checkpoint");
+      return;
+    }
+    if (checkpoint.pending.length > 0) {
+      this.logger.error({ path: checkpoint.path, uploads: checkpoint.pending.length }, "file is gone with unconfirmed uploads; they may be missing in S3");
+    }
+    this.dropCheckpoint(checkpoint);
   }
 
   /** copytruncate or truncation: the old bytes are gone; start the new content under a new source id. */
@@ -332,15 +339,12 @@ export class Daemon {
     await tailer.close();
     // The checkpoint stays while the file exists, so a glob that also matches
     // rotated names never ships it again; pruned once the file is gone.
-    const stillThere = await stat(tailer.file.path, { bigint: true }).catch(() => undefined);
-    if (!stillThere || stillThere.ino.toString() !== tailer.file.ino) {
-      const renamed = await findRenamed(tailer.checkpoint);
-      if (renamed) {
-        tailer.checkpoint.path = renamed.path;
-        await renamed.handle.close();
-      } else {
-        this.dropCheckpoint(tailer.checkpoint);
-      }
+    const search = await findRenamed(tailer.checkpoint);
+    if (search.kind === "found") {
+      tailer.checkpoint.path = search.file.path;
+      await search.file.handle.close();
+    } else {
+      this.settleUnfound(tailer.checkpoint, search);
     }
     await this.ctx.saver.persist();
   }

@@ -102,14 +102,20 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
 
   const unseen = state.files.filter((checkpoint) => !seen.has(checkpoint));
   await runPool(unseen, OPEN_FILES, async (checkpoint) => {
-    const renamed = await findRenamed(checkpoint);
-    if (renamed === undefined) {
+    const search = await findRenamed(checkpoint);
+    if (search.kind === "in-place") return; // no longer matched by a glob: kept, not shipped
+    if (search.kind === "unknown") {
+      fail(`${checkpoint.path}: cannot look for this file (${search.code}); its checkpoint is kept`);
+      return;
+    }
+    if (search.kind === "gone") {
       if (checkpoint.pending.length > 0) {
         fail(`${checkpoint.path}: file is gone with ${checkpoint.pending.length} upload(s) unconfirmed; they may be missing in S3`);
       }
       state.files.splice(state.files.indexOf(checkpoint), 1);
       return;
     }
+    const renamed = search.file;
     try {
       logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
       checkpoint.path = renamed.path;

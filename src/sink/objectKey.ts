@@ -1,7 +1,12 @@
+import type { HostToken, KeyTemplate, KeyToken } from "./KeyTemplate.js";
+
+/** Values of the host tokens; only those the template uses need be present. */
+export type HostKeyValues = { readonly [T in HostToken]?: string };
+
 /** What an object key is a function of (SPEC "What lands in S3"). */
 export interface KeyParts {
   prefix: string;
-  instanceId: string;
+  host: HostKeyValues;
   /** UTC time recorded with the upload intent, so a replay yields the same key. */
   createdAt: Date;
   /** Base name of the source file. */
@@ -13,31 +18,55 @@ export interface KeyParts {
   compression: "gzip" | "none";
 }
 
-export type KeyLayout = "default" | "hive";
-
 const OFFSET_DIGITS = 15;
 
-/** S3 keys take any UTF-8, but "/" would add a level and control characters break tools. */
-function safeSegment(name: string): string {
-  return name.replace(/[/\\\u0000-\u001f\u007f]/g, "_") || "_";
+/**
+ * S3 keys take any UTF-8, but "/" in a value would add a level (and could
+ * forge another token's place), and "\", control characters, "." and ".."
+ * break tools that map keys to paths.
+ */
+function safeSegment(value: string): string {
+  const safe = value.replace(/[/\\\u0000-\u001f\u007f-\u009f]/g, "_");
+  return safe === "" || safe === "." || safe === ".." ? "_" : safe;
 }
 
-function utcDate(date: Date): string {
-  return date.toISOString().slice(0, 10);
+function two(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+function tokenValue(token: KeyToken, parts: KeyParts): string {
+  const at = parts.createdAt;
+  switch (token) {
+    // The prefix is the operator's, "/" included: it is used as given.
+    case "prefix":
+      return parts.prefix;
+    case "file":
+      return safeSegment(parts.fileName);
+    case "yyyy":
+      return String(at.getUTCFullYear()).padStart(4, "0");
+    case "mm":
+      return two(at.getUTCMonth() + 1);
+    case "dd":
+      return two(at.getUTCDate());
+    case "hh":
+      return two(at.getUTCHours());
+    default: {
+      const value = parts.host[token];
+      // The caller resolves every host token the template names (resolveKeyValues).
+      if (value === undefined) throw new Error(`no value for {${token}}`);
+      return safeSegment(value);
+    }
+  }
 }
 
 /**
- * The object name ends with the source id and the byte range, zero-padded so
- * that a listing sorts in file order. Two batches never share a range, so no
- * layout can make two objects collide.
+ * The template's directory, then the source id and the byte range,
+ * zero-padded so that a listing sorts in file order. That last part is always
+ * there and two batches of one host never share a range, so no template can
+ * make two objects collide; the template only decides where they go.
  */
-export function objectKey(parts: KeyParts, layout: KeyLayout): string {
-  const file = safeSegment(parts.fileName);
+export function objectKey(parts: KeyParts, template: KeyTemplate): string {
+  const directory = template.parts.map((part) => (part.kind === "text" ? part.text : tokenValue(part.token, parts))).join("");
   const range = `${String(parts.start).padStart(OFFSET_DIGITS, "0")}-${String(parts.end).padStart(OFFSET_DIGITS, "0")}`;
-  const name = `${parts.sourceId}-${range}.log${parts.compression === "gzip" ? ".gz" : ""}`;
-  const date = utcDate(parts.createdAt);
-  const instance = safeSegment(parts.instanceId);
-  return layout === "hive"
-    ? `${parts.prefix}dt=${date}/instance=${instance}/file=${file}/${name}`
-    : `${parts.prefix}${instance}/${date}/${file}/${name}`;
+  return `${directory}/${parts.sourceId}-${range}.log${parts.compression === "gzip" ? ".gz" : ""}`;
 }

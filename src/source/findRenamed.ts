@@ -1,23 +1,39 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { openFile, type OpenFile } from "./openFile.js";
 import { matchesCheckpoint } from "./resolveCheckpoint.js";
 
+/** Found elsewhere (and opened), still at its path, certainly gone, or not knowable right now. */
+export type RenameSearch =
+  | { kind: "found"; file: OpenFile }
+  | { kind: "in-place" }
+  | { kind: "gone" }
+  | { kind: "unknown"; code: string };
+
 /**
  * Where a checkpointed file went after a rename (logrotate's default moves
  * `app.log` to `app.log.1` in the same directory): the sibling with the same
- * identity, opened, or undefined when it is gone (deleted, or compressed into
- * a new file). This lets a restart finish a file that rotated while the
+ * identity, opened; or gone (deleted, or compressed into a new file). This lets a restart finish a file that rotated while the
  * shipper was down, which peers that only follow globs lose.
  */
-export async function findRenamed(checkpoint: FileCheckpoint): Promise<OpenFile | undefined> {
+export async function findRenamed(checkpoint: FileCheckpoint): Promise<RenameSearch> {
   const dir = dirname(checkpoint.path);
+  const atPath = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
+  if (atPath && atPath.dev.toString() === checkpoint.dev && atPath.ino.toString() === checkpoint.ino) {
+    // Not renamed at all: the file is where it was (no longer matched by a
+    // glob, or closed to save descriptors). Its checkpoint stays; no search.
+    return { kind: "in-place" };
+  }
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    // Only a directory that is really gone proves the file is gone: an
+    // unreadable one (EACCES at boot, a slow mount) may hold it still, and
+    // forgetting its checkpoint would ship it again from the start.
+    return code === "ENOENT" || code === "ENOTDIR" ? { kind: "gone" } : { kind: "unknown", code };
   }
   for (const name of names) {
     const path = join(dir, name);
@@ -28,9 +44,9 @@ export async function findRenamed(checkpoint: FileCheckpoint): Promise<OpenFile 
       continue;
     }
     if (file.dev === checkpoint.dev && file.ino === checkpoint.ino && (await matchesCheckpoint(file, checkpoint))) {
-      return file;
+      return { kind: "found", file };
     }
     await file.handle.close();
   }
-  return undefined;
+  return { kind: "gone" };
 }

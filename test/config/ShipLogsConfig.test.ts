@@ -17,6 +17,7 @@ interface ExpectedConfig {
   readonly compression: "gzip" | "none";
   readonly compressionLevel: number;
   readonly keyLayout: "default" | "hive";
+  readonly keyTemplate: string | undefined;
   readonly once: boolean;
   readonly logLevel: LogLevel;
   readonly stopTimeoutMs: number;
@@ -65,6 +66,7 @@ describe("ShipLogsConfig", () => {
       compression: "gzip",
       compressionLevel: 6,
       keyLayout: "default",
+      keyTemplate: undefined,
       once: false,
       logLevel: "info",
       stopTimeoutMs: 30_000,

@@ -19,6 +19,7 @@ const VALID: Readonly<Record<OptionKey, readonly string[]>> = {
   compression: ["gzip", "none"],
   compressionLevel: ["1", "9"],
   keyLayout: ["default", "hive"],
+  keyTemplate: ["{prefix}{instance}/{yyyy}-{mm}-{dd}/{file}", "{prefix}{region}/{account}/{hostname}/{hh}"],
   once: ["true", "0"],
   logLevel: ["info", "trace"],
   stopTimeout: ["30", "0.25"],

@@ -40,6 +40,7 @@ describe("the option table", () => {
       "--compression",
       "--compression-level",
       "--key-layout",
+      "--key-template",
       "--once",
       "--log-level",
       "--stop-timeout",
