@@ -13,6 +13,8 @@ export interface CredentialCacheOptions {
   /** Spacing between provider attempts while it keeps failing. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** Longest spacing once no unexpired credentials are left: every upload waits for the next attempt. */
+  maxRetryWithoutCredentialsMs?: number;
 }
 
 interface Cached {
@@ -45,11 +47,13 @@ export class CredentialCache {
   private readonly now: () => number;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
+  private readonly maxRetryWithoutCredentialsMs: number;
 
   constructor(private readonly options: CredentialCacheOptions) {
     this.now = options.now ?? Date.now;
     this.minRetryMs = options.minRetryMs ?? 1_000;
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
+    this.maxRetryWithoutCredentialsMs = options.maxRetryWithoutCredentialsMs ?? 5_000;
   }
 
   /** The identity provider handed to the S3 client; cheap when cached. */
@@ -171,11 +175,11 @@ export class CredentialCache {
     this.failureStreak += 1;
     this.failedFetchCount += 1;
     this.lastFailure = reason;
-    const backoff = Math.min(this.maxRetryMs, this.minRetryMs * 2 ** Math.min(this.failureStreak - 1, 10));
-    this.nextAttemptAt = this.now() + backoff;
+    const now = this.now();
+    const cached = this.cached;
+    const stillValid = cached !== undefined && now < cached.expiresAt;
+    this.nextAttemptAt = now + this.retryDelayMs(stillValid ? cached.expiresAt - now : undefined);
     if (this.failureStreak === 1) {
-      const cached = this.cached;
-      const stillValid = cached !== undefined && this.now() < cached.expiresAt;
       this.options.logger.error(
         {
           reason,
@@ -186,5 +190,18 @@ export class CredentialCache {
           : "credentials refresh failed; uploads wait until credentials can be fetched",
       );
     }
+  }
+
+  /**
+   * Exponential backoff between provider attempts, bounded by what waiting
+   * costs. While the cached keys are valid, the next attempt comes before half
+   * of their remaining life is gone: a backoff that jumped past the expiry
+   * would pause uploads even though IMDS was back in time. With nothing valid
+   * left every upload waits for the next attempt, so attempts stay frequent.
+   */
+  private retryDelayMs(validForMs: number | undefined): number {
+    const backoff = Math.min(this.maxRetryMs, this.minRetryMs * 2 ** Math.min(this.failureStreak - 1, 10));
+    const bound = validForMs === undefined ? this.maxRetryWithoutCredentialsMs : Math.max(this.minRetryMs, validForMs / 2);
+    return Math.min(backoff, bound);
   }
 }
