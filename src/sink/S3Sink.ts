@@ -55,6 +55,17 @@ function describeFailure(bucket: string, key: string, info: S3ErrorInfo): string
   }
 }
 
+/** Longest wait for credentials between resends: the cache paces its own provider attempts, and asking it is free. */
+const NO_CREDENTIALS_RECHECK_MS = 2_000;
+
+function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy): number {
+  // The first resend after a credential refresh goes out at once.
+  if (info.class === "credentials" && attempt === 0) return 0;
+  const backoff = backoffMs(attempt, retry.baseMs, retry.maxMs);
+  // Uploads resume within seconds of new credentials, however long they took.
+  return info.class === "no-credentials" ? Math.min(backoff, NO_CREDENTIALS_RECHECK_MS) : backoff;
+}
+
 /**
  * Stores objects in S3, one PutObject per batch with a Buffer body (the SDK
  * retries Buffers itself and sends their checksum as a header). On top of the
@@ -102,8 +113,7 @@ export class S3Sink {
           (info.class === "permanent" && retry.failFastOnPermanent) ||
           this.options.signal?.aborted === true;
         if (giveUp) throw new UploadFailedError(describeFailure(bucket, object.key, info), info.code);
-        // The first resend after a credential refresh goes out at once.
-        const wait = info.class === "credentials" && attempt === 0 ? 0 : backoffMs(attempt, retry.baseMs, retry.maxMs);
+        const wait = waitBeforeResend(info, attempt, retry);
         logger.debug({ key: object.key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
         this.options.observer?.retried();
         await sleep(wait, this.options.signal);
@@ -120,7 +130,15 @@ export class S3Sink {
     this.failuresInStreak += 1;
     if (this.failingSinceMs !== undefined) return;
     this.failingSinceMs = Date.now();
-    const log = info.class === "credentials" ? this.options.logger.warn.bind(this.options.logger) : this.options.logger.error.bind(this.options.logger);
+    const { logger } = this.options;
+    // Without credentials the cache has already said why, once; a line per
+    // upload streak would only repeat it less clearly.
+    const log =
+      info.class === "no-credentials"
+        ? logger.debug.bind(logger)
+        : info.class === "credentials"
+          ? logger.warn.bind(logger)
+          : logger.error.bind(logger);
     log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, key, info));
   }
 
