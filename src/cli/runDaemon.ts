@@ -1,12 +1,14 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/index.js";
+import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import { serveMetrics } from "../metrics/serveMetrics.js";
 import { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
 import { StatusWriter } from "../status/StatusWriter.js";
+import { waitForImds } from "./waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */
@@ -32,6 +34,9 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
         notice: () => lifecycle?.notice,
       })
     : undefined;
+  if (config.credentials === "imds") {
+    await waitForImds(instanceMetadata({ endpoint: config.imdsEndpoint }), config.imdsEndpoint, logger);
+  }
   pipeline = await wirePipeline(config, logger, DAEMON_RETRY, metrics);
   const { credentials, sink } = pipeline;
   daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs });
