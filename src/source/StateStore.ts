@@ -90,11 +90,14 @@ export class StateStore {
   }
 
   async save(state: ShipState): Promise<void> {
+    // Serialise before the first await: uploads go on changing the state while
+    // the file is opened, and the checksum must be of exactly the files written.
     const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
+    const text = JSON.stringify(doc);
     const temp = `${this.path}.tmp`;
     const handle = await open(temp, "w", 0o600);
     try {
-      await handle.writeFile(JSON.stringify(doc));
+      await handle.writeFile(text);
       await handle.sync();
     } finally {
       await handle.close();
