@@ -13,7 +13,8 @@ export type PollOutcome = "ok" | "truncated" | "failed";
  */
 export class Tailer {
   private shipper: FileShipper;
-  private busy = false;
+  /** The poll in progress, shared by callers who arrive meanwhile. */
+  private running: Promise<PollOutcome> | undefined;
   /** Size at the last poll. */
   private seenSize: number;
   /** When bytes not yet handed to an upload were first seen. */
@@ -66,16 +67,33 @@ export class Tailer {
    */
   isDrained(now: number, quietMs: number): boolean {
     return (
-      !this.busy &&
+      this.running === undefined &&
       this.checkpoint.pending.length === 0 &&
       this.waitingSince === undefined &&
       now - this.lastGrowthAt >= quietMs
     );
   }
 
+  /**
+   * Reads what is new and hands it to uploads. A caller that finds a poll in
+   * progress (a file event, the tick) shares its outcome; an urgent one then
+   * polls again, because the running poll may be a routine one that leaves the
+   * remainder for the flush interval: skipping the final flush at shutdown
+   * that way left the newest lines unshipped.
+   */
   async poll(now: number, urgent: boolean): Promise<PollOutcome> {
-    if (this.busy) return "ok";
-    this.busy = true;
+    while (this.running) {
+      const outcome = await this.running;
+      if (!urgent || outcome === "truncated") return outcome;
+    }
+    const running = this.pollOnce(now, urgent).finally(() => {
+      this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private async pollOnce(now: number, urgent: boolean): Promise<PollOutcome> {
     try {
       if (this.shipper.error) {
         if (now < this.retryAt) return "failed";
@@ -107,8 +125,6 @@ export class Tailer {
     } catch (error) {
       this.reportFailure(error);
       return "failed";
-    } finally {
-      this.busy = false;
     }
   }
 

@@ -1,0 +1,65 @@
+import { appendFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { S3Sink } from "../../src/sink/S3Sink.js";
+import { Semaphore } from "../../src/ship/Semaphore.js";
+import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
+import { StateSaver } from "../../src/ship/StateSaver.js";
+import { Tailer } from "../../src/ship/Tailer.js";
+import { openFile } from "../../src/source/openFile.js";
+import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
+import { StateStore, type ShipState } from "../../src/source/StateStore.js";
+
+/** A context whose sink records the bodies it is given. */
+function contextFor(dir: string, bodies: string[]): ShipContext {
+  const state: ShipState = { files: [] };
+  const sink = { put: async (object: { body: Buffer }) => void bodies.push(object.body.toString("utf8")) };
+  return {
+    state,
+    saver: new StateSaver(new StateStore(dir), state),
+    sink: sink as unknown as S3Sink,
+    slots: new Semaphore(4),
+    logger: pino({ level: "silent" }),
+    batchMaxBytes: 1024,
+    compression: "none",
+    compressionLevel: 6,
+    keyFor: (checkpoint, start, end) => `${checkpoint.sourceId}-${start}-${end}`,
+    stats: emptyStats(),
+  };
+}
+
+describe("Tailer.poll", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tailer-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("an urgent poll arriving during a routine one still ships the remainder (the SIGTERM flush)", async () => {
+    const path = join(dir, "app.log");
+    // 1.5 batches: a routine poll ships the full batch and leaves the rest for the flush interval.
+    const lines = Array.from({ length: 150 }, (_, i) => `line-${String(i).padStart(4, "0")}`);
+    await appendFile(path, `${lines.join("\n")}\n`);
+    const bodies: string[] = [];
+    const ctx = contextFor(dir, bodies);
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const tailer = new Tailer(ctx, file, checkpoint, 60_000, Date.now());
+    try {
+      // A file event's routine poll is in progress when shutdown asks for the final one.
+      const routine = tailer.poll(Date.now(), false);
+      const final = tailer.poll(Date.now(), true);
+      expect(await routine).toBe("ok");
+      expect(await final).toBe("ok");
+      await tailer.settle();
+      expect(bodies.join("").split("\n").slice(0, -1)).toEqual(lines);
+    } finally {
+      await tailer.close();
+    }
+  });
+});
