@@ -5,19 +5,25 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CredentialAuthority } from "../CredentialAuthority.js";
+import { assembleParts } from "./assembleParts.js";
 import { authenticateRequest } from "./authenticateRequest.js";
+import { isChecksumAlgorithm, type ChecksumAlgorithm } from "./checksumAlgorithms.js";
 import { ClientDisconnectedError } from "./ClientDisconnectedError.js";
+import { completeMultipartUploadResultXml } from "./completeMultipartUploadResultXml.js";
 import type { FakeS3Options } from "./FakeS3Options.js";
 import { FaultSchedule } from "./FaultSchedule.js";
 import { flattenHeaders } from "./flattenHeaders.js";
 import { IngestThrottle } from "./IngestThrottle.js";
+import { initiateMultipartUploadResultXml } from "./initiateMultipartUploadResultXml.js";
 import { InvalidBucketNameError } from "./InvalidBucketNameError.js";
 import { isValidBucketName } from "./isValidBucketName.js";
 import { listAllMyBucketsXml } from "./listAllMyBucketsXml.js";
 import { listBucketResultXml } from "./listBucketResultXml.js";
 import { listObjectsV2Page, type ListObjectsV2Query } from "./listObjectsV2Page.js";
+import { MultipartUploads, type MultipartUploadInfo } from "./MultipartUploads.js";
 import { ObjectStore, type ListedObject } from "./ObjectStore.js";
 import { objectResponseHeaders } from "./objectResponseHeaders.js";
+import { parseCompleteMultipartUpload } from "./parseCompleteMultipartUpload.js";
 import { parseRequestTarget, queryValue, type RequestTarget } from "./parseRequestTarget.js";
 import { payloadMode } from "./payloadMode.js";
 import { readBody } from "./readBody.js";
@@ -27,12 +33,17 @@ import { s3ErrorXml } from "./s3ErrorXml.js";
 import { s3Errors } from "./s3Errors.js";
 import type { S3Fault } from "./S3Fault.js";
 import type { S3RequestRecord } from "./S3RequestRecord.js";
-import type { StoredObject } from "./StoredObject.js";
+import type { ChecksumType, StoredObject } from "./StoredObject.js";
 import { userMetadata } from "./userMetadata.js";
-import { verifyPayload } from "./verifyPayload.js";
+import { verifyPayload, type VerifiedPayload } from "./verifyPayload.js";
 
 const DEFAULT_MAX_SKEW_MS = 15 * 60_000;
 const S3_MAX_PUT_BYTES = 5 * 1024 ** 3;
+/** S3's smallest part (all but the last of an upload). */
+const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
+const S3_MAX_PART_NUMBER = 10_000;
+/** A CompleteMultipartUpload body for 10 000 parts with checksums stays well below this. */
+const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
 const OWNER_ID = "0000000000000000000000000000000000000000000000000000000000f4e53a";
 /** Headers never kept with a stored object: they carry credentials. */
 const SECRET_HEADERS = new Set(["authorization", "x-amz-security-token"]);
@@ -61,8 +72,9 @@ interface Call {
  * An in-process, path-style S3 endpoint that verifies SigV4 the way S3 does, against the
  * credentials a `CredentialAuthority` issued — so expired, revoked or mis-signed requests fail
  * with the same codes production would return. It serves PutObject, GetObject, HeadObject,
- * DeleteObject, ListObjectsV2, CreateBucket, HeadBucket and ListBuckets, keeps objects in memory,
- * logs every request, and can inject faults for resilience tests.
+ * DeleteObject, ListObjectsV2, CreateBucket, HeadBucket, ListBuckets and multipart uploads
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload), keeps
+ * objects in memory, logs every request, and can inject faults for resilience tests.
  */
 export class FakeS3 {
   /** `http://host:port`, for an S3 client's `endpoint` (with `forcePathStyle: true`). */
@@ -70,6 +82,7 @@ export class FakeS3 {
 
   readonly #server: Server;
   readonly #store = new ObjectStore();
+  readonly #uploads = new MultipartUploads();
   readonly #faults = new FaultSchedule();
   readonly #log: S3RequestRecord[] = [];
   readonly #authority: CredentialAuthority;
@@ -77,6 +90,7 @@ export class FakeS3 {
   readonly #maxSkewMs: number;
   readonly #region: string | undefined;
   readonly #maxObjectBytes: number;
+  readonly #minPartBytes: number;
   readonly #throttle: IngestThrottle | undefined;
   /** Aborted by `close()`, ending any stall in progress. */
   readonly #closing = new AbortController();
@@ -89,6 +103,7 @@ export class FakeS3 {
     this.#maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
     this.#region = options.region;
     this.#maxObjectBytes = options.maxObjectBytes ?? Math.min(S3_MAX_PUT_BYTES, bufferConstants.MAX_LENGTH);
+    this.#minPartBytes = options.minPartBytes ?? S3_MIN_PART_BYTES;
     this.#throttle = options.maxBytesPerSecond === undefined ? undefined : new IngestThrottle(options.maxBytesPerSecond);
     const address = server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -101,6 +116,7 @@ export class FakeS3 {
     if (options.maxObjectBytes !== undefined && !(options.maxObjectBytes >= 0)) {
       throw new RangeError("maxObjectBytes must be >= 0");
     }
+    if (options.minPartBytes !== undefined && !(options.minPartBytes >= 0)) throw new RangeError("minPartBytes must be >= 0");
     for (const bucket of options.buckets ?? []) if (!isValidBucketName(bucket)) throw new InvalidBucketNameError(bucket);
 
     let fake: FakeS3 | undefined;
@@ -144,6 +160,14 @@ export class FakeS3 {
   /** Objects under `prefix`, sorted by key as S3 lists them. */
   listObjects(bucket: string, prefix?: string): ListedObject[] {
     return this.#store.list(bucket, prefix);
+  }
+
+  /**
+   * Multipart uploads created and neither completed nor aborted (in `bucket`, or all): what a
+   * client that crashed mid-upload leaves behind until a lifecycle rule aborts it.
+   */
+  multipartUploads(bucket?: string): MultipartUploadInfo[] {
+    return this.#uploads.list(bucket);
   }
 
   /** Arms a fault for object requests; see `S3Fault`. Throws `RangeError` for a malformed fault. */
@@ -251,6 +275,18 @@ export class FakeS3 {
         this.#store.delete(bucket, key);
         return this.#send(call.x, 204, {});
       }
+      case "CreateMultipartUpload":
+        return this.#createMultipartUpload(call);
+      case "UploadPart":
+        return this.#uploadPart(call);
+      case "CompleteMultipartUpload":
+        return this.#completeMultipartUpload(call);
+      case "AbortMultipartUpload": {
+        const { bucket, key } = this.#requireObjectTarget(call.target);
+        const upload = this.#uploads.get(bucket, key, queryValue(call.target.query, "uploadId") ?? "");
+        this.#uploads.delete(upload.uploadId);
+        return this.#send(call.x, 204, {});
+      }
     }
   }
 
@@ -294,17 +330,7 @@ export class FakeS3 {
   async #putObject(call: Call): Promise<void> {
     const { bucket, key } = this.#requireObjectTarget(call.target);
     const { headers } = call;
-    // Refuse unsupported payload modes before reading a body that would be thrown away.
-    const streaming = payloadMode(call.payloadHash) === "streaming-unsigned-trailer";
-    // S3 needs the object size up front: Content-Length, or for aws-chunked the decoded length.
-    const declared = headers[streaming ? "x-amz-decoded-content-length" : "content-length"];
-    if (declared === undefined || !/^\d+$/.test(declared)) throw s3Errors.missingContentLength();
-    const size = Number(declared);
-    if (size > this.#maxObjectBytes) throw s3Errors.entityTooLarge(this.#maxObjectBytes);
-    // aws-chunked framing costs a few bytes per chunk on top of the object.
-    const wireLimit = streaming ? size + 64 * 1024 + Math.ceil(size / 100) : size;
-
-    const payload = verifyPayload({ payloadHash: call.payloadHash, headers, wireBody: await this.#readBody(call, wireLimit) });
+    const payload = await this.#readPayload(call);
     this.#checkWriteConditions(bucket, key, headers);
     const etag = `"${createHash("md5").update(payload.body).digest("hex")}"`;
     const contentType = headers["content-type"];
@@ -317,7 +343,7 @@ export class FakeS3 {
       lastModified: new Date(this.#now()),
       accessKeyId: call.accessKeyId,
       etag,
-      ...(payload.checksum === undefined ? {} : { checksum: payload.checksum }),
+      ...(payload.checksum === undefined ? {} : { checksum: { ...payload.checksum, type: "FULL_OBJECT" } }),
     });
     this.#send(call.x, 200, {
       etag,
@@ -326,6 +352,120 @@ export class FakeS3 {
         ? {}
         : { [`x-amz-checksum-${payload.checksum.algorithm}`]: payload.checksum.value, "x-amz-checksum-type": "FULL_OBJECT" }),
     });
+  }
+
+  /**
+   * The body of an object or part upload, verified (signature hash, checksums, aws-chunked framing).
+   * S3 needs the size up front: Content-Length, or for aws-chunked the decoded length.
+   */
+  async #readPayload(call: Call): Promise<VerifiedPayload> {
+    const { headers } = call;
+    // Refuse unsupported payload modes before reading a body that would be thrown away.
+    const streaming = payloadMode(call.payloadHash) === "streaming-unsigned-trailer";
+    const declared = headers[streaming ? "x-amz-decoded-content-length" : "content-length"];
+    if (declared === undefined || !/^\d+$/.test(declared)) throw s3Errors.missingContentLength();
+    const size = Number(declared);
+    if (size > this.#maxObjectBytes) throw s3Errors.entityTooLarge(this.#maxObjectBytes);
+    // aws-chunked framing costs a few bytes per chunk on top of the object.
+    const wireLimit = streaming ? size + 64 * 1024 + Math.ceil(size / 100) : size;
+    return verifyPayload({ payloadHash: call.payloadHash, headers, wireBody: await this.#readBody(call, wireLimit) });
+  }
+
+  async #createMultipartUpload(call: Call): Promise<void> {
+    const { bucket, key } = this.#requireObjectTarget(call.target);
+    const { headers } = call;
+    verifyPayload({ payloadHash: call.payloadHash, headers, wireBody: await this.#readBody(call, 1024 * 1024) });
+    const checksum = declaredUploadChecksum(headers);
+    const contentType = headers["content-type"];
+    const contentEncoding = headers["content-encoding"];
+    const upload = this.#uploads.create({
+      bucket,
+      key,
+      initiated: new Date(this.#now()),
+      ...(contentType === undefined ? {} : { contentType }),
+      ...(contentEncoding === undefined ? {} : { contentEncoding }),
+      metadata: userMetadata(headers),
+      headers: Object.fromEntries(Object.entries(headers).filter(([name]) => !SECRET_HEADERS.has(name))),
+      ...checksum,
+    });
+    this.#send(
+      call.x,
+      200,
+      {
+        "content-type": "application/xml",
+        "x-amz-server-side-encryption": "AES256",
+        ...(checksum.checksumAlgorithm === undefined
+          ? {}
+          : { "x-amz-checksum-algorithm": checksum.checksumAlgorithm.toUpperCase(), "x-amz-checksum-type": checksum.checksumType }),
+      },
+      Buffer.from(initiateMultipartUploadResultXml(bucket, key, upload.uploadId), "utf8"),
+    );
+  }
+
+  async #uploadPart(call: Call): Promise<void> {
+    const { bucket, key } = this.#requireObjectTarget(call.target);
+    const { headers, target } = call;
+    const partNumberText = queryValue(target.query, "partNumber");
+    if (partNumberText === undefined || !/^\d{1,5}$/.test(partNumberText) || Number(partNumberText) < 1 || Number(partNumberText) > S3_MAX_PART_NUMBER) {
+      throw s3Errors.invalidArgument(`Part number must be an integer between 1 and ${S3_MAX_PART_NUMBER}, inclusive`, {
+        ArgumentName: "partNumber",
+        ArgumentValue: partNumberText ?? "",
+      });
+    }
+    const uploadId = queryValue(target.query, "uploadId");
+    if (uploadId === undefined) throw s3Errors.invalidRequest("UploadPart requires the uploadId query parameter.");
+    // Encryption is chosen once, by CreateMultipartUpload; S3 refuses it on the parts.
+    for (const name of ["x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id"]) {
+      const value = headers[name];
+      if (value !== undefined) {
+        throw s3Errors.invalidArgument(`${name} header is not supported for this operation.`, { ArgumentName: name, ArgumentValue: value });
+      }
+    }
+    const upload = this.#uploads.get(bucket, key, uploadId);
+    const payload = await this.#readPayload(call);
+    const sent = payload.checksum?.algorithm;
+    const expected = upload.checksumAlgorithm;
+    // A FULL_OBJECT upload may leave checksums off its parts; otherwise each part carries the declared one.
+    if (sent !== expected && !(sent === undefined && upload.checksumType === "FULL_OBJECT")) {
+      throw s3Errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected ?? "null"}, actual checksum Type: ${sent ?? "null"}`);
+    }
+    const etag = `"${createHash("md5").update(payload.body).digest("hex")}"`;
+    upload.parts.set(Number(partNumberText), {
+      body: payload.body,
+      etag,
+      lastModified: new Date(this.#now()),
+      ...(payload.checksum === undefined ? {} : { checksum: payload.checksum }),
+    });
+    this.#send(call.x, 200, {
+      etag,
+      "x-amz-server-side-encryption": "AES256",
+      ...(payload.checksum === undefined ? {} : { [`x-amz-checksum-${payload.checksum.algorithm}`]: payload.checksum.value }),
+    });
+  }
+
+  async #completeMultipartUpload(call: Call): Promise<void> {
+    const { bucket, key } = this.#requireObjectTarget(call.target);
+    const { headers } = call;
+    const upload = this.#uploads.get(bucket, key, queryValue(call.target.query, "uploadId") ?? "");
+    // An x-amz-checksum-* header here is the whole object's checksum, not the XML body's.
+    const bodyHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith("x-amz-checksum-")));
+    const xml = verifyPayload({ payloadHash: call.payloadHash, headers: bodyHeaders, wireBody: await this.#readBody(call, MAX_COMPLETE_BODY_BYTES) });
+    const assembled = assembleParts(upload, parseCompleteMultipartUpload(xml.body.toString("utf8")), this.#minPartBytes);
+    this.#checkWriteConditions(bucket, key, headers);
+    const stored = this.#store.put(bucket, key, {
+      body: assembled.body,
+      ...(upload.contentType === undefined ? {} : { contentType: upload.contentType }),
+      ...(upload.contentEncoding === undefined ? {} : { contentEncoding: upload.contentEncoding }),
+      metadata: upload.metadata,
+      headers: upload.headers,
+      lastModified: new Date(this.#now()),
+      accessKeyId: call.accessKeyId,
+      etag: assembled.etag,
+      ...(assembled.checksum === undefined ? {} : { checksum: assembled.checksum }),
+    });
+    this.#uploads.delete(upload.uploadId);
+    const location = `${this.endpoint}/${encodeURIComponent(bucket)}/${key.split("/").map(encodeURIComponent).join("/")}`;
+    this.#sendXml(call.x, 200, completeMultipartUploadResultXml(location, bucket, key, stored));
   }
 
   /** S3 conditional writes: `If-None-Match: *` (create only) and `If-Match: <etag>` (replace only that version). */
@@ -408,4 +548,32 @@ export class FakeS3 {
     const close = s3Error.code === "EntityTooLarge" ? { connection: "close" } : {};
     this.#send(x, s3Error.status, { "content-type": "application/xml", ...close }, body, s3Error.code);
   }
+}
+
+/**
+ * The checksum a multipart upload's parts must carry: `x-amz-checksum-algorithm`, and
+ * `x-amz-checksum-type` (COMPOSITE by default, FULL_OBJECT for CRC-64/NVME, which has no other).
+ */
+function declaredUploadChecksum(headers: Readonly<Record<string, string>>): {
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+} {
+  const name = headers["x-amz-checksum-algorithm"]?.toLowerCase();
+  const type = headers["x-amz-checksum-type"]?.toUpperCase();
+  if (name === undefined) {
+    if (type !== undefined) throw s3Errors.invalidRequest("x-amz-checksum-type requires x-amz-checksum-algorithm.");
+    return {};
+  }
+  if (!isChecksumAlgorithm(name)) throw s3Errors.invalidRequest(`Checksum algorithm provided is unsupported: ${name}`);
+  if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT") {
+    throw s3Errors.invalidRequest(`Value for x-amz-checksum-type header is invalid: ${type}`);
+  }
+  const checksumType: ChecksumType = type ?? (name === "crc64nvme" ? "FULL_OBJECT" : "COMPOSITE");
+  if (checksumType === "FULL_OBJECT" && (name === "sha1" || name === "sha256")) {
+    throw s3Errors.invalidRequest(`The FULL_OBJECT checksum type cannot be used with the ${name} checksum algorithm.`);
+  }
+  if (checksumType === "COMPOSITE" && name === "crc64nvme") {
+    throw s3Errors.invalidRequest(`The COMPOSITE checksum type cannot be used with the ${name} checksum algorithm.`);
+  }
+  return { checksumAlgorithm: name, checksumType };
 }

@@ -19,4 +19,6 @@ export interface FakeS3Options {
   readonly maxBytesPerSecond?: number;
   /** Largest accepted object. Default 5 GiB (S3's single-PUT limit) or the largest Buffer, whichever is smaller. */
   readonly maxObjectBytes?: number;
+  /** Smallest part CompleteMultipartUpload accepts for all but the last part. Default 5 MiB, as S3. */
+  readonly minPartBytes?: number;
 }

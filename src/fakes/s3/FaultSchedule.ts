@@ -62,7 +62,8 @@ export class FaultSchedule {
 }
 
 function applies(fault: S3Fault, target: FaultTarget): boolean {
-  if (fault.kind === "deny") return target.method === "PUT" && target.key.startsWith(fault.keyPrefix ?? "");
+  // s3:PutObject also authorises CreateMultipartUpload, UploadPart and CompleteMultipartUpload.
+  if (fault.kind === "deny") return (target.method === "PUT" || target.method === "POST") && target.key.startsWith(fault.keyPrefix ?? "");
   const methods: readonly ObjectMethod[] = fault.methods ?? ["PUT"];
   return (methods as readonly string[]).includes(target.method);
 }

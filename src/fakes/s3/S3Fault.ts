@@ -1,5 +1,8 @@
-/** HTTP methods of object requests (PutObject, GetObject, HeadObject, DeleteObject). */
-export type ObjectMethod = "PUT" | "GET" | "HEAD" | "DELETE";
+/**
+ * HTTP methods of object requests: PUT (PutObject, UploadPart), GET, HEAD, DELETE (DeleteObject,
+ * AbortMultipartUpload), POST (CreateMultipartUpload, CompleteMultipartUpload).
+ */
+export type ObjectMethod = "PUT" | "GET" | "HEAD" | "DELETE" | "POST";
 
 /**
  * A fault the fake S3 injects into object requests (never bucket or service requests), counted
@@ -25,5 +28,8 @@ export type S3Fault =
    * then processed normally if the client is still connected, and dropped, unprocessed, if not.
    */
   | { readonly kind: "stall"; readonly forMs: number; readonly times?: number; readonly methods?: readonly ObjectMethod[] }
-  /** Answer PutObject under `keyPrefix` (all keys when absent) with 403 `AccessDenied`, as an IAM policy would. */
+  /**
+   * Answer the writes `s3:PutObject` authorises (PutObject and the multipart uploads' PUTs and POSTs)
+   * under `keyPrefix` (all keys when absent) with 403 `AccessDenied`, as an IAM policy would.
+   */
   | { readonly kind: "deny"; readonly keyPrefix?: string };

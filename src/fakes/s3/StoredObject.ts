@@ -1,5 +1,16 @@
 import type { ObjectChecksum } from "./verifyPayload.js";
 
+/**
+ * `FULL_OBJECT`: the checksum of the object's bytes. `COMPOSITE` (multipart uploads): the checksum
+ * of the parts' checksums, its value suffixed `-<part count>`, which clients cannot check against
+ * the bytes they download.
+ */
+export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
+
+export interface StoredChecksum extends ObjectChecksum {
+  readonly type: ChecksumType;
+}
+
 /** One object as the fake S3 holds it. */
 export interface StoredObject {
   /** The decoded object bytes (never `aws-chunked` framing). */
@@ -16,8 +27,8 @@ export interface StoredObject {
   readonly lastModified: Date;
   /** Who wrote it. */
   readonly accessKeyId: string;
-  /** Quoted MD5 hex of `body`, as S3 returns it for a single-part upload. */
+  /** Quoted MD5 hex of `body` for a PutObject; for a multipart upload, MD5 of the parts' MD5s, suffixed `-<part count>`. */
   readonly etag: string;
-  /** The flexible checksum the client sent with the upload, if any. */
-  readonly checksum?: ObjectChecksum;
+  /** The flexible checksum the client sent with the upload (or its parts), if any. */
+  readonly checksum?: StoredChecksum;
 }

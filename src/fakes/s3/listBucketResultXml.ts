@@ -22,7 +22,7 @@ export function listBucketResultXml(
         `<ETag>${xmlEscape(object.etag)}</ETag>` +
         (object.checksum === undefined
           ? ""
-          : `<ChecksumAlgorithm>${object.checksum.algorithm.toUpperCase()}</ChecksumAlgorithm><ChecksumType>FULL_OBJECT</ChecksumType>`) +
+          : `<ChecksumAlgorithm>${object.checksum.algorithm.toUpperCase()}</ChecksumAlgorithm><ChecksumType>${object.checksum.type}</ChecksumType>`) +
         `<Size>${object.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
     )
     .join("");

@@ -18,7 +18,7 @@ export function objectResponseHeaders(object: StoredObject, withChecksum: boolea
   for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
   if (withChecksum && object.checksum !== undefined) {
     headers[`x-amz-checksum-${object.checksum.algorithm}`] = object.checksum.value;
-    headers["x-amz-checksum-type"] = "FULL_OBJECT";
+    headers["x-amz-checksum-type"] = object.checksum.type;
   }
   return headers;
 }

@@ -9,7 +9,11 @@ export type S3Operation =
   | "PutObject"
   | "GetObject"
   | "HeadObject"
-  | "DeleteObject";
+  | "DeleteObject"
+  | "CreateMultipartUpload"
+  | "UploadPart"
+  | "CompleteMultipartUpload"
+  | "AbortMultipartUpload";
 
 /** Query parameters each operation understands; any other is a sub-resource this server lacks. */
 const ALLOWED_QUERY: Readonly<Record<S3Operation, readonly string[] | "any">> = {
@@ -31,11 +35,15 @@ const ALLOWED_QUERY: Readonly<Record<S3Operation, readonly string[] | "any">> = 
   GetObject: ["x-id"],
   HeadObject: ["x-id"],
   DeleteObject: ["x-id"],
+  CreateMultipartUpload: ["x-id", "uploads"],
+  UploadPart: ["x-id", "partNumber", "uploadId"],
+  CompleteMultipartUpload: ["x-id", "uploadId"],
+  AbortMultipartUpload: ["x-id", "uploadId"],
 };
 
 /**
  * Maps a path-style request to the S3 operation it names. Anything else S3 has but this server
- * does not (multipart uploads, ACLs, ListObjects v1, copies, …) is answered `501 NotImplemented`
+ * does not (ListParts, ACLs, ListObjects v1, copies, …) is answered `501 NotImplemented`
  * rather than mistaken for a simpler operation.
  */
 export function resolveOperation(method: string, target: RequestTarget, headers: Readonly<Record<string, string>>): S3Operation {
@@ -70,18 +78,25 @@ function operationFor(method: string, target: RequestTarget, headers: Readonly<R
         throw s3Errors.methodNotAllowed(method);
     }
   }
+  // The upload id names a multipart upload: these are requests about it, not about the object.
+  const uploadId = target.query["uploadId"] !== undefined;
   switch (method) {
     case "PUT":
-      if (headers["x-amz-copy-source"] !== undefined) throw s3Errors.notImplemented("CopyObject (x-amz-copy-source)");
-      return "PutObject";
+      if (headers["x-amz-copy-source"] !== undefined) {
+        throw s3Errors.notImplemented(uploadId ? "UploadPartCopy (x-amz-copy-source)" : "CopyObject (x-amz-copy-source)");
+      }
+      return uploadId || target.query["partNumber"] !== undefined ? "UploadPart" : "PutObject";
     case "GET":
+      if (uploadId) throw s3Errors.notImplemented("ListParts");
       return "GetObject";
     case "HEAD":
       return "HeadObject";
     case "DELETE":
-      return "DeleteObject";
+      return uploadId ? "AbortMultipartUpload" : "DeleteObject";
     case "POST":
-      throw s3Errors.notImplemented("multipart uploads and other object POST operations");
+      if (target.query["uploads"] !== undefined) return "CreateMultipartUpload";
+      if (uploadId) return "CompleteMultipartUpload";
+      throw s3Errors.notImplemented("object POST operations other than multipart uploads (RestoreObject, SelectObjectContent)");
     default:
       throw s3Errors.methodNotAllowed(method);
   }

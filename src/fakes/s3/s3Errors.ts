@@ -22,6 +22,13 @@ export const s3Errors = {
     new S3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", {
       MaxSizeAllowed: String(maxBytes),
     }),
+  entityTooSmall: (proposedSize: number, minSizeAllowed: number, partNumber: number, etag: string) =>
+    new S3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", {
+      ProposedSize: String(proposedSize),
+      MinSizeAllowed: String(minSizeAllowed),
+      PartNumber: String(partNumber),
+      ETag: etag,
+    }),
   expiredToken: () => new S3Error(400, "ExpiredToken", "The provided token has expired."),
   incompleteBody: () =>
     new S3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header"),
@@ -33,9 +40,20 @@ export const s3Errors = {
   invalidBucketName: (bucket: string) =>
     new S3Error(400, "InvalidBucketName", "The specified bucket is not valid.", { BucketName: bucket }),
   invalidDigest: () => new S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid."),
+  invalidPart: (partNumber: number, etag: string) =>
+    new S3Error(
+      400,
+      "InvalidPart",
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+      { PartNumber: String(partNumber), ETag: etag },
+    ),
+  invalidPartOrder: () =>
+    new S3Error(400, "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number."),
   invalidRequest: (message: string) => new S3Error(400, "InvalidRequest", message),
   invalidToken: () => new S3Error(400, "InvalidToken", "The provided token is malformed or otherwise invalid."),
   invalidUri: () => new S3Error(400, "InvalidURI", "Couldn't parse the specified URI."),
+  malformedXml: () =>
+    new S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"),
   methodNotAllowed: (method: string) =>
     new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {
       Method: method,
@@ -44,6 +62,13 @@ export const s3Errors = {
   noSuchBucket: (bucket: string) =>
     new S3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: bucket }),
   noSuchKey: (key: string) => new S3Error(404, "NoSuchKey", "The specified key does not exist.", { Key: key }),
+  noSuchUpload: (uploadId: string) =>
+    new S3Error(
+      404,
+      "NoSuchUpload",
+      "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+      { UploadId: uploadId },
+    ),
   notImplemented: (what: string) =>
     new S3Error(501, "NotImplemented", `A header or query you provided implies functionality that is not implemented: ${what}`),
   preconditionFailed: (condition: string) =>

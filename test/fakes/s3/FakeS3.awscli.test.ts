@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -66,6 +67,23 @@ describe.skipIf(process.env["SHIP_LOGS_SKIP_AWSCLI"] === "1")("the awscli (botoc
     const listing = await aws(fake, cred, "s3", "ls", "s3://logs/cli/");
     expect(listing).toContain("put one+two.bin");
     expect(listing).toContain("copied.bin");
+  });
+
+  test("s3 cp of a 20 MiB file goes up as a multipart upload and arrives byte-exact", async () => {
+    const { fake, cred } = await startFake();
+    const big = join(dir, "big.bin");
+    const content = Buffer.concat([randomBytes(20 * 1024 * 1024), body]);
+    await writeFile(big, content);
+
+    await aws(fake, cred, "s3", "cp", big, "s3://logs/cli/big.bin");
+
+    const stored = fake.getObject("logs", "cli/big.bin");
+    expect(stored?.body.equals(content)).toBe(true);
+    expect(stored?.etag).toMatch(/-3"$/);
+    const operations = fake.requests.map((request) => request.operation);
+    expect(operations.filter((operation) => operation === "UploadPart")).toHaveLength(3);
+    expect(operations).toContain("CompleteMultipartUpload");
+    expect(fake.multipartUploads()).toEqual([]);
   });
 
   test("a wrong secret makes the cli fail with SignatureDoesNotMatch", async () => {

@@ -2,8 +2,8 @@ import { gzipSync } from "node:zlib";
 import { Readable } from "node:stream";
 import { connect } from "node:net";
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -160,11 +160,12 @@ describe("PutObject / GetObject with the real S3Client", () => {
 
   test("operations this server lacks are 501 NotImplemented, not silently misread", async () => {
     const { fake, cred } = await startFake();
-    const error = await rejectionOf(
-      s3ClientFor(fake, cred).send(new CreateMultipartUploadCommand({ Bucket: "logs", Key: "big" })),
-    );
+    const s3 = s3ClientFor(fake, cred);
+    await s3.send(new PutObjectCommand({ Bucket: "logs", Key: "source", Body: "x" }));
+    const error = await rejectionOf(s3.send(new CopyObjectCommand({ Bucket: "logs", Key: "copy", CopySource: "logs/source" })));
     expect(error.name).toBe("NotImplemented");
     expect(error.$metadata.httpStatusCode).toBe(501);
+    expect(fake.getObject("logs", "copy")).toBeUndefined();
   });
 });
 
