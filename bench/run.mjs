@@ -39,11 +39,12 @@ async function main(argv) {
   const env = await BenchEnvironment.start({ productDir: args.productDir, tmpRoot: args.tmpRoot, keep: args.keep });
   let outcome;
   try {
-    const shared = { seed: args.seed, files: args.files, batchMaxBytes: args.batchMaxBytes, compressionLevel: args.compressionLevel, verify: args.verify };
+    const shared = { quietWaitS: args.quietWaitS, seed: args.seed, files: args.files, batchMaxBytes: args.batchMaxBytes, compressionLevel: args.compressionLevel, verify: args.verify };
     if (args.mode === "once") {
       outcome = await onceMode(env, { ...shared, sizeBytes: args.sizeBytes, capMiBps: args.capMiBps, aws: args.aws, awsPath: args.awsPath, cpuProf: args.cpuProf, runs: args.runs });
     } else if (args.mode === "latency") {
       outcome = await latencyMode(env, {
+        quietWaitS: args.quietWaitS,
         seed: args.seed,
         batchMaxBytes: args.batchMaxBytes,
         compressionLevel: args.compressionLevel,

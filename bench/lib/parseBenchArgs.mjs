@@ -25,6 +25,8 @@ common:
   --compression-level N    gzip level for ship-logs and the zlib limit (default 6)
   --no-verify              skip checking every line in the sink
   --runs N                 once: rounds of every contender, the fastest reported (default 1)
+  --quiet-wait S           before each measurement, wait up to S s for other processes to
+                           leave the CPU alone (default 30; 0: do not wait)
 once:
   --size SIZE              backlog size, e.g. 256MiB, 1GiB (default 1GiB; a bare number is MiB)
   --cap MIBPS              sink ingest cap for the second pair of runs (default 100; 0: skip them)
@@ -61,6 +63,7 @@ function number(text, option, fallback, min = 1) {
  * @property {number} compressionLevel
  * @property {boolean} verify
  * @property {number} runs
+ * @property {number} quietWaitS
  * @property {number} sizeBytes
  * @property {number} capMiBps
  * @property {boolean} aws
@@ -96,6 +99,7 @@ export function parseBenchArgs(argv) {
         "compression-level": { type: "string" },
         "no-verify": { type: "boolean" },
         runs: { type: "string" },
+        "quiet-wait": { type: "string" },
         size: { type: "string" },
         cap: { type: "string" },
         "no-aws": { type: "boolean" },
@@ -131,6 +135,7 @@ export function parseBenchArgs(argv) {
     compressionLevel: level,
     verify: !(values["no-verify"] ?? false),
     runs: number(values.runs, "--runs", 1),
+    quietWaitS: number(values["quiet-wait"], "--quiet-wait", 30, 0),
     sizeBytes: parseSize(values.size ?? "1GiB", "--size"),
     capMiBps: number(values.cap, "--cap", 100, 0),
     aws: !(values["no-aws"] ?? false),

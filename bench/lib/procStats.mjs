@@ -69,3 +69,32 @@ export function firstChild(pid) {
     return undefined;
   }
 }
+
+/**
+ * CPU seconds per thread name of a live process ("node" for the main thread,
+ * "libuv-worker" for the pool where zlib and fs run, "V8Worker" for GC and
+ * compiler helpers).
+ * @param {number} pid
+ * @returns {Map<string, number>} keyed by "tid:name": the caller keeps each thread's last reading
+ */
+export function threadCpu(pid) {
+  /** @type {Map<string, number>} */
+  const byTid = new Map();
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byTid;
+  }
+  for (const tid of tids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")"));
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      byTid.set(`${tid}:${name}`, (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byTid;
+}

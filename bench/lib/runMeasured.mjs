@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BenchUsageError } from "./BenchUsageError.mjs";
 import { startBackgroundMeter } from "./backgroundMeter.mjs";
-import { firstChild, memory } from "./procStats.mjs";
+import { firstChild, memory, threadCpu } from "./procStats.mjs";
 
 const GNU_TIME = "/usr/bin/time";
 
@@ -21,6 +21,7 @@ const GNU_TIME = "/usr/bin/time";
  * @property {string} stdout
  * @property {string} stderr
  * @property {import("./backgroundMeter.mjs").Background} background what else used the CPU meanwhile
+ * @property {Record<string, number>} threadCpuS CPU seconds of the main thread and of the others, polled (misses the last 50 ms)
  */
 
 /**
@@ -47,12 +48,15 @@ export async function runMeasured(command, args, options = {}) {
   child.stdout.setEncoding("utf8").on("data", (text) => (stdout += text));
   child.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
   let polledPeakKiB = 0;
+  /** @type {Map<string, number>} last CPU reading of every thread seen, by "tid:name" */
+  const threads = new Map();
   let program = /** @type {number | undefined} */ (undefined);
   const poll = setInterval(() => {
     if (child.pid === undefined) return;
     program ??= firstChild(child.pid);
     const now = program === undefined ? undefined : memory(program);
     if (now) polledPeakKiB = Math.max(polledPeakKiB, now.peakKiB);
+    if (program !== undefined) for (const [thread, seconds] of threadCpu(program)) threads.set(thread, seconds);
   }, 50);
   const exitCode = await new Promise((resolve, reject) => {
     child.on("error", reject);
@@ -66,7 +70,17 @@ export async function runMeasured(command, args, options = {}) {
   if (user === undefined || sys === undefined || maxKiB === undefined || Number.isNaN(maxKiB)) {
     throw new Error(`cannot parse GNU time's report ${JSON.stringify(text)} (stderr: ${stderr.slice(-500)})`);
   }
+  /** @type {Record<string, number>} */
+  const threadCpuS = {};
+  for (const [thread, seconds] of threads) {
+    // Node 20 names every thread "node": tell the main thread (tid = pid) from
+    // the rest (libuv's pool, where zlib and fs run, and V8's helpers).
+    const [tid, name] = thread.split(":");
+    const group = Number(tid) === program ? "main thread" : name === "node" ? "other threads" : `${name} threads`;
+    threadCpuS[group] = (threadCpuS[group] ?? 0) + seconds;
+  }
   return {
+    threadCpuS,
     background: meter(user + sys),
     wallS,
     userS: user,

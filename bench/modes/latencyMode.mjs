@@ -8,10 +8,12 @@ import { fixed, formatTable } from "../lib/formatTable.mjs";
 import { LatencyCollector } from "../lib/LatencyCollector.mjs";
 import { logLineGenerator } from "../lib/logLineGenerator.mjs";
 import { percentile } from "../lib/percentile.mjs";
+import { startBackgroundMeter } from "../lib/backgroundMeter.mjs";
 import { cpuSeconds, memory } from "../lib/procStats.mjs";
 import { productEnv, shipLogsArgs } from "../lib/productCommand.mjs";
 import { seededRandom } from "../lib/seededRandom.mjs";
 import { checkTarget, targetRows } from "../lib/Target.mjs";
+import { waitForQuiet } from "../lib/waitForQuiet.mjs";
 
 /** @typedef {import("../lib/BenchEnvironment.mjs").BenchEnvironment} BenchEnvironment */
 
@@ -24,6 +26,7 @@ import { checkTarget, targetRows } from "../lib/Target.mjs";
  * @property {number} seed
  * @property {number} batchMaxBytes
  * @property {number} compressionLevel
+ * @property {number} quietWaitS
  */
 
 /** The appender's tick: 1 000 lines/s arrive as 10 writes of 10 lines every 10 ms. */
@@ -58,6 +61,8 @@ export async function latencyMode(env, options) {
   const log = (/** @type {string} */ text) => process.stdout.write(`${text}\n`);
   const { sink } = env;
   sink.clear();
+  const { quiet } = await waitForQuiet({ maxWaitS: options.quietWaitS });
+  if (!quiet && options.quietWaitS > 0) log("latency: the machine is busy; starting anyway");
   const dir = env.freshDir("follow");
   const file = join(dir, "app.log");
   writeFileSync(file, "");
@@ -92,6 +97,8 @@ export async function latencyMode(env, options) {
     log(`latency: appending ${options.rate} lines/s for ${options.durationS} s, flush interval ${options.flushIntervalS} s…`);
 
     const started = performance.now();
+    const meter = startBackgroundMeter();
+    const daemonCpuBefore = cpuSeconds(pid) ?? Number.NaN;
     const total = Math.round(options.rate * options.durationS);
     const sampler = setInterval(() => {
       const now = memory(pid);
@@ -109,6 +116,9 @@ export async function latencyMode(env, options) {
       await sleep(TICK_MS);
     }
     clearInterval(sampler);
+    const appendS = (performance.now() - started) / 1000;
+    const activeCpuS = (cpuSeconds(pid) ?? Number.NaN) - daemonCpuBefore;
+    const background = meter(activeCpuS);
     await waitUntil(
       () => {
         collector.collect();
@@ -145,6 +155,8 @@ export async function latencyMode(env, options) {
       peakRssMiB: (idleMemory?.peakKiB ?? Number.NaN) / 1024,
       idleRssMiB: (idleMemory?.rssKiB ?? Number.NaN) / 1024,
       idleCpuPercent,
+      activeCpuPercent: (activeCpuS / appendS) * 100,
+      foreignCpuS: background.otherS,
       exitCode,
     };
     log("");
@@ -158,7 +170,8 @@ export async function latencyMode(env, options) {
           ["append→visible min / p50 / p99 / max", `${fixed(figures.minS, 2)} / ${fixed(figures.p50S, 2)} / ${fixed(figures.p99S, 2)} / ${fixed(figures.maxS, 2)} s`],
           ["RSS steady (median, 2nd half) / max while appending", `${fixed(figures.steadyRssMiB, 1)} / ${fixed(figures.maxRssMiB, 1)} MiB`],
           ["RSS idle / VmHWM", `${fixed(figures.idleRssMiB, 1)} / ${fixed(figures.peakRssMiB, 1)} MiB`],
-          [`idle CPU over ${options.idleS} s`, `${fixed(figures.idleCpuPercent, 2)} % of one core`],
+          [`idle CPU over ${options.idleS} s / CPU while appending`, `${fixed(figures.idleCpuPercent, 2)} / ${fixed(figures.activeCpuPercent, 2)} % of one core`],
+          ["CPU used by other processes while appending", `${fixed(figures.foreignCpuS, 1)} s`],
           ["daemon exit code after SIGTERM", String(figures.exitCode)],
         ],
       ),

@@ -4,6 +4,7 @@ import { fixed, formatTable } from "../lib/formatTable.mjs";
 import { generateBacklog } from "../lib/generateBacklog.mjs";
 import { runShipOnce } from "../lib/runShipOnce.mjs";
 import { checkTarget, targetRows } from "../lib/Target.mjs";
+import { waitForQuiet } from "../lib/waitForQuiet.mjs";
 
 /** @typedef {import("../lib/BenchEnvironment.mjs").BenchEnvironment} BenchEnvironment */
 
@@ -15,6 +16,7 @@ import { checkTarget, targetRows } from "../lib/Target.mjs";
  * @property {number} batchMaxBytes
  * @property {number} compressionLevel
  * @property {boolean} verify
+ * @property {number} quietWaitS
  */
 
 const MIB = 1024 * 1024;
@@ -31,7 +33,8 @@ export async function memoryMode(env, options) {
   const rows = [];
   for (const sizeBytes of options.sizesBytes) {
     const backlog = generateBacklog({ dir: join(env.workDir, "backlog"), totalBytes: sizeBytes, files: options.files, seed: options.seed });
-    log(`memory: ${fixed(backlog.bytes / MIB, 0)} MiB in ${backlog.files.length} files…`);
+    const { quiet } = await waitForQuiet({ maxWaitS: options.quietWaitS });
+    log(`memory: ${fixed(backlog.bytes / MIB, 0)} MiB in ${backlog.files.length} files${quiet || options.quietWaitS === 0 ? "" : " (machine busy)"}…`);
     const run = await runShipOnce(env, backlog, {
       label: `${fixed(sizeBytes / MIB, 0)} MiB`,
       capMiBps: 0,

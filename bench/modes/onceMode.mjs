@@ -8,6 +8,7 @@ import { runAwsCopy } from "../lib/runAwsCopy.mjs";
 import { runShipOnce } from "../lib/runShipOnce.mjs";
 import { formatProfileSummary } from "../lib/summarizeCpuProfile.mjs";
 import { checkTarget, targetRows } from "../lib/Target.mjs";
+import { waitForQuiet } from "../lib/waitForQuiet.mjs";
 
 /** @typedef {import("../lib/BenchEnvironment.mjs").BenchEnvironment} BenchEnvironment */
 /** @typedef {import("../lib/runShipOnce.mjs").ShipOnceResult} ShipOnceResult */
@@ -26,6 +27,7 @@ import { checkTarget, targetRows } from "../lib/Target.mjs";
  * @property {boolean} cpuProf
  * @property {boolean} verify
  * @property {number} runs rounds; the fastest of each contender is reported
+ * @property {number} quietWaitS longest wait for a quiet machine before each measurement
  */
 
 const MIB = 1024 * 1024;
@@ -89,6 +91,15 @@ function zlibRow(all, level) {
   ];
 }
 
+/** "name 1.23 s" per thread name, busiest first. @param {Record<string, number>} threads */
+function formatThreads(threads) {
+  return Object.entries(threads)
+    .filter(([, seconds]) => seconds >= 0.01)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, seconds]) => `${name} ${fixed(seconds, 2)} s`)
+    .join(", ");
+}
+
 /** @template {{ measured: { wallS: number } }} T @param {readonly T[]} runs @returns {T | undefined} */
 function fastestRun(runs) {
   const timed = runs.map((run) => ({ run, seconds: run.measured.wallS }));
@@ -124,18 +135,24 @@ export async function onceMode(env, options) {
   /** @type {AwsCopyResult[][]} */
   const awsRuns = [[], []];
   const caps = options.capMiBps > 0 ? [0, options.capMiBps] : [0];
+  /** @param {string} what */
+  const quietThen = async (what) => {
+    const { quiet, waitedS } = await waitForQuiet({ maxWaitS: options.quietWaitS });
+    log(`${what}${quiet || options.quietWaitS === 0 ? "" : ` (machine still busy after ${fixed(waitedS, 0)} s of waiting)`}…`);
+  };
   // Rounds interleave the contenders, so a burst of foreign load hurts them alike.
   for (let round = 1; round <= options.runs; round += 1) {
     const of = options.runs > 1 ? ` (round ${round} of ${options.runs})` : "";
-    log(`limit: node zlib level ${level}, chunkSize 1 MiB, ${pieces.length} pieces cut as the product's batches, 1 and 2 cores${of}…`);
-    zlibRuns[0]?.push(await measureZlibLimit(pieces, 1, level));
-    zlibRuns[1]?.push(await measureZlibLimit(pieces, 2, level));
+    for (const threads of [1, 2]) {
+      await quietThen(`limit: node zlib level ${level}, chunkSize 1 MiB, ${pieces.length} pieces cut as the product's batches, ${threads} core(s)${of}`);
+      zlibRuns[threads - 1]?.push(await measureZlibLimit(pieces, threads, level));
+    }
     for (const [index, cap] of caps.entries()) {
-      log(`ship-logs --once, sink ${cap ? `capped at ${cap} MiB/s` : "uncapped"}${of}…`);
+      await quietThen(`ship-logs --once, sink ${cap ? `capped at ${cap} MiB/s` : "uncapped"}${of}`);
       const cpuProf = options.cpuProf && cap === 0 && round === 1;
       shipRuns[index]?.push(await runShipOnce(env, backlog, { ...shipOptions, label: "ship-logs --once", capMiBps: cap, cpuProf }));
       if (!aws) continue;
-      log(`${aws.version} s3 cp --recursive, sink ${cap ? `capped at ${cap} MiB/s` : "uncapped"}${of}…`);
+      await quietThen(`${aws.version} s3 cp --recursive, sink ${cap ? `capped at ${cap} MiB/s` : "uncapped"}${of}`);
       awsRuns[index]?.push(await runAwsCopy(env, backlog, { label: "aws s3 cp", awsPath: aws.path, capMiBps: cap, verify: options.verify }));
     }
   }
@@ -157,6 +174,8 @@ export async function onceMode(env, options) {
     ),
   );
   log("(fastest run shown; bg CPU s: CPU used by other processes on the machine during that run)");
+  log("");
+  log(`ship-logs CPU by thread (fastest uncapped run): ${formatThreads(ship.measured.threadCpuS)}`);
 
   const shipRate = backlog.bytes / MIB / ship.measured.wallS;
   const ratios = [
