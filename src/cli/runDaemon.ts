@@ -43,6 +43,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // Credentials are fetched on first use; a failure here is logged, not fatal:
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await credentials.get().catch(() => undefined);
+  credentials.keepFresh();
   await daemon.start();
   const running = daemon;
   lifecycle = new LifecycleWatcher({
@@ -93,6 +94,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   server?.close();
   await daemon.stop(config.stopTimeoutMs, pipeline.abort);
   await status.stop();
+  credentials.stopKeepingFresh();
   pipeline.client.destroy();
   logger.info("stopped");
   return 0;

@@ -33,7 +33,9 @@ interface Cached {
  * - keeps serving unexpired credentials while the provider fails, logging the
  *   outage once per streak, and spacing provider attempts with backoff;
  * - throws CredentialsUnavailableError only when nothing unexpired is left;
- * - supports a forced refresh after S3 rejected the current keys.
+ * - supports a forced refresh after S3 rejected the current keys;
+ * - with keepFresh(), refreshes on a timer too, so a quiet host holds valid
+ *   keys when its next upload comes, whatever IMDS is doing by then.
  */
 export class CredentialCache {
   private cached: Cached | undefined;
@@ -44,6 +46,8 @@ export class CredentialCache {
   private expiryReported = false;
   private staleReported = false;
   private failedFetchCount = 0;
+  private keepingFresh = false;
+  private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
@@ -76,6 +80,23 @@ export class CredentialCache {
     return this.cached !== undefined && this.cached.identity.accessKeyId !== before;
   }
 
+  /**
+   * Refresh when the refresh window opens (and retry on the backoff while the
+   * provider fails) even if no upload asks. Without it the refresh waits for
+   * the next upload: on a host that logs nothing for a while the keys expire
+   * in the meantime, and an IMDS outage at that moment would stop the upload.
+   * The timer does not keep the process alive.
+   */
+  keepFresh(): void {
+    this.keepingFresh = true;
+    this.schedule();
+  }
+
+  stopKeepingFresh(): void {
+    this.keepingFresh = false;
+    clearTimeout(this.timer);
+  }
+
   /** Provider calls that failed since start (IMDS errors, for metrics). */
   get failedFetches(): number {
     return this.failedFetchCount;
@@ -104,8 +125,29 @@ export class CredentialCache {
     // One provider call at a time: concurrent uploads share its outcome.
     this.inFlight ??= this.fetchOnce(forced).finally(() => {
       this.inFlight = undefined;
+      this.schedule();
     });
     return this.inFlight;
+  }
+
+  /** Arms the keepFresh timer for the next refresh or retry, whichever is later. */
+  private schedule(): void {
+    if (!this.keepingFresh) return;
+    clearTimeout(this.timer);
+    const due = Math.max(this.cached?.refreshAt ?? 0, this.nextAttemptAt);
+    if (!Number.isFinite(due)) return;
+    // Node timers hold at most 2^31 - 1 ms; a later refresh re-arms on firing.
+    const delay = Math.min(Math.max(0, due - this.now()), 2 ** 31 - 1);
+    this.timer = setTimeout(() => this.onTimer(), delay);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    const now = this.now();
+    const due = (this.cached === undefined || now >= this.cached.refreshAt) && now >= this.nextAttemptAt;
+    // Not through get(): "credentials expired; uploads wait" is for when uploads do wait.
+    if (due) void this.refresh(false);
+    else this.schedule();
   }
 
   private async fetchOnce(forced: boolean): Promise<void> {
