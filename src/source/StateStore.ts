@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 
@@ -42,6 +42,7 @@ async function fsyncPath(path: string, flags: string): Promise<void> {
  */
 export class StateStore {
   readonly path: string;
+  private saves = 0;
 
   constructor(readonly dir: string) {
     this.path = join(dir, STATE_FILE);
@@ -53,6 +54,10 @@ export class StateStore {
     // An existing directory keeps its mode otherwise (systemd creates
     // StateDirectory= 0755 unless told); tighten it when it is ours to change.
     await chmod(this.dir, 0o700).catch(() => undefined);
+    // Temp files of saves that a crash interrupted: never renamed, never read.
+    for (const name of await readdir(this.dir)) {
+      if (name.startsWith(`${STATE_FILE}.tmp`)) await rm(join(this.dir, name), { force: true });
+    }
   }
 
   async load(): Promise<ShipState> {
@@ -94,7 +99,8 @@ export class StateStore {
     // the file is opened, and the checksum must be of exactly the files written.
     const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
     const text = JSON.stringify(doc);
-    const temp = `${this.path}.tmp`;
+    // A temp name per save: two saves never write or rename each other's file.
+    const temp = `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`;
     const handle = await open(temp, "w", 0o600);
     try {
       await handle.writeFile(text);
