@@ -1,0 +1,61 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
+import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { LineWriter } from "../support/LineWriter.js";
+import { LEVEL, logRecords } from "../support/logRecords.js";
+import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
+import { baseArgs, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const SKEW_MS = 20 * 60_000;
+
+/**
+ * Issue 4, step 6: the host clock is 20 minutes behind S3's (S3 refuses signatures more than
+ * 15 minutes off). What happens: the first upload is refused with RequestTimeTooSkewed; the SDK
+ * takes S3's clock from that answer's Date header (systemClockOffset), retries at once with a
+ * corrected signature, and signs every later request with the offset. The shipper itself sees
+ * no error, and nothing is lost or doubled.
+ */
+describe("credentials: clock skew (e2e, real CLI)", () => {
+  let world: World | undefined;
+  let daemon: DaemonProcess | undefined;
+  let writer: LineWriter | undefined;
+
+  afterEach(async () => {
+    writer?.stop();
+    await daemon?.stop("SIGKILL");
+    await world?.close();
+    world = undefined;
+    daemon = undefined;
+    writer = undefined;
+  });
+
+  it("S3 20 min ahead: the SDK corrects its clock after the first RequestTimeTooSkewed, then every upload succeeds", async () => {
+    world = await startWorld({ s3: { now: () => Date.now() + SKEW_MS } });
+    writer = new LineWriter(join(world.logs, "app.log"));
+    writer.start(100);
+    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "debug"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await sleep(5_000);
+    writer.stop();
+    await waitForLinesInS3(world, "app.log", writer.lines.length, 15_000);
+    const result = await daemon.stop("SIGTERM");
+
+    expect(result.code).toBe(0);
+    expectShippedExactlyOnce(world, "app.log", writer.lines);
+    // Only the uploads signed before the first skew answer came back were refused (up to the 4 in flight).
+    const skewed = world.s3.rejected("RequestTimeTooSkewed");
+    expect(skewed.length).toBeGreaterThanOrEqual(1);
+    expect(skewed.length).toBeLessThanOrEqual(4);
+    expect(world.s3.rejected().length).toBe(skewed.length);
+    const lastRefusal = Math.max(...skewed.map((request) => request.at.getTime()));
+    const okAfter = world.s3.requests.filter((request) => request.status === 200 && request.at.getTime() > lastRefusal);
+    expect(okAfter.length).toBeGreaterThan(5);
+    // The SDK retried inside one send: the shipper never saw a failed upload.
+    expect(logRecords(result.stderr).filter((record) => record.level >= LEVEL.warn).map((record) => record.msg)).toEqual([]);
+
+    assertImdsV2Only(world.imds);
+    await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
+  }, 60_000);
+});
