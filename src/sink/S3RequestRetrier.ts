@@ -1,0 +1,140 @@
+import type { Logger } from "pino";
+import type { CredentialCache } from "../credentials/CredentialCache.js";
+import { backoffMs, sleep } from "./backoff.js";
+import { classifyS3Error, type S3ErrorInfo } from "./classifyS3Error.js";
+import { UploadFailedError } from "./UploadFailedError.js";
+
+export interface RetryPolicy {
+  /** Attempts per request before giving up; Infinity in the daemon, which never drops a batch. */
+  maxAttempts: number;
+  /** Whether a `permanent` error (AccessDenied, NoSuchBucket) ends the attempts at once. */
+  failFastOnPermanent: boolean;
+  baseMs: number;
+  maxMs: number;
+}
+
+/** What metrics learn about failed requests. */
+export interface RequestObserver {
+  failed(code: string): void;
+  retried(): void;
+}
+
+export interface S3RequestRetrierOptions {
+  bucket: string;
+  credentials: CredentialCache;
+  logger: Logger;
+  retry: RetryPolicy;
+  /** Aborting cancels the request in flight and ends the waits between attempts early (shutdown). */
+  signal?: AbortSignal;
+  observer?: RequestObserver;
+}
+
+/** The SDK's per-request options: the abort signal, when there is one. */
+export interface RequestOptions {
+  abortSignal?: AbortSignal;
+}
+
+function describeFailure(bucket: string, key: string, info: S3ErrorInfo): string {
+  const status = info.status !== undefined ? ` (HTTP ${info.status})` : "";
+  switch (info.code) {
+    case "AccessDenied":
+      return `S3 denied PutObject on s3://${bucket}/${key}${status}: the instance role needs s3:PutObject on arn:aws:s3:::${bucket}/*`;
+    case "NoSuchBucket":
+      return `bucket ${bucket} does not exist${status}`;
+    default:
+      return `upload of s3://${bucket}/${key} failed: ${info.code}${status}`;
+  }
+}
+
+/** Longest wait for credentials between resends: the cache paces its own provider attempts, and asking it is free. */
+const NO_CREDENTIALS_RECHECK_MS = 2_000;
+
+function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy): number {
+  // The first resend after a credential refresh goes out at once.
+  if (info.class === "credentials" && attempt === 0) return 0;
+  const backoff = backoffMs(attempt, retry.baseMs, retry.maxMs);
+  // Uploads resume within seconds of new credentials, however long they took.
+  return info.class === "no-credentials" ? Math.min(backoff, NO_CREDENTIALS_RECHECK_MS) : backoff;
+}
+
+/**
+ * Sends the requests that store an object (PutObject, and the requests of a
+ * multipart upload) with what the SDK's own retries lack:
+ * - ExpiredToken / InvalidToken / InvalidAccessKeyId: fetch new credentials
+ *   and send the same request again (research §2b.3);
+ * - longer outages: capped backoff with jitter, forever in the daemon;
+ * - one log line per failure streak rather than per request.
+ * Every request is idempotent (same key, same bytes; a part number names its
+ * part), so sending one again is always safe.
+ */
+export class S3RequestRetrier {
+  private failingSinceMs: number | undefined;
+  private failuresInStreak = 0;
+
+  constructor(private readonly options: S3RequestRetrierOptions) {}
+
+  /**
+   * Runs `request` until it succeeds or the policy gives up with an
+   * `UploadFailedError` naming `key`. Codes in `giveUpOn` are handed back at
+   * once, unlogged: the caller has a better answer to them than sending again.
+   */
+  async send<T>(key: string, request: (options: RequestOptions) => Promise<T>, giveUpOn: ReadonlySet<string> = new Set()): Promise<T> {
+    const { retry, bucket, logger, signal } = this.options;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await request(signal ? { abortSignal: signal } : {});
+        this.recovered();
+        return result;
+      } catch (error) {
+        const info = classifyS3Error(error);
+        if (giveUpOn.has(info.code)) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
+        this.options.observer?.failed(info.code);
+        this.failed(key, info);
+        if (info.class === "credentials") {
+          // The keys were refused: whatever their expiry says, get new ones.
+          await this.options.credentials.forceRefresh();
+        }
+        const giveUp =
+          attempt + 1 >= retry.maxAttempts ||
+          (info.class === "permanent" && retry.failFastOnPermanent) ||
+          signal?.aborted === true;
+        if (giveUp) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
+        const wait = waitBeforeResend(info, attempt, retry);
+        logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
+        this.options.observer?.retried();
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  /** Since when requests have been failing without a success in between; undefined when healthy. */
+  get failingSince(): number | undefined {
+    return this.failingSinceMs;
+  }
+
+  private failed(key: string, info: S3ErrorInfo): void {
+    this.failuresInStreak += 1;
+    if (this.failingSinceMs !== undefined) return;
+    this.failingSinceMs = Date.now();
+    const { logger } = this.options;
+    // Without credentials the cache has already said why, once; a line per
+    // upload streak would only repeat it less clearly.
+    const log =
+      info.class === "no-credentials"
+        ? logger.debug.bind(logger)
+        : info.class === "credentials"
+          ? logger.warn.bind(logger)
+          : logger.error.bind(logger);
+    log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, key, info));
+  }
+
+  private recovered(): void {
+    if (this.failingSinceMs === undefined) return;
+    this.options.logger.info(
+      { failures: this.failuresInStreak, seconds: Math.round((Date.now() - this.failingSinceMs) / 1000) },
+      "uploads succeed again",
+    );
+    this.failingSinceMs = undefined;
+    this.failuresInStreak = 0;
+  }
+}
