@@ -1,12 +1,17 @@
 import type { FileHandle } from "node:fs/promises";
+import { findLineEnd } from "./findLineEnd.js";
 
 const NEWLINE = 0x0a;
 
-/** A run of complete lines, as raw bytes, at [start, end) of its file. */
+/**
+ * A run of complete lines at [start, end) of its file. `data` holds the bytes,
+ * except for a single line longer than the batch limit: that is never held
+ * whole (it may be any length), and is uploaded by streaming [start, end).
+ */
 export interface Batch {
   start: number;
   end: number;
-  data: Buffer;
+  data?: Buffer;
   lines: number;
 }
 
@@ -28,26 +33,36 @@ export function countLines(data: Buffer): number {
 }
 
 /**
- * The next batch of complete lines from `start`, at most `maxBytes` long unless
- * a single line is longer (a line is never split across objects), and never
- * reading past `limit`. Undefined when no complete line lies before `limit`:
- * a trailing line without "\n" waits for its newline.
+ * The next batch of complete lines from `start`, at most `maxBytes` long, and
+ * never reading past `limit`. A line longer than `maxBytes` is a batch of its
+ * own (a line is never split across objects) whose end is found by scanning
+ * without keeping its bytes. `noNewlineBefore` is where an earlier call with
+ * the same `start` gave up: the bytes before it hold no newline and are not
+ * scanned again while a long line grows. Undefined when no complete line lies
+ * before `limit`: a trailing line without "\n" waits for its newline.
  */
-export async function readBatch(handle: FileHandle, start: number, limit: number, maxBytes: number): Promise<Batch | undefined> {
-  let window = Math.min(maxBytes, limit - start);
-  if (window <= 0) return undefined;
-  let data = await readAt(handle, start, window);
-  let lastNewline = data.lastIndexOf(NEWLINE);
-  // A line longer than maxBytes: keep reading until its newline (or the limit).
-  while (lastNewline === -1 && start + data.length < limit && data.length === window) {
-    const more = await readAt(handle, start + data.length, Math.min(maxBytes, limit - start - data.length));
-    data = Buffer.concat([data, more]);
-    window = data.length;
-    lastNewline = data.lastIndexOf(NEWLINE);
+export async function readBatch(
+  handle: FileHandle,
+  start: number,
+  limit: number,
+  maxBytes: number,
+  noNewlineBefore: number = start,
+): Promise<Batch | undefined> {
+  if (limit <= start) return undefined;
+  let scanFrom = noNewlineBefore;
+  if (scanFrom - start < maxBytes) {
+    const data = await readAt(handle, start, Math.min(maxBytes, limit - start));
+    const lastNewline = data.lastIndexOf(NEWLINE);
+    if (lastNewline !== -1) {
+      const body = data.subarray(0, lastNewline + 1);
+      return { start, end: start + body.length, data: body, lines: countLines(body) };
+    }
+    // No newline before the limit (or the end of the file): the line waits.
+    if (data.length < maxBytes) return undefined;
+    scanFrom = start + data.length;
   }
-  if (lastNewline === -1) return undefined;
-  const body = data.subarray(0, lastNewline + 1);
-  return { start, end: start + body.length, data: body, lines: countLines(body) };
+  const end = await findLineEnd(handle, scanFrom, limit);
+  return end === undefined ? undefined : { start, end, lines: 1 };
 }
 
 /** Exactly the bytes [start, end): used to replay an upload intent after a crash. */

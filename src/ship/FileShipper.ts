@@ -1,8 +1,10 @@
 import { compress } from "../sink/compress.js";
+import { compressStream } from "../sink/compressStream.js";
 import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { readBatch, readRange } from "../batch/readBatch.js";
+import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
 
@@ -15,13 +17,17 @@ export class IntentLostError extends Error {
  * Ships one source file: reads complete lines in batches, records each upload
  * intent durably before its PutObject, and moves the checkpoint only over the
  * prefix of intents that S3 acknowledged, so a checkpoint never passes a line
- * that is not stored, whatever order concurrent uploads finish in.
+ * that is not stored, whatever order concurrent uploads finish in. A range
+ * larger than `batchMaxBytes` (a single long line) is never held whole: it is
+ * streamed from the file through gzip into a multipart upload, also on replay.
  */
 export class FileShipper {
   private readonly acknowledged = new Set<UploadIntent>();
   private readonly tasks = new Set<Promise<void>>();
   private failure: Error | undefined;
   private readOffset: number;
+  /** A line still without its newline: no "\n" in [start, scannedTo), so a growing long line is not scanned again. */
+  private partialLine: { start: number; scannedTo: number } | undefined;
 
   constructor(
     private readonly ctx: ShipContext,
@@ -45,18 +51,12 @@ export class FileShipper {
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
       const release = await this.ctx.slots.acquire();
-      let data: Buffer;
+      let data: Buffer | undefined;
       try {
-        data = await readRange(this.file.handle, intent.start, intent.end);
+        data = await this.readForReplay(intent);
       } catch (error) {
         release();
         throw error;
-      }
-      if (data.length !== intent.end - intent.start) {
-        release();
-        throw new IntentLostError(
-          `${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${this.file.size})`,
-        );
       }
       this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
       this.track(this.upload(intent, data, release));
@@ -74,13 +74,15 @@ export class FileShipper {
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
       let batch;
+      const scanned = this.partialLine?.start === this.readOffset ? this.partialLine.scannedTo : this.readOffset;
       try {
-        batch = await readBatch(this.file.handle, this.readOffset, limit, this.ctx.batchMaxBytes);
+        batch = await readBatch(this.file.handle, this.readOffset, limit, this.ctx.batchMaxBytes, scanned);
       } catch (error) {
         release();
         throw error;
       }
       if (batch === undefined) {
+        this.partialLine = { start: this.readOffset, scannedTo: limit };
         release();
         return;
       }
@@ -109,22 +111,51 @@ export class FileShipper {
     void tracked.finally(() => this.tasks.delete(tracked));
   }
 
-  private async upload(intent: UploadIntent, data: Buffer, release: () => void): Promise<void> {
+  /** An intent's bytes, or for one that streams undefined once the file is seen to still hold them. */
+  private async readForReplay(intent: UploadIntent): Promise<Buffer | undefined> {
+    const wanted = intent.end - intent.start;
+    const data = this.streams(intent) ? undefined : await readRange(this.file.handle, intent.start, intent.end);
+    const found = data?.length ?? Math.min(wanted, (await this.file.handle.stat()).size - intent.start);
+    if (found !== wanted) {
+      throw new IntentLostError(
+        `${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${this.file.size})`,
+      );
+    }
+    return data;
+  }
+
+  /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
+  private streams(intent: UploadIntent): boolean {
+    return intent.end - intent.start > this.ctx.batchMaxBytes;
+  }
+
+  /** Uploads `data`, or when it is undefined streams the intent's range from the file. */
+  private async upload(intent: UploadIntent, data: Buffer | undefined, release: () => void): Promise<void> {
     const { ctx } = this;
+    const object = {
+      key: intent.key,
+      contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
+      metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(intent.lines) },
+    };
+    let bytesOut: number;
     try {
       // The intent must be on disk before the object can exist: a crash after
       // the PUT then replays the same key instead of writing a second object.
       await ctx.saver.persist();
-      const body = await compress(data, ctx.compression, ctx.compressionLevel);
-      await ctx.sink.put({
-        key: intent.key,
-        body,
-        contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
-        metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(intent.lines) },
-      });
+      if (data === undefined) {
+        const { handle } = this.file;
+        bytesOut = await ctx.sink.putStream({
+          ...object,
+          body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
+        });
+      } else {
+        const body = await compress(data, ctx.compression, ctx.compressionLevel);
+        await ctx.sink.put({ ...object, body });
+        bytesOut = body.length;
+      }
       ctx.stats.lines += intent.lines;
-      ctx.stats.bytesIn += data.length;
-      ctx.stats.bytesOut += body.length;
+      ctx.stats.bytesIn += intent.end - intent.start;
+      ctx.stats.bytesOut += bytesOut;
       ctx.stats.objects += 1;
     } finally {
       release();
