@@ -1,0 +1,138 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CheckResult } from "../../src/check/CheckResult.js";
+import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
+import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { LEVEL, logRecords } from "../support/logRecords.js";
+import { BUCKET, baseArgs, runCli, startWorld, type RunResult, type World } from "../support/world.js";
+
+/** `STATUS  name  detail[ — fix: …]`, one per check (see formatChecks). */
+const CHECK_LINE = /^(OK|FAIL|SKIP)\s+(\S.*?)\s{2,}(.*)$/;
+
+interface CheckLine {
+  status: string;
+  name: string;
+  text: string;
+}
+
+function checkLines(stdout: string): CheckLine[] {
+  const lines = stdout.trimEnd().split("\n");
+  return lines.map((line) => {
+    const match = CHECK_LINE.exec(line);
+    if (!match) throw new Error(`not a check line: ${JSON.stringify(line)}\n${stdout}`);
+    return { status: match[1] as string, name: (match[2] as string).trim(), text: match[3] as string };
+  });
+}
+
+function line(lines: readonly CheckLine[], name: string): CheckLine {
+  const found = lines.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no "${name}" check in ${JSON.stringify(lines)}`);
+  return found;
+}
+
+describe("ship-logs check (e2e, real CLI, issue 5)", () => {
+  let world: World | undefined;
+
+  afterEach(async () => {
+    await world?.close();
+    world = undefined;
+  });
+
+  async function worldWithLog(options: Parameters<typeof startWorld>[0] = {}): Promise<World> {
+    world = await startWorld(options);
+    await writeFile(join(world.logs, "app.log"), "one\n");
+    return world;
+  }
+
+  async function check(w: World, extra: readonly string[] = []): Promise<RunResult> {
+    return runCli(["check", ...baseArgs(w), ...extra]);
+  }
+
+  it("passes against the fakes: exit 0, one OK line per check, the probe object written under the prefix", async () => {
+    const w = await worldWithLog();
+    const result = await check(w, ["--prefix", "logs/"]);
+    expect(result.code).toBe(0);
+    // stdout is the report; stderr holds only the shipper's usual info lines.
+    expect(logRecords(result.stderr).filter((r) => r.level >= LEVEL.warn)).toEqual([]);
+    const lines = checkLines(result.stdout);
+    expect(lines.map((l) => l.name)).toEqual(["imds", "role", "credentials", "region", `watch ${join(w.logs, "*.log")}`, "state dir", "upload"]);
+    expect(lines.filter((l) => l.status !== "OK"), result.stdout).toEqual([]);
+    expect(line(lines, "imds").text).toContain(w.imds.instanceId);
+    expect(line(lines, "role").text).toContain("ship-logs-role");
+    expect(line(lines, "region").text).toMatch(/^eu-west-1 \(from IMDS\)/);
+    expect(line(lines, "upload").text).toContain(`s3://${BUCKET}/logs/ship-logs-check/${w.imds.instanceId}.txt`);
+    expect(w.s3.listObjects(BUCKET).map((o) => o.key)).toEqual([`logs/ship-logs-check/${w.imds.instanceId}.txt`]);
+    assertImdsV2Only(w.imds);
+    await assertNoSecretLeaks(w, [result.stdout, result.stderr]);
+  });
+
+  it("fails without an instance profile: role and credentials FAIL with the associate-iam-instance-profile fix, upload skipped, exit 1", async () => {
+    const w = await worldWithLog({ imds: { role: null } });
+    const result = await check(w);
+    expect(result.code).toBe(1);
+    const lines = checkLines(result.stdout);
+    expect(line(lines, "imds").status).toBe("OK");
+    const role = line(lines, "role");
+    expect(role.status).toBe("FAIL");
+    expect(role.text).toMatch(/404/);
+    expect(role.text).toMatch(/— fix: no role attached: aws ec2 associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=ship-logs/);
+    expect(line(lines, "credentials").status).toBe("FAIL");
+    expect(line(lines, "credentials").text).toContain("fix: attach an instance profile");
+    expect(line(lines, "upload").status).toBe("SKIP");
+    // Every check still ran: one run lists every problem.
+    expect(line(lines, "state dir").status).toBe("OK");
+    expect(w.s3.requests.filter((r) => r.operation === "PutObject")).toEqual([]);
+    assertImdsV2Only(w.imds);
+  });
+
+  it("fails when the bucket denies PutObject on the prefix: the fix names the exact ARN to allow", async () => {
+    const w = await worldWithLog();
+    w.s3.injectFault({ kind: "deny", keyPrefix: "logs/" });
+    const result = await check(w, ["--prefix", "logs/"]);
+    expect(result.code).toBe(1);
+    const upload = line(checkLines(result.stdout), "upload");
+    expect(upload.status).toBe("FAIL");
+    expect(upload.text).toContain(`PutObject s3://${BUCKET}/logs/ship-logs-check/`);
+    expect(upload.text).toMatch(/AccessDenied \(HTTP 403\)/);
+    expect(upload.text).toContain(`fix: allow s3:PutObject on arn:aws:s3:::${BUCKET}/logs/* in the instance role's policy`);
+    // The other checks are unaffected.
+    expect(checkLines(result.stdout).filter((l) => l.status !== "OK").map((l) => l.name)).toEqual(["upload"]);
+    await assertNoSecretLeaks(w, [result.stdout, result.stderr]);
+  });
+
+  it("fails when a glob matches nothing, and says which glob", async () => {
+    const w = await worldWithLog();
+    const missing = join(w.logs, "nothing-*.txt");
+    const result = await check(w, ["--watch", missing]);
+    expect(result.code).toBe(1);
+    const lines = checkLines(result.stdout);
+    // --watch is repeatable: the base glob matches, the extra one does not.
+    expect(line(lines, `watch ${join(w.logs, "*.log")}`).status).toBe("OK");
+    const glob = line(lines, `watch ${missing}`);
+    expect(glob.status).toBe("FAIL");
+    expect(glob.text).toMatch(/^matches no file — fix: check the glob/);
+    expect(lines.filter((l) => l.status === "FAIL").map((l) => l.name)).toEqual([`watch ${missing}`]);
+  });
+
+  it("--json prints every check as a parseable array with the same verdict and exit code", async () => {
+    const w = await worldWithLog();
+    w.s3.injectFault({ kind: "deny" });
+    const result = await check(w, ["--json"]);
+    expect(result.code).toBe(1);
+    const results = JSON.parse(result.stdout) as CheckResult[];
+    expect(results.map((r) => r.name)).toEqual(["imds", "role", "credentials", "region", `watch ${join(w.logs, "*.log")}`, "state dir", "upload"]);
+    for (const r of results) {
+      expect(["ok", "fail", "skip"]).toContain(r.status);
+      expect(typeof r.detail).toBe("string");
+    }
+    const upload = results.find((r) => r.name === "upload");
+    expect(upload).toMatchObject({ status: "fail", fix: expect.stringContaining(`arn:aws:s3:::${BUCKET}/*`) });
+    expect(results.filter((r) => r.status !== "ok").map((r) => r.name)).toEqual(["upload"]);
+
+    w.s3.clearFaults();
+    const passing = await check(w, ["--json"]);
+    expect(passing.code).toBe(0);
+    expect((JSON.parse(passing.stdout) as CheckResult[]).every((r) => r.status === "ok")).toBe(true);
+  });
+});
