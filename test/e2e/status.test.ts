@@ -1,0 +1,109 @@
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { StatusReport } from "../../src/status/buildStatusReport.js";
+import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { LineWriter } from "../support/LineWriter.js";
+import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
+import { baseArgs, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+
+async function status(world: World, extra: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(["status", ...baseArgs(world), ...extra]);
+}
+
+async function statusJson(world: World): Promise<StatusReport> {
+  const result = await status(world, ["--json"]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as StatusReport;
+}
+
+describe("ship-logs status (e2e, real CLI, issue 5)", () => {
+  let world: World | undefined;
+  let daemon: DaemonProcess | undefined;
+  let writer: LineWriter | undefined;
+
+  afterEach(async () => {
+    writer?.stop();
+    await daemon?.stop("SIGKILL");
+    await world?.close();
+    world = undefined;
+    daemon = undefined;
+    writer = undefined;
+  });
+
+  it("with no state: one friendly line per section, exit 0, and the state dir is not created", async () => {
+    world = await startWorld();
+    const text = await status(world);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe("");
+    expect(text.stdout).toBe(`daemon: no runtime status in ${world.state} (never ran, or not with this state dir)\nno files tracked yet\n`);
+
+    const json = await status(world, ["--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ stateDir: world.state, files: [] });
+    // A read-only command: it must not create what the daemon owns.
+    await expect(access(world.state)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("reports the lag while S3 is down, and lag 0 once the fault is cleared", async () => {
+    world = await startWorld();
+    const log = join(world.logs, "app.log");
+    writer = new LineWriter(log);
+    writer.write();
+    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await waitForLinesInS3(world, "app.log", 1, 10_000);
+
+    world.s3.injectFault({ kind: "error", status: 503, code: "SlowDown" });
+    writer.start(50);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    writer.stop();
+    // The writer stopped; S3 refuses every PUT, so everything after the first line is behind.
+    let report: StatusReport | undefined;
+    await waitFor(
+      async () => {
+        report = await statusJson(world!);
+        return report.daemon?.failingSince !== undefined;
+      },
+      15_000,
+      "status to show uploads failing (status.json is rewritten every 5 s)",
+    );
+    const lagging = report as StatusReport;
+    expect(lagging.daemon).toMatchObject({ running: true, pid: daemon.child.pid, mode: "normal" });
+    expect(lagging.daemon?.credentialSecondsToExpiry).toBeGreaterThan(3_600);
+    expect(lagging.files).toHaveLength(1);
+    const file = lagging.files[0]!;
+    expect(file).toMatchObject({ path: log, state: "following" });
+    expect(file.bytesBehind).toBeGreaterThan(0);
+    expect(file.pendingUploads).toBeGreaterThanOrEqual(0);
+    expect((file.size ?? 0) - file.shipped).toBe(file.bytesBehind);
+    expect(world.s3.rejected("SlowDown").length).toBeGreaterThan(0);
+
+    const text = await status(world);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`^daemon: running \\(pid ${daemon.child.pid}\\), mode normal, .* uploads failing since `, "m"));
+    expect(text.stdout).toMatch(/^FILE\s+STATE\s+SHIPPED\s+BEHIND\s+PENDING\s+LAST UPLOAD$/m);
+    expect(text.stdout).toContain(log);
+
+    world.s3.clearFaults();
+    await waitForLinesInS3(world, "app.log", writer.lines.length, 30_000);
+    await waitFor(
+      async () => {
+        report = await statusJson(world!);
+        return report.files[0]?.bytesBehind === 0 && report.files[0].pendingUploads === 0 && report.daemon?.failingSince === undefined;
+      },
+      15_000,
+      `lag 0 in status (last: ${JSON.stringify(report)})`,
+    );
+    expect(report?.files[0]?.lastUploadAt).toBeDefined();
+    expect(report?.daemon?.putsLastHour).toBeGreaterThan(0);
+
+    const stopped = await daemon.stop("SIGTERM");
+    expect(stopped.code).toBe(0);
+    const after = await statusJson(world);
+    expect(after.daemon?.running).toBe(false);
+    expect((await status(world)).stdout).toMatch(/^daemon: not running \(last seen /);
+    expectShippedExactlyOnce(world, "app.log", writer.lines);
+    await assertNoSecretLeaks(world, [stopped.stdout, stopped.stderr, JSON.stringify(after)]);
+  }, 90_000);
+});
