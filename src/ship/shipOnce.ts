@@ -20,7 +20,8 @@ export interface OnceSummary extends ShipStats {
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code ? `${code}: ${error.message}` : error.message;
+    // Node's fs messages and the sink's already name their code: say it once.
+    return code && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
 }
