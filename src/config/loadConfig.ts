@@ -47,7 +47,9 @@ export async function loadConfig(
     OPTION_KEYS.map((key) => {
       const given = sources.map((source) => source[key]).find((value) => value !== undefined);
       const descriptor = optionDescriptor(key);
-      return [descriptor.field ?? key, given ?? resolveFallback(key, descriptor.fallback, env)];
+      // `status` only reads the state dir: it must not demand what only shipping needs.
+      const notNeeded = commandLine.command === "status" && descriptor.fallback.kind === "required";
+      return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, descriptor.fallback, env))];
     }),
   );
   // Built from the same table the type is derived from; the tests check the shape.

@@ -290,3 +290,11 @@ describe("loadConfig results", () => {
     expect((await load(REQUIRED, { SHIP_LOGS: "x", ship_logs_bucket: "y", PATH: "/bin" })).bucket).toBe("logs");
   });
 });
+
+describe("the status command", () => {
+  it("needs no --watch or --bucket: it only reads the state dir", async () => {
+    const result = await loadConfig(["status", "--state-dir", "/tmp/x"], {});
+    expect(result.kind === "run" && result.command).toBe("status");
+    expect(result.kind === "run" && result.config.stateDir).toBe("/tmp/x");
+  });
+});
