@@ -51,6 +51,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     logger,
     flushOnRebalance: config.flushOnRebalance,
     onTerminating: (notice) => running.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
+    onResumed: () => running.clearUrgent(),
   });
   lifecycle.start();
   const status = new StatusWriter(

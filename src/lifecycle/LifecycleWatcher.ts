@@ -7,6 +7,12 @@ export interface LifecycleWatcherOptions {
   logger: Logger;
   /** Called once, on the first notice that means "upload everything now". */
   onTerminating: (notice: LifecycleNotice) => void;
+  /**
+   * Called when every notice that acted is gone again: a hibernated spot
+   * instance resumes with this process still running, and must not stay in
+   * urgent mode (one PUT per second per busy file) until a restart.
+   */
+  onResumed: () => void;
   /** A rebalance recommendation counts as a termination notice. */
   flushOnRebalance: boolean;
   intervalMs?: number;
@@ -64,14 +70,17 @@ export class LifecycleWatcher {
     this.polling = true;
     try {
       let failed = false;
+      let acting = false;
       for (const probe of PROBES) {
         try {
           const notice = probe.parse(await this.options.metadata.get(probe.path));
-          if (notice) this.observe(notice);
+          if (notice) acting = this.observe(notice) || acting;
         } catch (error) {
           if (statusOf(error) !== 404) failed = true;
         }
       }
+      // Only a round in which every path answered can say the notices are gone.
+      if (!failed && !acting && this.terminating) this.resume();
       if (failed && !this.failing) this.options.logger.warn("cannot read instance lifecycle notices from IMDS; shipping goes on");
       if (!failed && this.failing) this.options.logger.info("instance lifecycle notices readable again");
       this.failing = failed;
@@ -80,15 +89,25 @@ export class LifecycleWatcher {
     }
   }
 
-  private observe(notice: LifecycleNotice): void {
-    if (this.seen.has(notice.kind)) return;
+  /** Records a notice; true when it is one that makes the shipper act. */
+  private observe(notice: LifecycleNotice): boolean {
+    const acts = notice.kind !== "rebalance" || this.options.flushOnRebalance;
+    if (this.seen.has(notice.kind)) return acts;
     this.seen.add(notice.kind);
     this.latest = notice;
-    const acts = notice.kind !== "rebalance" || this.options.flushOnRebalance;
     this.options.logger.warn({ notice: notice.kind, detail: notice.detail, deadline: notice.deadline }, acts ? "instance is going away" : "rebalance recommended");
     if (acts && !this.terminating) {
       this.terminating = true;
       this.options.onTerminating(notice);
     }
+    return acts;
+  }
+
+  private resume(): void {
+    this.terminating = false;
+    this.seen.clear();
+    this.latest = undefined;
+    this.options.logger.info("lifecycle notices withdrawn (instance resumed); back to the flush interval");
+    this.options.onResumed();
   }
 }

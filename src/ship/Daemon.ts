@@ -98,6 +98,11 @@ export class Daemon {
     void this.onTick();
   }
 
+  /** Back to the flush interval (the notice that made the shipper urgent was withdrawn). */
+  clearUrgent(): void {
+    this.urgent = false;
+  }
+
   get isUrgent(): boolean {
     return this.urgent;
   }

@@ -1,0 +1,72 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import type { InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
+import { LifecycleWatcher } from "../../src/lifecycle/LifecycleWatcher.js";
+
+/** IMDS paths as a map the test edits; a missing path answers 404, "fail" answers 500. */
+function metadata(paths: Map<string, string>): InstanceMetadata {
+  return {
+    get: async (path) => {
+      const body = paths.get(path);
+      if (body === "fail") throw Object.assign(new Error("500"), { $metadata: { httpStatusCode: 500 } });
+      if (body === undefined) throw Object.assign(new Error("404"), { $metadata: { httpStatusCode: 404 } });
+      return body;
+    },
+  };
+}
+
+const until = async (condition: () => boolean): Promise<void> => {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+};
+
+describe("LifecycleWatcher", () => {
+  it("acts on a spot notice once, and resumes when a hibernated instance's notice is withdrawn", async () => {
+    const paths = new Map([["meta-data/autoscaling/target-lifecycle-state", "InService"]]);
+    const events: string[] = [];
+    const watcher = new LifecycleWatcher({
+      metadata: metadata(paths),
+      logger: pino({ level: "silent" }),
+      flushOnRebalance: false,
+      intervalMs: 10,
+      onTerminating: (notice) => events.push(`terminating:${notice.detail}`),
+      onResumed: () => events.push("resumed"),
+    });
+    watcher.start();
+    try {
+      paths.set("meta-data/spot/instance-action", JSON.stringify({ action: "hibernate", time: "2026-11-28T05:00:00Z" }));
+      await until(() => events.length === 1);
+      expect(watcher.notice?.kind).toBe("spot-interruption");
+      // IMDS failing is no proof the notice is gone.
+      paths.set("meta-data/spot/instance-action", "fail");
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(events).toEqual(["terminating:hibernate"]);
+      paths.delete("meta-data/spot/instance-action");
+      await until(() => events.length === 2);
+      expect(events).toEqual(["terminating:hibernate", "resumed"]);
+      expect(watcher.notice).toBeUndefined();
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it("reports a rebalance recommendation without acting unless told to", async () => {
+    const paths = new Map([["meta-data/events/recommendations/rebalance", JSON.stringify({ noticeTime: "2026-11-28T05:00:00Z" })]]);
+    for (const flushOnRebalance of [false, true]) {
+      const events: string[] = [];
+      const watcher = new LifecycleWatcher({
+        metadata: metadata(paths),
+        logger: pino({ level: "silent" }),
+        flushOnRebalance,
+        intervalMs: 10,
+        onTerminating: () => events.push("terminating"),
+        onResumed: () => events.push("resumed"),
+      });
+      watcher.start();
+      await until(() => watcher.notice !== undefined);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      watcher.stop();
+      expect(events).toEqual(flushOnRebalance ? ["terminating"] : []);
+    }
+  });
+});
