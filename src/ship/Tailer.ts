@@ -23,6 +23,8 @@ export class Tailer {
   /** Set when the path no longer leads to this file (renamed away or deleted). */
   detachedAt: number | undefined;
   private failureReported = false;
+  /** The acknowledged offset when the failure was reported: once past it, the file ships again. */
+  private failedAtOffset = 0;
   private retryAt = 0;
 
   constructor(
@@ -117,7 +119,8 @@ export class Tailer {
       } else {
         await this.shipper.ship(size, true);
       }
-      if (!this.shipper.error && this.failureReported) {
+      // Uploads run on after ship() returns: only an acknowledgement proves recovery.
+      if (this.failureReported && !this.shipper.error && this.checkpoint.offset > this.failedAtOffset) {
         this.failureReported = false;
         this.ctx.logger.info({ path: this.file.path }, "file ships again");
       }
@@ -141,6 +144,7 @@ export class Tailer {
     this.retryAt = Date.now() + 5_000;
     if (this.failureReported) return;
     this.failureReported = true;
+    this.failedAtOffset = this.checkpoint.offset;
     const code = (error as NodeJS.ErrnoException).code;
     this.ctx.logger.error(
       { path: this.file.path, code, err: error instanceof Error ? error.message : String(error) },
