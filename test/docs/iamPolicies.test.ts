@@ -5,6 +5,12 @@ import { describe, expect, test } from "vitest";
 
 const IAM_DIR = fileURLToPath(new URL("../../docs/iam/", import.meta.url));
 const TRUST_POLICY = "trust-policy.json";
+const LIFECYCLE = "lifecycle-abort-incomplete-uploads.json";
+/**
+ * All the S3 actions a role may have: writing objects (PutObject also authorises the multipart
+ * upload's Create, UploadPart and Complete) and aborting its own failed multipart uploads.
+ */
+const S3_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload"];
 
 interface Statement {
   Sid?: string;
@@ -29,9 +35,9 @@ async function readPolicy(name: string): Promise<PolicyDocument> {
   return JSON.parse(await readFile(join(IAM_DIR, name), "utf8")) as PolicyDocument;
 }
 
-/** Every policy in docs/iam/ that grants the role permissions (all but the trust policy). */
+/** Every policy in docs/iam/ that grants the role permissions (all but the trust policy and the lifecycle rule). */
 async function permissionPolicies(): Promise<string[]> {
-  const names = (await readdir(IAM_DIR)).filter((name) => name.endsWith(".json") && name !== TRUST_POLICY);
+  const names = (await readdir(IAM_DIR)).filter((name) => name.endsWith(".json") && name !== TRUST_POLICY && name !== LIFECYCLE);
   expect(names).toContain("ship-logs-policy.json");
   return names;
 }
@@ -59,7 +65,7 @@ describe("docs/iam/trust-policy.json", () => {
 });
 
 describe("docs/iam permission policies", () => {
-  test("allow s3:PutObject and nothing else on S3: no ListBucket, no GetObject, no wildcards", async () => {
+  test("allow s3:PutObject and s3:AbortMultipartUpload and nothing else on S3: no ListBucket, no GetObject, no wildcards", async () => {
     for (const name of await permissionPolicies()) {
       const policy = await readPolicy(name);
       expect(policy.Version, name).toBe("2012-10-17");
@@ -72,19 +78,19 @@ describe("docs/iam permission policies", () => {
         }
         for (const action of list(statement.Action)) {
           expect(action, name).not.toMatch(/\*/);
-          if (action.startsWith("s3:")) expect(action, name).toBe("s3:PutObject");
+          if (action.startsWith("s3:")) expect(S3_ACTIONS, name).toContain(action);
         }
       }
       const actions = statements.flatMap((statement) => list(statement.Action));
-      expect(actions, name).toContain("s3:PutObject");
+      for (const action of S3_ACTIONS) expect(actions, name).toContain(action);
     }
   });
 
-  test("scope PutObject to objects under one bucket's prefix", async () => {
+  test("scope the S3 actions to objects under one bucket's prefix", async () => {
     for (const name of await permissionPolicies()) {
       const policy = await readPolicy(name);
       for (const statement of policy.Statement ?? []) {
-        if (!list(statement.Action).includes("s3:PutObject")) continue;
+        if (!list(statement.Action).some((action) => action.startsWith("s3:"))) continue;
         const resources = list(statement.Resource);
         expect(resources.length, name).toBeGreaterThan(0);
         for (const resource of resources) expect(isPrefixObjectArn(resource), `${name}: ${resource}`).toBe(true);
@@ -92,13 +98,16 @@ describe("docs/iam permission policies", () => {
     }
   });
 
-  test("the plain policy is exactly PutObject on BUCKET/PREFIX*", async () => {
+  test("the plain policy is exactly PutObject and AbortMultipartUpload on BUCKET/PREFIX*", async () => {
     const policy = await readPolicy("ship-logs-policy.json");
-    expect(policy.Statement).toHaveLength(1);
-    const [statement] = policy.Statement ?? [];
-    expect(list(statement?.Action)).toEqual(["s3:PutObject"]);
-    expect(list(statement?.Resource)).toEqual(["arn:aws:s3:::BUCKET/PREFIX*"]);
-    expect(statement?.Condition).toBeUndefined();
+    expect(policy.Statement).toHaveLength(2);
+    const [put, abort] = policy.Statement ?? [];
+    expect(list(put?.Action)).toEqual(["s3:PutObject"]);
+    expect(list(abort?.Action)).toEqual(["s3:AbortMultipartUpload"]);
+    for (const statement of [put, abort]) {
+      expect(list(statement?.Resource)).toEqual(["arn:aws:s3:::BUCKET/PREFIX*"]);
+      expect(statement?.Condition).toBeUndefined();
+    }
   });
 
   test("the SSE-KMS + VPC endpoint example requires the headers and the endpoint, and uses the key only via S3", async () => {
@@ -111,7 +120,8 @@ describe("docs/iam permission policies", () => {
     });
     const kms = policy.Statement?.filter((statement) => list(statement.Action).some((action) => action.startsWith("kms:")));
     expect(kms).toHaveLength(1);
-    expect(list(kms?.[0]?.Action)).toEqual(["kms:GenerateDataKey"]);
+    // Decrypt: S3 reads the encrypted parts back to complete a multipart upload.
+    expect(list(kms?.[0]?.Action)).toEqual(["kms:GenerateDataKey", "kms:Decrypt"]);
     expect(list(kms?.[0]?.Resource)).toEqual(["KMS_KEY_ARN"]);
     expect(kms?.[0]?.Condition?.["StringEquals"]).toEqual({ "kms:ViaService": "s3.REGION.amazonaws.com" });
   });
@@ -123,5 +133,27 @@ describe("docs/iam permission policies", () => {
     for (const good of ["arn:aws:s3:::BUCKET/PREFIX*", "arn:aws:s3:::my-logs/*", "arn:aws:s3:::my-logs/app/*"]) {
       expect(isPrefixObjectArn(good), good).toBe(true);
     }
+  });
+
+  test("the SSE-KMS example also lets the rest of a multipart upload through, which carries no encryption header", async () => {
+    const policy = await readPolicy("ship-logs-policy-sse-kms-vpce.json");
+    const rest = policy.Statement?.find((statement) => statement.Condition?.["Null"] !== undefined);
+    expect(list(rest?.Action)).toEqual(["s3:PutObject", "s3:AbortMultipartUpload"]);
+    expect(rest?.Condition?.["Null"]).toEqual({ "s3:x-amz-server-side-encryption": "true" });
+    expect(rest?.Condition?.["StringEquals"]).toEqual({ "s3:ResourceAccount": "ACCOUNT_ID", "aws:SourceVpce": "VPCE_ID" });
+  });
+});
+
+describe("docs/iam/lifecycle-abort-incomplete-uploads.json", () => {
+  test("only aborts multipart uploads unfinished after a day, under the prefix: it never expires objects", async () => {
+    const lifecycle = JSON.parse(await readFile(join(IAM_DIR, LIFECYCLE), "utf8")) as { Rules?: Array<Record<string, unknown>> };
+    expect(lifecycle.Rules).toHaveLength(1);
+    const [rule] = lifecycle.Rules ?? [];
+    expect(rule).toEqual({
+      ID: "ship-logs-abort-incomplete-multipart-uploads",
+      Status: "Enabled",
+      Filter: { Prefix: "PREFIX" },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+    });
   });
 });

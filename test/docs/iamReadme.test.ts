@@ -88,6 +88,7 @@ describe("docs/iam/README.md commands", () => {
       "iam:CreateInstanceProfile",
       "iam:AddRoleToInstanceProfile",
       "iam:GetInstanceProfile",
+      "s3:PutBucketLifecycleConfiguration",
       "ec2:RunInstances",
       "ec2:AssociateIamInstanceProfile",
       "ec2:ModifyInstanceMetadataOptions",
@@ -101,8 +102,20 @@ describe("docs/iam/README.md commands", () => {
     const trust = JSON.parse(param(only("CreateRole"), "AssumeRolePolicyDocument")) as unknown;
     expect(trust).toEqual(JSON.parse(await readFile(join(DOCS, "iam/trust-policy.json"), "utf8")));
     const policy = JSON.parse(param(only("PutRolePolicy"), "PolicyDocument")) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
-    expect(policy.Statement).toEqual([expect.objectContaining({ Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::my-log-bucket/logs/*"] })]);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::my-log-bucket/logs/*"] }),
+      expect.objectContaining({ Action: ["s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::my-log-bucket/logs/*"] }),
+    ]);
     expect(param(only("AddRoleToInstanceProfile"), "RoleName")).toBe(param(only("CreateInstanceProfile"), "InstanceProfileName"));
+  });
+
+  test("the lifecycle rule aborts unfinished multipart uploads under the prefix after a day, on the bucket", () => {
+    const call = only("PutBucketLifecycleConfiguration");
+    expect(call.service).toBe("s3");
+    expect(call.body).toContain("<Filter><Prefix>logs/</Prefix></Filter>");
+    expect(call.body).toContain("<Status>Enabled</Status>");
+    expect(call.body).toContain("<AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>");
+    expect(call.body).not.toMatch(/<Expiration>|<Transition>/);
   });
 
   test("the tighter policy has every placeholder filled in", () => {

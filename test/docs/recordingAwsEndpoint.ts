@@ -2,20 +2,29 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** One AWS query-protocol call (IAM, EC2) as the CLI sent it. */
+/** One AWS call as the CLI sent it: query protocol (IAM, EC2), or S3's REST protocol. */
 export interface RecordedCall {
-  /** From the SigV4 credential scope, e.g. `iam`, `ec2`. */
+  /** From the SigV4 credential scope, e.g. `iam`, `ec2`, `s3`. */
   readonly service: string;
   readonly region: string;
+  /** The query protocol's `Action`; for the S3 REST calls the README makes, the operation's name. */
   readonly action: string;
   readonly params: ReadonlyMap<string, string>;
+  /** The request body as sent (S3's XML documents). */
+  readonly body: string;
+}
+
+/** S3 REST requests by method and sub-resource: only those the README makes. */
+function s3Action(method: string, url: URL): string {
+  if (method === "PUT" && url.searchParams.has("lifecycle")) return "PutBucketLifecycleConfiguration";
+  return `${method} ${url.pathname}${url.search}`;
 }
 
 /** The error code every call gets: the CLI has validated and sent it, which is all the test needs. */
 export const RECORDED_ERROR_CODE = "RecordedByTest";
 
 /**
- * A local endpoint for `aws --endpoint-url` that records IAM and EC2 calls and
+ * A local endpoint for `aws --endpoint-url` that records IAM, EC2 and S3 calls and
  * answers each with a client error (no retries), so documented commands can be
  * run for real without an AWS account.
  */
@@ -33,10 +42,12 @@ export class RecordingAwsEndpoint {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        const params = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+        const sent = Buffer.concat(chunks).toString("utf8");
+        const params = new URLSearchParams(sent);
         const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? "");
         const service = scope?.[2] ?? "unknown";
-        endpoint?.calls.push({ service, region: scope?.[1] ?? "unknown", action: params.get("Action") ?? "", params: new Map(params) });
+        const action = service === "s3" ? s3Action(req.method ?? "", new URL(req.url ?? "/", "http://localhost")) : (params.get("Action") ?? "");
+        endpoint?.calls.push({ service, region: scope?.[1] ?? "unknown", action, params: new Map(params), body: sent });
         const body =
           service === "ec2"
             ? `<Response><Errors><Error><Code>${RECORDED_ERROR_CODE}</Code><Message>recorded</Message></Error></Errors><RequestID>1</RequestID></Response>`
