@@ -49,9 +49,14 @@ export function shipLogsArgs(productDir, run) {
 
 /**
  * The bench's environment minus anything that would steer the product or the
- * SDK elsewhere (profiles, keys, SHIP_LOGS_* settings): credentials come from the fake IMDS only.
+ * SDK elsewhere (profiles, keys, SHIP_LOGS_* settings): credentials come from
+ * the fake IMDS only. `nodeOptions` (e.g. "--max-semi-space-size=1") reach the
+ * product alone, to try runtime settings without touching the bench's own process.
+ * @param {string | undefined} nodeOptions
  * @returns {NodeJS.ProcessEnv}
  */
-export function productEnv() {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_") && !name.startsWith("SHIP_LOGS_")));
+export function productEnv(nodeOptions) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_") && !name.startsWith("SHIP_LOGS_")));
+  if (nodeOptions !== undefined) env.NODE_OPTIONS = [env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(" ");
+  return env;
 }

@@ -11,6 +11,7 @@ const GNU_TIME = "/usr/bin/time";
 
 /**
  * @typedef {object} Measured
+ * @property {number} startedAtMs epoch ms at spawn, on the sink's clock
  * @property {number} wallS spawn to exit, as the bench sees it
  * @property {number} userS
  * @property {number} sysS
@@ -37,6 +38,7 @@ export async function runMeasured(command, args, options = {}) {
   if (!existsSync(GNU_TIME)) throw new BenchUsageError(`${GNU_TIME} is missing: apt-get install time`);
   const report = join(tmpdir(), `ship-logs-bench-time-${process.pid}-${Date.now()}.txt`);
   const started = performance.now();
+  const startedAtMs = performance.timeOrigin + started;
   const meter = startBackgroundMeter();
   const child = spawn(GNU_TIME, ["-f", "%e %U %S %M", "-o", report, command, ...args], {
     env: options.env ?? process.env,
@@ -81,6 +83,7 @@ export async function runMeasured(command, args, options = {}) {
   }
   return {
     threadCpuS,
+    startedAtMs,
     background: meter(user + sys),
     wallS,
     userS: user,

@@ -1,7 +1,7 @@
 // @ts-check
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { shipLogsArgs, productEnv } from "./productCommand.mjs";
+import { shipLogsArgs } from "./productCommand.mjs";
 import { runMeasured } from "./runMeasured.mjs";
 import { summarizeCpuProfile } from "./summarizeCpuProfile.mjs";
 import { verifyShipped } from "./verifyShipped.mjs";
@@ -19,6 +19,7 @@ import { verifyShipped } from "./verifyShipped.mjs";
  * @property {number} bytesStored
  * @property {number} objects
  * @property {string} summary the CLI's own summary line
+ * @property {{ firstS: number, lastS: number }} arrivals seconds from spawn to the first and the last object
  * @property {import("./summarizeCpuProfile.mjs").ProfileSummary | undefined} profile
  */
 
@@ -47,7 +48,7 @@ export async function runShipOnce(env, backlog, options) {
     compressionLevel: options.compressionLevel,
     ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
   });
-  const measured = await runMeasured(process.execPath, args, { env: productEnv() });
+  const measured = await runMeasured(process.execPath, args, { env: env.productEnv() });
   sink.setCap(undefined);
   if (measured.exitCode !== 0) {
     throw new Error(`ship-logs --once exited ${measured.exitCode}: ${measured.stderr.trim().slice(-2000)}`);
@@ -63,6 +64,10 @@ export async function runShipOnce(env, backlog, options) {
     bytesStored: sink.bytesStored,
     objects: objects.length,
     summary: measured.stdout.trim(),
+    arrivals: {
+      firstS: ((objects[0]?.arrivedAt ?? Number.NaN) - measured.startedAtMs) / 1000,
+      lastS: ((objects.at(-1)?.arrivedAt ?? Number.NaN) - measured.startedAtMs) / 1000,
+    },
     profile: cpuProfDir === undefined || profileFile === undefined ? undefined : summarizeCpuProfile(join(cpuProfDir, profileFile)),
   };
   sink.clear();

@@ -10,7 +10,7 @@ import { logLineGenerator } from "../lib/logLineGenerator.mjs";
 import { percentile } from "../lib/percentile.mjs";
 import { startBackgroundMeter } from "../lib/backgroundMeter.mjs";
 import { cpuSeconds, memory } from "../lib/procStats.mjs";
-import { productEnv, shipLogsArgs } from "../lib/productCommand.mjs";
+import { shipLogsArgs } from "../lib/productCommand.mjs";
 import { seededRandom } from "../lib/seededRandom.mjs";
 import { checkTarget, targetRows } from "../lib/Target.mjs";
 import { waitForQuiet } from "../lib/waitForQuiet.mjs";
@@ -77,7 +77,7 @@ export async function latencyMode(env, options) {
     compressionLevel: options.compressionLevel,
     flushIntervalS: options.flushIntervalS,
   });
-  const daemon = spawn(process.execPath, args, { env: productEnv(), stdio: ["ignore", "ignore", "pipe"] });
+  const daemon = spawn(process.execPath, args, { env: env.productEnv(), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   daemon.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
   const exited = new Promise((resolve) => daemon.on("close", (code) => resolve(code)));

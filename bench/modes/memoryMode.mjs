@@ -49,7 +49,7 @@ export async function memoryMode(env, options) {
   log("");
   log(
     formatTable(
-      ["backlog", "wall s", "input MiB/s", "CPU s/GiB", "peak RSS MiB (time)", "VmHWM MiB (polled)", "objects", "verified"],
+      ["backlog", "wall s", "input MiB/s", "CPU s/GiB", "peak RSS MiB (time)", "VmHWM MiB (polled)", "objects", "bg CPU s", "verified"],
       rows.map((run) => [
         run.label,
         fixed(run.measured.wallS, 2),
@@ -58,6 +58,7 @@ export async function memoryMode(env, options) {
         fixed(run.measured.peakRssMiB, 1),
         fixed(run.measured.polledPeakMiB, 1),
         String(run.objects),
+        fixed(run.measured.background.otherS, 1),
         run.verification === undefined ? "skipped" : run.verification.ok ? `ok ${run.verification.lines} lines` : "FAILED",
       ]),
     ),

@@ -175,7 +175,11 @@ export async function onceMode(env, options) {
   );
   log("(fastest run shown; bg CPU s: CPU used by other processes on the machine during that run)");
   log("");
-  log(`ship-logs CPU by thread (fastest uncapped run): ${formatThreads(ship.measured.threadCpuS)}`);
+  log(
+    `ship-logs, fastest uncapped run: CPU by thread ${formatThreads(ship.measured.threadCpuS)}; ` +
+      `first object ${fixed(ship.arrivals.firstS, 2)} s after spawn, last ${fixed(ship.arrivals.lastS, 2)} s, exit ${fixed(ship.measured.wallS, 2)} s; ` +
+      `${fixed(ship.measured.cpuS / ship.measured.wallS, 2)} cores busy on average`,
+  );
 
   const shipRate = backlog.bytes / MIB / ship.measured.wallS;
   const ratios = [
