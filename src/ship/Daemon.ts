@@ -1,11 +1,11 @@
 import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
-import { expandGlobs } from "../source/expandGlobs.js";
+import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
-import { freshCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
 
@@ -301,9 +301,29 @@ export class Daemon {
         checkpoint.path = search.file.path;
         this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
         await this.track(search.file, checkpoint, Date.now());
+      } else if (search.kind === "in-place" && !globMatcher(this.options.patterns)(checkpoint.path)) {
+        await this.finishInPlace(checkpoint);
       } else {
         this.settleUnfound(checkpoint, search);
       }
+    }
+  }
+
+  /**
+   * A checkpoint at its own path, which no glob matches: a rotated file whose
+   * new name a previous run already saved (it adopted or followed the file)
+   * but did not drain before it was killed. Unless it is finished here, its
+   * remaining lines and recorded uploads are never read again.
+   */
+  private async finishInPlace(checkpoint: FileCheckpoint): Promise<void> {
+    const file = await openFile(checkpoint.path).catch(() => undefined);
+    if (file === undefined) return;
+    const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
+    if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
+      this.logger.info({ path: file.path }, "finishing a file that was rotated away while stopped");
+      await this.track(file, checkpoint, Date.now());
+    } else {
+      await file.handle.close();
     }
   }
 
