@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,8 +10,11 @@ import type { FakeImdsOptions } from "../../src/fakes/imds/FakeImdsOptions.js";
 import { FakeS3 } from "../../src/fakes/s3/FakeS3.js";
 import type { FakeS3Options } from "../../src/fakes/s3/FakeS3Options.js";
 
-/** The built CLI: end-to-end tests run the real binary (`npm test` builds first). */
-export const CLI = fileURLToPath(new URL("../../dist/cli/shipLogs.js", import.meta.url));
+/**
+ * The built CLI: end-to-end tests run the real binary (`npm test` builds first).
+ * SHIP_LOGS_E2E_CLI points them at another build (e.g. an instrumented copy while debugging).
+ */
+export const CLI = process.env.SHIP_LOGS_E2E_CLI ?? fileURLToPath(new URL("../../dist/cli/shipLogs.js", import.meta.url));
 export const FAKE_IMDS_CLI = fileURLToPath(new URL("../../dist/cli/fakeImds.js", import.meta.url));
 
 export const BUCKET = "test-logs";
@@ -160,4 +163,72 @@ export function fileNameOfKey(key: string): string {
 /** Every secret fake-imds ever issued: what must never appear in output or state. */
 export function issuedSecrets(world: World): string[] {
   return world.imds.issuedCredentials().flatMap((credential) => [credential.secretAccessKey, credential.sessionToken].filter((s) => s.length > 0));
+}
+
+/** One stored object of the default or hive layout, split into the parts its key is made of. */
+export interface ShippedObject {
+  key: string;
+  sourceId: string;
+  start: number;
+  end: number;
+  lines: string[];
+  putCount: number;
+}
+
+const OBJECT_NAME = /([0-9a-f]+)-(\d{15})-(\d{15})\.log(\.gz)?$/;
+
+/** Every object under `prefix`, parsed; throws on a key that does not follow the layout. */
+export function shippedObjects(world: World, prefix = ""): ShippedObject[] {
+  return world.s3.listObjects(BUCKET, prefix).map(({ key, object }) => {
+    const match = OBJECT_NAME.exec(key);
+    if (!match) throw new Error(`object key ${key} does not end in <sourceId>-<start>-<end>.log[.gz]`);
+    const body = (key.endsWith(".gz") ? gunzipSync(object.body) : object.body).toString("utf8");
+    return {
+      key,
+      sourceId: match[1] as string,
+      start: Number(match[2]),
+      end: Number(match[3]),
+      lines: body === "" ? [] : body.replace(/\n$/, "").split("\n"),
+      putCount: object.putCount,
+    };
+  });
+}
+
+/**
+ * Lines per source id, objects ordered by byte range. Grouping by source id
+ * (not by file name) follows one file identity across a rename: its later
+ * objects may carry the rotated name.
+ */
+export function linesBySource(world: World, prefix = ""): Map<string, string[]> {
+  const bySource = new Map<string, ShippedObject[]>();
+  for (const object of shippedObjects(world, prefix)) {
+    bySource.set(object.sourceId, [...(bySource.get(object.sourceId) ?? []), object]);
+  }
+  const lines = new Map<string, string[]>();
+  for (const [sourceId, objects] of bySource) {
+    lines.set(sourceId, objects.sort((a, b) => a.start - b.start).flatMap((object) => object.lines));
+  }
+  return lines;
+}
+
+/** Does process `pid` hold `path`'s current file open? (Linux: follows /proc/PID/fd.) */
+export async function processHoldsOpen(pid: number, path: string): Promise<boolean> {
+  const target = await stat(path).catch(() => undefined);
+  if (!target) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const info = await stat(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+    if (info && info.isFile() && info.dev === target.dev && info.ino === target.ino) return true;
+  }
+  return false;
+}
+
+/** CPU time (user + system) a process has used, in seconds (Linux: /proc/PID/stat, clock ticks of 1/100 s). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the parenthesised command name, which may itself hold spaces.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return (utime + stime) / 100;
 }
