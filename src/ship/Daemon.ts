@@ -86,7 +86,7 @@ export class Daemon {
     this.paths.start();
     const tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
     this.tick = setInterval(() => void this.onTick(), tickMs);
-    this.rescan = setInterval(() => void this.scan(), this.options.rescanMs ?? 10_000);
+    this.rescan = setInterval(() => void this.rescanNow(), this.options.rescanMs ?? 10_000);
     this.logger.info({ files: this.tailers.size, patterns: this.options.patterns }, "watching");
   }
 
@@ -185,6 +185,46 @@ export class Daemon {
       this.reportUnreadable(dir, error.code ?? error.message),
     );
     for (const path of paths) await this.attach(path);
+  }
+
+  private async rescanNow(): Promise<void> {
+    try {
+      await this.scan();
+      await this.settleIdleCheckpoints();
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, "rescan failed; trying again at the next one");
+    }
+  }
+
+  /**
+   * A checkpoint outlives its tailer while the file exists (rotated away and
+   * drained, or closed to save descriptors), so that a glob that also matches
+   * rotated names never ships it again. Once the file is deleted it must go
+   * too: kept, the state grew by one entry per rotation for as long as the
+   * daemon ran, and a new file that reused the inode was taken for a truncated
+   * one ("file was truncated or replaced"). A file closed to save descriptors
+   * that was written and then rotated away before it could be opened again is
+   * found under its new name and finished. Not at start: adoptRotated() must
+   * first see the checkpoints of files rotated while the shipper was down.
+   */
+  private async settleIdleCheckpoints(): Promise<void> {
+    const followed = (): Set<FileCheckpoint> => new Set([...this.tailers.values()].map((tailer) => tailer.checkpoint));
+    const atStart = followed();
+    for (const checkpoint of this.ctx.state.files.filter((candidate) => !atStart.has(candidate))) {
+      if (this.stopping) return;
+      const search = await findRenamed(checkpoint);
+      if (search.kind === "found") {
+        checkpoint.path = search.file.path;
+        if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.tailers.has(`${search.file.dev}:${search.file.ino}`)) {
+          this.logger.info({ path: search.file.path }, "finishing a file that was rotated away");
+          await this.track(search.file, checkpoint, Date.now());
+        } else {
+          await search.file.handle.close();
+        }
+      } else if (search.kind === "gone" && !followed().has(checkpoint)) {
+        this.settleUnfound(checkpoint, search);
+      }
+    }
   }
 
   private reportUnreadable(path: string, why: string): void {
