@@ -37,7 +37,10 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   const nodeCode = prop(error, "code");
   const status = prop(prop(error, "$metadata"), "httpStatusCode");
   const httpStatus = typeof status === "number" ? status : undefined;
-  const code = typeof name === "string" && name !== "Error" ? name : typeof nodeCode === "string" ? nodeCode : "UnknownError";
+  // The SDK names a connection reset "TimeoutError" (code ECONNRESET): a
+  // transport error (no HTTP status) is told by its errno code when it has one.
+  const errno = httpStatus === undefined && typeof nodeCode === "string" && /^E[A-Z0-9_]+$/.test(nodeCode) ? nodeCode : undefined;
+  const code = errno ?? (typeof name === "string" && name !== "Error" ? name : typeof nodeCode === "string" ? nodeCode : "UnknownError");
   if (CREDENTIAL_CODES.has(code)) return { class: "credentials", code, status: httpStatus };
   // SignatureDoesNotMatch after a rotation can mean the secret paired with a
   // stale key id; a fresh fetch is the cure, as for an expired token.
