@@ -45,11 +45,26 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
 }
 
 /**
+ * The state, saved back at once: no upload may start before its key is saved,
+ * so a state dir that cannot be written (read-only, full, another owner) ends
+ * the start with one line here rather than with a stack trace at the first save.
+ */
+async function loadState(store: StateStore, logger: Logger): Promise<ShipState> {
+  const state = await readState(store, logger);
+  try {
+    await store.save(state);
+  } catch (error) {
+    throw new FatalError(`cannot write to state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return state;
+}
+
+/**
  * The saved state, or an empty one after moving a corrupt file aside: a
  * shipper that refuses to start ships nothing, while one that starts over
  * re-sends what the files still hold, under new keys.
  */
-async function loadState(store: StateStore, logger: Logger): Promise<ShipState> {
+async function readState(store: StateStore, logger: Logger): Promise<ShipState> {
   try {
     await store.init();
     return await store.load();
