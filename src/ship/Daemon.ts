@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
@@ -380,16 +381,22 @@ export class Daemon {
     this.dropCheckpoint(checkpoint);
   }
 
-  /** copytruncate or truncation: the old bytes are gone; start the new content under a new source id. */
+  /**
+   * copytruncate or truncation: start the new content under a new source id.
+   * The old content's unread bytes are gone from the file; after a copytruncate
+   * they are in the copy, and the old checkpoint moves there to finish them.
+   */
   private async restartTruncated(tailer: Tailer): Promise<void> {
     await tailer.settle();
-    const lost = tailer.bytesBehind;
-    this.logger.warn(
-      { path: tailer.file.path, unreadBytes: lost },
-      lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
-    );
     this.tailers.delete(tailer.identity);
-    this.dropCheckpoint(tailer.checkpoint);
+    if (!(await this.finishFromCopy(tailer))) {
+      const lost = tailer.bytesBehind;
+      this.logger.warn(
+        { path: tailer.file.path, unreadBytes: lost },
+        lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
+      );
+      this.dropCheckpoint(tailer.checkpoint);
+    }
     const file = tailer.file;
     const fresh = await freshCheckpoint({ ...file, size: 0 });
     this.ctx.state.files.push(fresh);
@@ -397,6 +404,32 @@ export class Daemon {
     const replacement = this.tailers.get(tailer.identity);
     if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
     await this.ctx.saver.persist();
+  }
+
+  /**
+   * The daemon reads lazily: lines that do not fill a batch wait in the file
+   * for the flush interval. logrotate's copytruncate copies the file before it
+   * truncates it, so those lines (and any recorded upload not yet
+   * acknowledged) are in the copy: follow it as a rotated file, under the old
+   * source id, from where reading stopped. Only lines written between the copy
+   * and the truncation are lost.
+   */
+  private async finishFromCopy(tailer: Tailer): Promise<boolean> {
+    const { checkpoint } = tailer;
+    const readTo = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+    const copy = await findCopy(checkpoint, readTo);
+    if (copy === undefined) return false;
+    if (this.tailers.has(`${copy.dev}:${copy.ino}`)) {
+      // A glob that matches the copy already ships it whole, as a new file.
+      await copy.handle.close();
+      return false;
+    }
+    this.logger.info({ path: tailer.file.path, copy: copy.path, unreadBytes: copy.size - readTo }, "file was copied and truncated; finishing its old content from the copy");
+    checkpoint.path = copy.path;
+    checkpoint.dev = copy.dev;
+    checkpoint.ino = copy.ino;
+    await this.track(copy, checkpoint, Date.now());
+    return true;
   }
 
   private async release(tailer: Tailer): Promise<void> {

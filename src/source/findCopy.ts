@@ -1,0 +1,43 @@
+import { readdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { FileCheckpoint } from "./FileCheckpoint.js";
+import { fingerprint } from "./fingerprint.js";
+import { openFile, type OpenFile } from "./openFile.js";
+
+/**
+ * Where a truncated file's old content went when it was copied first
+ * (logrotate's `copytruncate` writes `app.log.1` or `app.log-DATE` next to
+ * it): the sibling, opened, that is not the file itself, holds at least
+ * `readTo` bytes and starts with the head the checkpoint fingerprinted.
+ * Undefined when nothing was acknowledged yet (no head to recognise the copy
+ * by) or no sibling matches: the bytes not read before the truncation are lost.
+ */
+export async function findCopy(checkpoint: FileCheckpoint, readTo: number): Promise<OpenFile | undefined> {
+  if (checkpoint.fingerprintLength === 0) return undefined;
+  let names: string[];
+  try {
+    names = await readdir(dirname(checkpoint.path));
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const path = join(dirname(checkpoint.path), name);
+    let file: OpenFile;
+    try {
+      file = await openFile(path);
+    } catch {
+      continue;
+    }
+    if (await isCopy(file, checkpoint, readTo)) return file;
+    await file.handle.close();
+  }
+  return undefined;
+}
+
+async function isCopy(file: OpenFile, checkpoint: FileCheckpoint, readTo: number): Promise<boolean> {
+  const itself = file.dev === checkpoint.dev && file.ino === checkpoint.ino;
+  if (itself || file.size < Math.max(readTo, checkpoint.fingerprintLength)) return false;
+  // A directory or special file among the siblings fails to read: not a copy.
+  const head = await fingerprint(file.handle, file.size, checkpoint.fingerprintLength).catch(() => undefined);
+  return head?.hash === checkpoint.fingerprint;
+}

@@ -1,0 +1,55 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
+import { findCopy } from "../../src/source/findCopy.js";
+import { fingerprint } from "../../src/source/fingerprint.js";
+import { openFile } from "../../src/source/openFile.js";
+import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
+
+describe("findCopy", () => {
+  let dir: string;
+  let app: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "find-copy-"));
+    app = join(dir, "app.log");
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The checkpoint of app.log after `shipped` bytes of `content` were acknowledged. */
+  async function checkpointOf(content: string, shipped: number): Promise<FileCheckpoint> {
+    await writeFile(app, content);
+    const file = await openFile(app);
+    try {
+      const checkpoint = await freshCheckpoint(file);
+      const head = await fingerprint(file.handle, shipped);
+      return { ...checkpoint, offset: shipped, fingerprint: head.hash, fingerprintLength: head.length };
+    } finally {
+      await file.handle.close();
+    }
+  }
+
+  it("finds the sibling that starts with the shipped head and holds what was read, skipping the file itself and directories", async () => {
+    const content = "one\ntwo\nthree\n";
+    const checkpoint = await checkpointOf(content, 4);
+    await mkdir(join(dir, "app.log.0"));
+    await writeFile(join(dir, "app.log.2"), "older content\n");
+    await writeFile(join(dir, "app.log.3"), "one\n");
+    await writeFile(join(dir, "app.log.1"), content);
+    const copy = await findCopy(checkpoint, 8);
+    try {
+      expect(copy?.path).toBe(join(dir, "app.log.1"));
+    } finally {
+      await copy?.handle.close();
+    }
+  });
+
+  it("finds nothing without an acknowledged head to recognise the copy by", async () => {
+    const checkpoint = await checkpointOf("one\n", 0);
+    await writeFile(join(dir, "app.log.1"), "one\n");
+    expect(await findCopy(checkpoint, 0)).toBeUndefined();
+  });
+});
