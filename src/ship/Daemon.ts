@@ -283,7 +283,11 @@ export class Daemon {
     const identity = `${file.dev}:${file.ino}`;
     const resolution = await resolveCheckpoint(this.ctx.state.files, file);
     if (resolution.kind === "replaced") {
-      this.logger.warn({ path, previousOffset: resolution.previous.offset }, "file was truncated or replaced; shipping it from the start");
+      // Under another name, the checkpoint's file was deleted and a new file
+      // got its inode number (ext4 and tmpfs reuse them at once): no news.
+      if (resolution.previous.path === path) {
+        this.logger.warn({ path, previousOffset: resolution.previous.offset }, "file was truncated or replaced; shipping it from the start");
+      }
       this.dropCheckpoint(resolution.previous);
     }
     if (resolution.kind !== "known") this.ctx.state.files.push(resolution.checkpoint);

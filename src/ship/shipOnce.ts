@@ -84,10 +84,13 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
       const resolution = await resolveCheckpoint(state.files, file);
       if (resolution.kind === "replaced") {
         const { previous } = resolution;
-        logger.warn(
-          { path, previousOffset: previous.offset },
-          "file was truncated or replaced since its checkpoint; shipping it from the start",
-        );
+        // Under another name: a deleted file's inode number reused by a new file.
+        if (previous.path === path) {
+          logger.warn(
+            { path, previousOffset: previous.offset },
+            "file was truncated or replaced since its checkpoint; shipping it from the start",
+          );
+        }
         if (previous.pending.length > 0) {
           fail(`${path}: ${previous.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
         }
