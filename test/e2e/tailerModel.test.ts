@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import {
+  acknowledgedOffset,
   baseArgs,
   linesBySource,
   processHoldsOpen,
@@ -31,8 +32,8 @@ import {
  *   first open is read through the descriptor.
  * - Before a plain truncation, the daemon must have shipped every complete
  *   line: bytes it had not read are gone. Before a copytruncate, it must have
- *   shipped the file's first line only: the daemon recognises the copy by the
- *   head it shipped and finishes the rest from there. We wait instead of
+ *   had some of the file acknowledged (state.json): the daemon recognises the
+ *   copy by the head it shipped and finishes the rest from there. We wait instead of
  *   modelling losses as "allowed", so the assertion stays exact (zero loss).
  *   The one loss left, lines written between the copy and the truncation,
  *   cannot happen here: the interpreter does both in one step.
@@ -186,7 +187,8 @@ class Interpreter {
   private async truncate(copyFirst: boolean): Promise<void> {
     const epoch = this.model.epoch;
     if (epoch === undefined) return;
-    await this.ensureShipped(copyFirst ? epoch.slice(0, 1) : epoch);
+    if (copyFirst) await this.ensureHeadKnown(epoch);
+    else await this.ensureShipped(epoch);
     const noticedBefore = this.truncationsNoticed();
     if (copyFirst) {
       // Like logrotate, the copy is a new file: copying over the previous
@@ -231,6 +233,16 @@ class Interpreter {
       },
       15_000,
       `the daemon to ship ${lines.length} line(s) before a truncation\n${this.stderrTail()}`,
+    );
+  }
+
+  /** The daemon recognises a copy by the head it has had acknowledged: wait for one (when there are lines at all). */
+  private async ensureHeadKnown(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await waitFor(
+      async () => (await acknowledgedOffset(this.world, this.path)) > 0,
+      15_000,
+      `the daemon to have lines of ${this.path} acknowledged before a copytruncate\n${this.stderrTail()}`,
     );
   }
 

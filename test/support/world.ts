@@ -232,3 +232,20 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const stime = Number(fields[12]);
   return (utime + stime) / 100;
 }
+
+/**
+ * The offset S3 has acknowledged for the file now at `path` (matched by inode,
+ * since rotated files may keep the path in their checkpoint for a while), from
+ * the saved state; 0 when it has no checkpoint yet. Once it is > 0, the
+ * daemon also knows the file's shipped head (its fingerprint).
+ */
+export async function acknowledgedOffset(world: World, path: string): Promise<number> {
+  const [text, info] = await Promise.all([
+    readFile(join(world.state, "state.json"), "utf8").catch(() => undefined),
+    stat(path, { bigint: true }).catch(() => undefined),
+  ]);
+  if (text === undefined || info === undefined) return 0;
+  const doc = JSON.parse(text) as { files: Array<{ dev: string; ino: string; offset: number }> };
+  const checkpoint = doc.files.find((file) => file.dev === info.dev.toString() && file.ino === info.ino.toString());
+  return checkpoint?.offset ?? 0;
+}
