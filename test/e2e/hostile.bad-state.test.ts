@@ -1,0 +1,240 @@
+import { execFileSync } from "node:child_process";
+import { chmod, chown, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { LineWriter } from "../support/LineWriter.js";
+import { LEVEL, logRecords, logsMatching, type LogRecord } from "../support/logRecords.js";
+import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
+import { baseArgs, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { canMount, shareWorld, sleep, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
+
+const CORRUPT_ASIDE = /^state\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/;
+
+/** Ways a state file goes bad: a flipped bit that keeps it JSON, torn writes, power loss. */
+const CORRUPTIONS: ReadonlyArray<{ name: string; corrupt: (path: string) => Promise<void> }> = [
+  {
+    name: "a flipped digit (still valid JSON, fails its checksum)",
+    corrupt: async (path) => {
+      const text = await readFile(path, "utf8");
+      await writeFile(path, text.replace(/"offset":(\d)/, (_, digit: string) => `"offset":${(Number(digit) + 1) % 10}`));
+    },
+  },
+  {
+    name: "flipped bytes in the middle",
+    corrupt: async (path) => {
+      const bytes = await readFile(path);
+      const middle = Math.floor(bytes.length / 2);
+      for (let i = middle; i < middle + 4; i += 1) bytes[i] = (bytes[i] ?? 0) ^ 0xff;
+      await writeFile(path, bytes);
+    },
+  },
+  { name: "truncated to half", corrupt: async (path) => truncate(path, Math.floor((await stat(path)).size / 2)) },
+  { name: "truncated to nothing", corrupt: async (path) => truncate(path, 0) },
+  { name: "all NUL bytes (a power loss on some file systems)", corrupt: async (path) => writeFile(path, Buffer.alloc((await stat(path)).size)) },
+];
+
+/** Log lines above info: what an operator is told about. */
+function complaints(stderr: string): LogRecord[] {
+  return logRecords(stderr).filter((record) => record.level >= LEVEL.warn);
+}
+
+/** The state file parses, and its checkpoint for `path` is at `offset` (its checksum is checked by the next run). */
+async function stateOffset(world: World, path: string): Promise<number> {
+  return checkpointOffset(world, path);
+}
+
+/**
+ * Issue 7, case 5: the state goes bad. A corrupt state file is moved aside (never
+ * trusted, never deleted) and the daemon says in one line what it did and what that
+ * means; a state dir that cannot be written (read-only, full) stops checkpoints from
+ * moving, is explained, and heals when it is writable again — without a torn state.
+ */
+describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
+  let world: World | undefined;
+  let daemon: DaemonProcess | undefined;
+  let writer: LineWriter | undefined;
+  let mounted: string | undefined;
+
+  afterEach(async () => {
+    writer?.stop();
+    await daemon?.stop("SIGKILL");
+    if (mounted) execFileSync("umount", [mounted]);
+    await world?.close();
+    world = daemon = writer = mounted = undefined;
+  });
+
+  it.each(CORRUPTIONS)("a corrupt state file ($name) is moved aside with a timestamped name, in one line", async ({ corrupt }) => {
+    world = await startWorld();
+    const log = join(world.logs, "app.log");
+    await writeFile(log, "first\nsecond\n");
+    const initial = await runCli(["--once", ...baseArgs(world)]);
+    expect(initial.code, initial.stderr).toBe(0);
+    const statePath = join(world.state, "state.json");
+    await corrupt(statePath);
+    const corrupted = await readFile(statePath);
+    // status reads only: it says so and leaves the file where it is.
+    const status = await runCli(["status", ...baseArgs(world)]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/^ship-logs: state file \S+state\.json (is not valid JSON|fails its checksum)\n$/);
+    expect((await readFile(statePath)).equals(corrupted)).toBe(true);
+
+    const result = await runCli(["--once", ...baseArgs(world)]);
+    expect(result.code, result.stderr).toBe(0);
+    // Exactly one line above info, and it says what happened, where the file went and what follows.
+    const records = complaints(result.stderr);
+    expect(records, result.stderr).toHaveLength(1);
+    const [record] = records;
+    expect(record).toMatchObject({ level: 50, msg: expect.stringMatching(/^state file is corrupt: moved aside, starting with empty state; .*shipped again/) });
+    expect(String(record?.["reason"])).toMatch(/state\.json (is not valid JSON|fails its checksum)/);
+    const movedTo = String(record?.["movedTo"]);
+    expect(movedTo.startsWith(`${statePath}.corrupt-`)).toBe(true);
+    const entries = await readdir(world.state);
+    expect(entries.filter((name) => CORRUPT_ASIDE.test(name))).toEqual([movedTo.slice(world.state.length + 1)]);
+    // Kept as it was, for the operator to read; private like the state itself.
+    expect((await readFile(movedTo)).equals(corrupted)).toBe(true);
+    expect((await stat(movedTo)).mode & 0o077).toBe(0);
+    // A fresh, valid state: a third run starts quietly and ships nothing new.
+    expect(await stateOffset(world, log)).toBe("first\nsecond\n".length);
+    const third = await runCli(["--once", ...baseArgs(world)]);
+    expect(third.code, third.stderr).toBe(0);
+    expect(complaints(third.stderr)).toEqual([]);
+    expect(third.stdout).toMatch(/ lines=0 /);
+    // Starting over re-sends what the file holds, under a new source id (documented): never lost.
+    expect(linesInS3(world).get("app.log")).toEqual(["first", "second", "first", "second"]);
+  });
+
+  it("the daemon, too, says it in one line and carries on", async () => {
+    world = await startWorld();
+    await mkdir(world.state, { mode: 0o700 });
+    await writeFile(join(world.state, "state.json"), '{"version":1,"checksum":"00","files":[]}');
+    writer = new LineWriter(join(world.logs, "app.log"), "after-corrupt");
+    writer.write();
+    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+    await waitForLinesInS3(world, "app.log", 1, 15_000);
+    const result = await daemon.stop();
+    expect(result.code, result.stderr).toBe(0);
+    expect(logsMatching(result.stderr, /corrupt/)).toEqual([
+      expect.objectContaining({ level: 50, reason: expect.stringMatching(/fails its checksum$/), movedTo: expect.stringMatching(/state\.json\.corrupt-/) }),
+    ]);
+    expectShippedExactlyOnce(world, "app.log", writer.lines);
+  }, 30_000);
+
+  /**
+   * Runs a daemon, takes the state dir's writability away for a while (`block`), gives
+   * it back (`unblock`): no checkpoint moves meanwhile, the daemon says why, and then
+   * everything ships exactly once and the state on disk is whole.
+   */
+  async function survivesUnwritableState(
+    w: World,
+    start: (args: string[]) => DaemonProcess,
+    block: () => Promise<void>,
+    unblock: () => Promise<void>,
+    code: string,
+  ): Promise<void> {
+    const log = join(w.logs, "app.log");
+    writer = new LineWriter(log, "state-trouble");
+    writer.write();
+    await chmod(log, 0o644);
+    daemon = start([...baseArgs(w), "--flush-interval", "0.5"]);
+    await waitForLinesInS3(w, "app.log", 1, 15_000);
+    writer.start(100);
+    await sleep(1_500);
+    await block();
+    // Let what was in flight settle, then watch the state file: it must not change.
+    await sleep(1_500);
+    const before = await readFile(join(w.state, "state.json"));
+    const offsetBefore = await stateOffset(w, log);
+    await sleep(8_000);
+    expect((await readFile(join(w.state, "state.json"))).equals(before), "state.json untouched while unwritable").toBe(true);
+    // Lines kept being written; none of the later ones is in S3, none is acknowledged.
+    const shippedWhileBlocked = linesInS3(w).get("app.log")?.length ?? 0;
+    expect(shippedWhileBlocked).toBeLessThan(writer.lines.length - 50);
+    expect(await stateOffset(w, log)).toBe(offsetBefore);
+
+    await unblock();
+    writer.stop();
+    await waitForLinesInS3(w, "app.log", writer.lines.length, 20_000);
+    const result = await daemon.stop();
+    expect(result.code, result.stderr).toBe(0);
+    expectShippedExactlyOnce(w, "app.log", writer.lines);
+
+    const why = logsMatching(result.stderr, /^cannot ship this file for now; retrying \(its checkpoint does not move\)$/);
+    expect(why).toEqual([expect.objectContaining({ level: 50, path: log, code })]);
+    expect(logsMatching(result.stderr, /^file ships again$/)).toHaveLength(1);
+    expect(logsMatching(result.stderr, /^cannot write status\.json$/)).toEqual([expect.objectContaining({ code })]);
+    // The state on disk is whole and current: the next run finds nothing to do and says nothing.
+    expect(await stateOffset(w, log)).toBe((await stat(log)).size);
+    const next = await runCli(["--once", ...baseArgs(w)]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(complaints(next.stderr)).toEqual([]);
+    expect(next.stdout).toMatch(/ lines=0 /);
+    await assertNoSecretLeaks(w, [result.stdout, result.stderr]);
+  }
+
+  // Root writes anywhere whatever the mode: the daemon runs as nobody then (setpriv).
+  it.skipIf(unprivileged === undefined)(
+    "a read-only state dir: checkpoints stop, the daemon says why (EACCES), and recovers when writable",
+    async () => {
+      const user = unprivileged as Unprivileged;
+      world = await startWorld();
+      await shareWorld(world, user);
+      const state = world.state;
+      await survivesUnwritableState(
+        world,
+        (args) => startDaemonAs(user, args),
+        () => chmod(state, 0o500),
+        () => chmod(state, 0o700),
+        "EACCES",
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(unprivileged === undefined)(
+    "a state dir it cannot write at start: one line, exit 1, no stack trace (daemon and --once)",
+    async () => {
+      const user = unprivileged as Unprivileged;
+      world = await startWorld();
+      await shareWorld(world, user);
+      await writeFile(join(world.logs, "app.log"), "one\n");
+      await chmod(join(world.logs, "app.log"), 0o644);
+      // Another owner's directory, as after a restore or a changed User= (without root: no write bit).
+      if (process.getuid?.() === 0) await chown(world.state, 0, 0);
+      await chmod(world.state, process.getuid?.() === 0 ? 0o755 : 0o555);
+      for (const mode of [["--once"], []]) {
+        const run = startDaemonAs(user, [...mode, ...baseArgs(world)]);
+        daemon = run;
+        // It must end by itself; stop() then only collects the output.
+        await waitFor(() => run.child.exitCode !== null, 20_000, "the run to exit");
+        const result = await run.stop();
+        expect(result.code, result.stderr).toBe(1);
+        const lines = result.stderr.trimEnd().split("\n").filter((line) => !/credentials refreshed/.test(line));
+        expect(lines).toEqual([`ship-logs: cannot write to state directory ${world.state}: EACCES`]);
+      }
+      expect(world.s3.listObjects("test-logs")).toEqual([]);
+      await chmod(world.state, 0o755);
+    },
+    60_000,
+  );
+
+  it.skipIf(!canMount())(
+    "a full state dir (a 256 KiB tmpfs): checkpoints stop, the daemon says why (ENOSPC), and recovers when space returns",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      const filler = join(world.state, "filler");
+      await survivesUnwritableState(
+        world,
+        startDaemon,
+        // Fill every block: the write fails part way with ENOSPC, which is the point.
+        () => writeFile(filler, Buffer.alloc(512 * 1024)).catch((error: NodeJS.ErrnoException) => expect(error.code).toBe("ENOSPC")),
+        () => rm(filler),
+        "ENOSPC",
+      );
+    },
+    60_000,
+  );
+});
