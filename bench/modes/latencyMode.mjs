@@ -1,6 +1,6 @@
 // @ts-check
 import { spawn } from "node:child_process";
-import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { epochMs } from "../lib/BenchSink.mjs";
@@ -77,9 +77,12 @@ export async function latencyMode(env, options) {
     compressionLevel: options.compressionLevel,
     flushIntervalS: options.flushIntervalS,
   });
-  const daemon = spawn(process.execPath, args, { env: env.productEnv(), stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  daemon.stderr.setEncoding("utf8").on("data", (text) => (stderr += text));
+  // The daemon's output goes to a file beside the state (kept with --keep), so
+  // that e.g. --node-options=--trace-gc can be read afterwards.
+  const outputPath = join(env.workDir, "daemon.log");
+  const output = openSync(outputPath, "w");
+  const daemon = spawn(process.execPath, args, { env: env.productEnv(), stdio: ["ignore", output, output] });
+  closeSync(output);
   const exited = new Promise((resolve) => daemon.on("close", (code) => resolve(code)));
   const pid = /** @type {number} */ (daemon.pid);
 
@@ -184,7 +187,7 @@ export async function latencyMode(env, options) {
     log("");
     log(formatTable(["target", "goal", "measured", "margin"], targetRows(targets)));
     const ok = figures.missing === 0 && figures.duplicates === 0 && exitCode === 0;
-    if (!ok) log(`DELIVERY PROBLEM: missing ${figures.missing}, duplicated ${figures.duplicates}, exit ${exitCode}; daemon stderr:\n${stderr.slice(-2000)}`);
+    if (!ok) log(`DELIVERY PROBLEM: missing ${figures.missing}, duplicated ${figures.duplicates}, exit ${exitCode}; daemon output:\n${readFileSync(outputPath, "utf8").slice(-2000)}`);
     return { ok, result: { figures, targets, rss } };
   } finally {
     closeSync(fd);
