@@ -36,7 +36,7 @@ async function main(argv) {
   requireFreeSpace(args.tmpRoot, largest);
   const info = machineInfo(args.productDir);
   process.stdout.write(`${formatMachineInfo(info)}\nbench: ${args.mode} ${argv.slice(1).join(" ")}\n`);
-  const env = await BenchEnvironment.start({ productDir: args.productDir, nodeOptions: args.nodeOptions, tmpRoot: args.tmpRoot, keep: args.keep });
+  const env = await BenchEnvironment.start({ productDir: args.productDir, nodeFlags: args.nodeFlags, tmpRoot: args.tmpRoot, keep: args.keep });
   let outcome;
   try {
     const shared = { quietWaitS: args.quietWaitS, seed: args.seed, files: args.files, batchMaxBytes: args.batchMaxBytes, compressionLevel: args.compressionLevel, verify: args.verify };

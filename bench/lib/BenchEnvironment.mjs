@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BenchSink } from "./BenchSink.mjs";
 import { BenchUsageError } from "./BenchUsageError.mjs";
-import { productEnv } from "./productCommand.mjs";
 
 /**
  * The slice of the product's FakeImds the bench uses.
@@ -18,11 +17,12 @@ import { productEnv } from "./productCommand.mjs";
  */
 export class BenchEnvironment {
   /**
-   * @param {{ productDir: string, nodeOptions: string | undefined, workDir: string, keep: boolean, sink: BenchSink, imds: Imds }} parts
+   * @param {{ productDir: string, nodeFlags: readonly string[], workDir: string, keep: boolean, sink: BenchSink, imds: Imds }} parts
    */
-  constructor({ productDir, nodeOptions, workDir, keep, sink, imds }) {
+  constructor({ productDir, nodeFlags, workDir, keep, sink, imds }) {
     this.productDir = productDir;
-    this.nodeOptions = nodeOptions;
+    /** Extra node flags for every product run (--node-flags). */
+    this.nodeFlags = nodeFlags;
     this.workDir = workDir;
     this.keep = keep;
     this.sink = sink;
@@ -31,10 +31,10 @@ export class BenchEnvironment {
   }
 
   /**
-   * @param {{ productDir: string, nodeOptions: string | undefined, tmpRoot: string, keep: boolean }} options
+   * @param {{ productDir: string, nodeFlags: readonly string[], tmpRoot: string, keep: boolean }} options
    * @returns {Promise<BenchEnvironment>}
    */
-  static async start({ productDir, nodeOptions, tmpRoot, keep }) {
+  static async start({ productDir, nodeFlags, tmpRoot, keep }) {
     const cli = join(productDir, "dist/cli/shipLogs.js");
     const imdsModule = join(productDir, "dist/fakes/imds/FakeImds.js");
     if (!existsSync(cli) || !existsSync(imdsModule)) {
@@ -47,13 +47,9 @@ export class BenchEnvironment {
     const workDir = mkdtempSync(join(tmpRoot, "run-"));
     const imds = await FakeImds.start({ region: "us-east-1" });
     const sink = await BenchSink.start();
-    return new BenchEnvironment({ productDir, nodeOptions, workDir, keep, sink, imds });
+    return new BenchEnvironment({ productDir, nodeFlags, workDir, keep, sink, imds });
   }
 
-  /** The environment the product runs in. */
-  productEnv() {
-    return productEnv(this.nodeOptions);
-  }
 
   /** A fresh, empty directory under the run's scratch space. @param {string} name */
   freshDir(name) {

@@ -16,7 +16,7 @@ export const USAGE = `usage: npm run bench -- <once|latency|memory> [options]
 
 common:
   --product DIR            checkout with the built product (default: this repo; run npm run build)
-  --node-options STR       NODE_OPTIONS for the product only, e.g. --max-semi-space-size=1
+  --node-flags STR         node flags for the product only, e.g. "--max-semi-space-size=1 --trace-gc"
   --tmp DIR                scratch space (default: $TMPDIR/ship-logs-bench); removed afterwards
   --keep                   keep the scratch space (backlogs, state, profiles)
   --json FILE              also write every figure as JSON
@@ -55,7 +55,7 @@ function number(text, option, fallback, min = 1) {
  * @typedef {object} BenchArgs
  * @property {"once" | "latency" | "memory" | "help"} mode
  * @property {string} productDir
- * @property {string | undefined} nodeOptions
+ * @property {string[]} nodeFlags
  * @property {string} tmpRoot
  * @property {boolean} keep
  * @property {string | undefined} json
@@ -92,7 +92,7 @@ export function parseBenchArgs(argv) {
       options: {
         help: { type: "boolean", short: "h" },
         product: { type: "string" },
-        "node-options": { type: "string" },
+        "node-flags": { type: "string" },
         tmp: { type: "string" },
         keep: { type: "boolean" },
         json: { type: "string" },
@@ -129,7 +129,7 @@ export function parseBenchArgs(argv) {
   return {
     mode,
     productDir: resolve(values.product ?? fileURLToPath(new URL("../..", import.meta.url))),
-    nodeOptions: values["node-options"],
+    nodeFlags: (values["node-flags"] ?? "").split(/\s+/).filter((flag) => flag !== ""),
     tmpRoot: resolve(values.tmp ?? join(tmpdir(), "ship-logs-bench")),
     keep: values.keep ?? false,
     json: values.json,

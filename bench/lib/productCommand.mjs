@@ -13,6 +13,7 @@ import { join } from "node:path";
  * @property {boolean} once
  * @property {number} [flushIntervalS] daemon only
  * @property {string} [cpuProfDir] write a `node --cpu-prof` profile there at exit
+ * @property {readonly string[]} [nodeFlags] more node flags (runtime settings to try, --trace-gc, …)
  */
 
 /**
@@ -24,6 +25,7 @@ import { join } from "node:path";
 export function shipLogsArgs(productDir, run) {
   const profile = run.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", run.cpuProfDir];
   return [
+    ...(run.nodeFlags ?? []),
     ...profile,
     join(productDir, "dist/cli/shipLogs.js"),
     ...(run.once ? ["--once"] : []),
@@ -49,14 +51,9 @@ export function shipLogsArgs(productDir, run) {
 
 /**
  * The bench's environment minus anything that would steer the product or the
- * SDK elsewhere (profiles, keys, SHIP_LOGS_* settings): credentials come from
- * the fake IMDS only. `nodeOptions` (e.g. "--max-semi-space-size=1") reach the
- * product alone, to try runtime settings without touching the bench's own process.
- * @param {string | undefined} nodeOptions
+ * SDK elsewhere (profiles, keys, SHIP_LOGS_* settings): credentials come from the fake IMDS only.
  * @returns {NodeJS.ProcessEnv}
  */
-export function productEnv(nodeOptions) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_") && !name.startsWith("SHIP_LOGS_")));
-  if (nodeOptions !== undefined) env.NODE_OPTIONS = [env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(" ");
-  return env;
+export function productEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("AWS_") && !name.startsWith("SHIP_LOGS_")));
 }

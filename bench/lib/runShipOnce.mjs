@@ -1,7 +1,7 @@
 // @ts-check
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { shipLogsArgs } from "./productCommand.mjs";
+import { productEnv, shipLogsArgs } from "./productCommand.mjs";
 import { runMeasured } from "./runMeasured.mjs";
 import { summarizeCpuProfile } from "./summarizeCpuProfile.mjs";
 import { verifyShipped } from "./verifyShipped.mjs";
@@ -46,9 +46,10 @@ export async function runShipOnce(env, backlog, options) {
     stateDir,
     batchMaxBytes: options.batchMaxBytes,
     compressionLevel: options.compressionLevel,
+    nodeFlags: env.nodeFlags,
     ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
   });
-  const measured = await runMeasured(process.execPath, args, { env: env.productEnv() });
+  const measured = await runMeasured(process.execPath, args, { env: productEnv() });
   sink.setCap(undefined);
   if (measured.exitCode !== 0) {
     throw new Error(`ship-logs --once exited ${measured.exitCode}: ${measured.stderr.trim().slice(-2000)}`);

@@ -10,7 +10,7 @@ import { logLineGenerator } from "../lib/logLineGenerator.mjs";
 import { percentile } from "../lib/percentile.mjs";
 import { startBackgroundMeter } from "../lib/backgroundMeter.mjs";
 import { cpuSeconds, memory } from "../lib/procStats.mjs";
-import { shipLogsArgs } from "../lib/productCommand.mjs";
+import { productEnv, shipLogsArgs } from "../lib/productCommand.mjs";
 import { seededRandom } from "../lib/seededRandom.mjs";
 import { checkTarget, targetRows } from "../lib/Target.mjs";
 import { waitForQuiet } from "../lib/waitForQuiet.mjs";
@@ -76,12 +76,13 @@ export async function latencyMode(env, options) {
     batchMaxBytes: options.batchMaxBytes,
     compressionLevel: options.compressionLevel,
     flushIntervalS: options.flushIntervalS,
+    nodeFlags: env.nodeFlags,
   });
   // The daemon's output goes to a file beside the state (kept with --keep), so
-  // that e.g. --node-options=--trace-gc can be read afterwards.
+  // that e.g. --node-flags=--trace-gc can be read afterwards.
   const outputPath = join(env.workDir, "daemon.log");
   const output = openSync(outputPath, "w");
-  const daemon = spawn(process.execPath, args, { env: env.productEnv(), stdio: ["ignore", output, output] });
+  const daemon = spawn(process.execPath, args, { env: productEnv(), stdio: ["ignore", output, output] });
   closeSync(output);
   const exited = new Promise((resolve) => daemon.on("close", (code) => resolve(code)));
   const pid = /** @type {number} */ (daemon.pid);
@@ -95,7 +96,14 @@ export async function latencyMode(env, options) {
   try {
     // A probe line proves the daemon is up and shipping before the clock starts.
     writeSync(fd, next({ ms: epochMs(), seq: -1 }));
-    await waitUntil(() => sink.objectCount > 0, 30_000 + options.flushIntervalS * 1000, "the daemon to ship a probe line");
+    await waitUntil(
+      () => {
+        if (daemon.exitCode !== null) throw new Error(`the daemon exited with ${daemon.exitCode}: ${readFileSync(outputPath, "utf8").slice(-2000)}`);
+        return sink.objectCount > 0;
+      },
+      30_000 + options.flushIntervalS * 1000,
+      "the daemon to ship a probe line",
+    );
     collector.ignoreExisting();
     log(`latency: appending ${options.rate} lines/s for ${options.durationS} s, flush interval ${options.flushIntervalS} s…`);
 
