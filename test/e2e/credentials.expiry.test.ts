@@ -1,12 +1,12 @@
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { refreshedLogs, sleepUntil } from "../support/credentialLogs.js";
-import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching } from "../support/logRecords.js";
+import { useScenario } from "../support/scenario.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { startShipping } from "../support/startShipping.js";
+import { waitFor } from "../support/world.js";
 
 /**
  * Issue 4, step 4: IMDS is down from before the refresh window until well past the expiry.
@@ -14,26 +14,11 @@ import { baseArgs, startDaemon, startWorld, waitFor, type DaemonProcess, type Wo
  * until 8 s after it.
  */
 describe("credentials: IMDS outage past expiry (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it("pauses uploads without dropping anything or moving the checkpoint, says why once, resumes by itself within seconds", async () => {
-    world = await startWorld({ imds: { credentialLifetimeSeconds: 12 } });
-    const log = join(world.logs, "app.log");
-    writer = new LineWriter(log);
-    writer.start(100);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "debug"]);
-    await daemon.waitForLog(/"msg":"watching"/);
+    const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 12 } });
+    const { log, writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "debug"]);
     const first = refreshedLogs(daemon.stderr())[0];
     if (first === undefined) throw new Error("no \"credentials refreshed\" line at start");
     const expiresAt = Date.parse(first.expiration);
@@ -54,7 +39,7 @@ describe("credentials: IMDS outage past expiry (e2e, real CLI)", () => {
     const back = Date.now();
     await world.imds.clearFaults();
     await waitFor(
-      () => world!.s3.requests.some((request) => request.operation === "PutObject" && request.status === 200 && request.at.getTime() > back),
+      () => world.s3.requests.some((request) => request.operation === "PutObject" && request.status === 200 && request.at.getTime() > back),
       15_000,
       "an upload after IMDS came back",
     );

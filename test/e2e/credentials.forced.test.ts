@@ -1,38 +1,23 @@
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { refreshedLogs } from "../support/credentialLogs.js";
-import { LineWriter } from "../support/LineWriter.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { BUCKET, baseArgs, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { startShipping } from "../support/startShipping.js";
+import { BUCKET } from "../support/world.js";
 
 /**
  * Issue 4, step 5: the keys are revoked mid-run, long before their expiry (six-hour credentials).
  * fake-imds publishes new ones at once; the test S3 answers InvalidAccessKeyId for the old key.
  */
 describe("credentials: forced refresh after S3 refuses the keys (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it("InvalidAccessKeyId: fetches new keys at once and resends the same batch under the same key; every line once", async () => {
-    world = await startWorld();
-    writer = new LineWriter(join(world.logs, "app.log"));
-    writer.start(100);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "trace"]);
-    await daemon.waitForLog(/"msg":"watching"/);
+    const world = await scenario.startWorld();
+    const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "trace"]);
     await sleep(2_500);
     const revoked = world.imds.currentCredentials().accessKeyId;
     world.imds.revoke(revoked);

@@ -1,52 +1,29 @@
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { freePort } from "../support/freePort.js";
 import { logRecords, LEVEL } from "../support/logRecords.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, runCli, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
-
-/** `baseArgs`, with --imds-endpoint pointing elsewhere. */
-function argsWithImds(world: World, endpoint: string): string[] {
-  const args = baseArgs(world);
-  args[args.indexOf("--imds-endpoint") + 1] = endpoint;
-  return args;
-}
+import { baseArgs, runCli } from "../support/world.js";
+import { replaceFlag } from "./onceSupport.js";
 
 /**
  * Issue 4, step 7: IMDSv2 only, and no IMDS at all. (Every other credentials test also asserts
  * that fake-imds never saw a request without a live session token.)
  */
 describe("credentials: no instance metadata service (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-
-  afterEach(async () => {
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-  });
+  const scenario = useScenario();
 
   it("--once with nothing listening on the IMDS endpoint exits 1 with one line that says so", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     await writeFile(join(world.logs, "app.log"), "one\ntwo\n");
-    const port = await closedPort();
-    const result = await runCli([...argsWithImds(world, `http://127.0.0.1:${port}`), "--once"]);
+    // Free a moment ago: nothing listens on it.
+    const port = await freePort();
+    const result = await runCli([...replaceFlag(baseArgs(world), "--imds-endpoint", `http://127.0.0.1:${port}`), "--once"]);
 
     expect(result.code).toBe(1);
     const lines = result.stderr.trimEnd().split("\n");
@@ -59,12 +36,12 @@ describe("credentials: no instance metadata service (e2e, real CLI)", () => {
   });
 
   it("the daemon with nothing listening on the IMDS endpoint says so once, keeps retrying, and ships once IMDS is up", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const lines = ["first", "second", "third"];
     await writeFile(join(world.logs, "app.log"), lines.map((line) => `${line}\n`).join(""));
     // fake-imds stops listening: connects to its port are refused, as with no IMDS at all.
     await world.imds.refuseConnections();
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "trace"]);
+    const daemon = scenario.startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "trace"]);
     await daemon.waitForLog(/IMDS unreachable/, 15_000);
     await sleep(6_000);
 

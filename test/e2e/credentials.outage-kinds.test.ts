@@ -1,9 +1,9 @@
-import { afterEach, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import type { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippingSurvivedOutage, shipThroughImdsOutage, type ImdsOutage } from "../support/shipThroughImdsOutage.js";
-import { startWorld, type World } from "../support/world.js";
 
 /**
  * Issue 4, step 3, the other ways IMDS can be down while the credentials are valid. 24 s
@@ -18,16 +18,11 @@ const kinds: Array<{ name: string; fault: ImdsOutage["fault"] }> = [
 ];
 
 describe("credentials: IMDS down while the credentials are valid (e2e, real CLI)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it.each(kinds)("$name: keeps shipping on the cached credentials, logs the outage once, renews before expiry", async ({ fault }) => {
-    world = await startWorld({ imds: { credentialLifetimeSeconds: 24 } });
-    const run = await shipThroughImdsOutage(world, { fault, startsBeforeExpiryMs: 10_000, endsBeforeExpiryMs: 3_000 });
+    const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 24 } });
+    const run = await shipThroughImdsOutage(scenario, world, { fault, startsBeforeExpiryMs: 10_000, endsBeforeExpiryMs: 3_000 });
     expectShippingSurvivedOutage(world, run);
     assertImdsV2Only(world.imds);
     await assertNoSecretLeaks(world, [run.result.stdout, run.result.stderr]);

@@ -1,8 +1,8 @@
-import { afterEach, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippingSurvivedOutage, shipThroughImdsOutage } from "../support/shipThroughImdsOutage.js";
-import { startWorld, type World } from "../support/world.js";
 
 /**
  * Issue 4, step 3: IMDS fails while the credentials are still valid. The issue's example: 40 s
@@ -12,16 +12,12 @@ import { startWorld, type World } from "../support/world.js";
  * credentials.outage-kinds.test.ts, split off so that the two run in parallel.)
  */
 describe("credentials: IMDS answers 500 while the credentials are valid (e2e, real CLI)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it("keeps shipping on the cached credentials, logs the outage once, renews before expiry", async () => {
-    world = await startWorld({ imds: { credentialLifetimeSeconds: 40 } });
+    const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 40 } });
     const run = await shipThroughImdsOutage(
+      scenario,
       world,
       { fault: (imds, ms) => imds.failWith(500, ms), startsBeforeExpiryMs: 22_000, endsBeforeExpiryMs: 2_000 },
       "trace",

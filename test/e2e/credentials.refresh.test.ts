@@ -1,14 +1,13 @@
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
-import { LineWriter } from "../support/LineWriter.js";
 import { refreshedLogs } from "../support/credentialLogs.js";
 import { LEVEL, logsMatching } from "../support/logRecords.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { startShipping } from "../support/startShipping.js";
+import { baseArgs, waitFor } from "../support/world.js";
 
 /**
  * Issue 4, step 1: refresh ahead of expiry, under continuous shipping.
@@ -23,28 +22,13 @@ const LIFETIME_S = 15;
 const ROTATE_BEFORE_S = 5;
 
 describe("credentials: refresh ahead of expiry (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it(
     "ships continuously across four rotations of 15 s credentials: no ExpiredToken, no line lost, one IMDS fetch per rotation",
     async () => {
-      world = await startWorld({ imds: { credentialLifetimeSeconds: LIFETIME_S, rotateBeforeSeconds: ROTATE_BEFORE_S } });
-      const log = join(world.logs, "app.log");
-      writer = new LineWriter(log);
-      writer.start(100);
-      daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "trace"]);
-      await daemon.waitForLog(/"msg":"watching"/);
+      const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: LIFETIME_S, rotateBeforeSeconds: ROTATE_BEFORE_S } });
+      const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "trace"]);
 
       await sleep(SHIP_FOR_MS);
       writer.stop();
@@ -80,11 +64,10 @@ describe("credentials: refresh ahead of expiry (e2e, real CLI)", () => {
 
   // Issue 4, step 9.
   it("logs every refresh at info with the key id's last four characters and the new expiry, never the whole key id", async () => {
-    world = await startWorld({ imds: { credentialLifetimeSeconds: 8 } });
-    const running = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
-    daemon = running;
-    await waitFor(() => refreshedLogs(running.stderr()).length >= 2, 20_000, "two credentials refreshed lines");
-    const result = await running.stop("SIGTERM");
+    const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 8 } });
+    const daemon = scenario.startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+    await waitFor(() => refreshedLogs(daemon.stderr()).length >= 2, 20_000, "two credentials refreshed lines");
+    const result = await daemon.stop("SIGTERM");
     expect(result.code).toBe(0);
 
     const issued = world.imds.issuedCredentials();

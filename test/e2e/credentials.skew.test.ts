@@ -1,13 +1,12 @@
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
-import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords } from "../support/logRecords.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
+import { startShipping } from "../support/startShipping.js";
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const SKEW_MS = 20 * 60_000;
 
 /**
@@ -18,25 +17,11 @@ const SKEW_MS = 20 * 60_000;
  * no error, and nothing is lost or doubled.
  */
 describe("credentials: clock skew (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it("S3 20 min ahead: the SDK corrects its clock after the first RequestTimeTooSkewed, then every upload succeeds", async () => {
-    world = await startWorld({ s3: { now: () => Date.now() + SKEW_MS } });
-    writer = new LineWriter(join(world.logs, "app.log"));
-    writer.start(100);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "debug"]);
-    await daemon.waitForLog(/"msg":"watching"/);
+    const world = await scenario.startWorld({ s3: { now: () => Date.now() + SKEW_MS } });
+    const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "debug"]);
     await sleep(5_000);
     writer.stop();
     await waitForLinesInS3(world, "app.log", writer.lines.length, 15_000);

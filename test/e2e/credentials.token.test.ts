@@ -1,13 +1,11 @@
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
-import { LineWriter } from "../support/LineWriter.js";
 import { logsMatching } from "../support/logRecords.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { startShipping } from "../support/startShipping.js";
 
 /**
  * Issue 4, step 2: IMDS session tokens that live 2 s (fake-imds grants at most that, whatever TTL
@@ -17,25 +15,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * expired between its PUT and a GET, and is tolerated here, but lines must all arrive.
  */
 describe("credentials: short-lived IMDS session tokens (e2e, real CLI)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it("tokens expiring every 2 s never stop shipping: each refresh fetches a new token, every line arrives once", async () => {
-    world = await startWorld({ imds: { maxTokenTtlSeconds: 2, credentialLifetimeSeconds: 8 } });
-    writer = new LineWriter(join(world.logs, "app.log"));
-    writer.start(100);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", "debug"]);
-    await daemon.waitForLog(/"msg":"watching"/);
+    const world = await scenario.startWorld({ imds: { maxTokenTtlSeconds: 2, credentialLifetimeSeconds: 8 } });
+    const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "debug"]);
     await sleep(18_000);
     writer.stop();
     await waitForLinesInS3(world, "app.log", writer.lines.length, 15_000);

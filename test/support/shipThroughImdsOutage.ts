@@ -1,11 +1,11 @@
-import { join } from "node:path";
 import { expect } from "vitest";
 import type { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { refreshedLogs, sleepUntil } from "./credentialLogs.js";
-import { LineWriter } from "./LineWriter.js";
 import { logsMatching } from "./logRecords.js";
+import type { Scenario } from "./scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "./shippedLines.js";
-import { baseArgs, startDaemon, type RunResult, type World } from "./world.js";
+import { startShipping } from "./startShipping.js";
+import type { RunResult, World } from "./world.js";
 
 export interface ImdsOutage {
   /** Starts a fault that ends by itself after `forMs`. */
@@ -27,31 +27,23 @@ export interface OutageRun {
 /**
  * Runs the daemon with a writer appending a line every 100 ms, breaks IMDS for a while relative to
  * the expiry of the daemon's first credentials, lets it ship everything and stops it with SIGTERM.
+ * Should anything fail half-way, the scenario's teardown stops the writer and kills the daemon.
  */
-export async function shipThroughImdsOutage(world: World, outage: ImdsOutage, logLevel = "debug"): Promise<OutageRun> {
-  const log = join(world.logs, "app.log");
-  const writer = new LineWriter(log);
-  writer.start(100);
-  const daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--log-level", logLevel]);
-  try {
-    await daemon.waitForLog(/"msg":"watching"/);
-    const first = refreshedLogs(daemon.stderr())[0];
-    if (first === undefined) throw new Error("the daemon logged no \"credentials refreshed\" line at start");
-    const expiresAt = Date.parse(first.expiration);
-    const outageStart = expiresAt - outage.startsBeforeExpiryMs;
-    const outageEnd = expiresAt - outage.endsBeforeExpiryMs;
-    await sleepUntil(outageStart);
-    await outage.fault(world.imds, outageEnd - Date.now());
-    // Ship on a little past the expiry, on the new credentials.
-    await sleepUntil(expiresAt + 2_000);
-    writer.stop();
-    await waitForLinesInS3(world, "app.log", writer.lines.length, 15_000);
-    const result = await daemon.stop("SIGTERM");
-    return { result, written: writer.lines, expiresAt, outageStart, outageEnd };
-  } finally {
-    writer.stop();
-    await daemon.stop("SIGKILL");
-  }
+export async function shipThroughImdsOutage(scenario: Scenario, world: World, outage: ImdsOutage, logLevel = "debug"): Promise<OutageRun> {
+  const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", logLevel]);
+  const first = refreshedLogs(daemon.stderr())[0];
+  if (first === undefined) throw new Error("the daemon logged no \"credentials refreshed\" line at start");
+  const expiresAt = Date.parse(first.expiration);
+  const outageStart = expiresAt - outage.startsBeforeExpiryMs;
+  const outageEnd = expiresAt - outage.endsBeforeExpiryMs;
+  await sleepUntil(outageStart);
+  await outage.fault(world.imds, outageEnd - Date.now());
+  // Ship on a little past the expiry, on the new credentials.
+  await sleepUntil(expiresAt + 2_000);
+  writer.stop();
+  await waitForLinesInS3(world, "app.log", writer.lines.length, 15_000);
+  const result = await daemon.stop("SIGTERM");
+  return { result, written: writer.lines, expiresAt, outageStart, outageEnd };
 }
 
 /**
