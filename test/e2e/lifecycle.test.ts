@@ -1,36 +1,26 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import type { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import type { StatusReport } from "../../src/status/buildStatusReport.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { freePort } from "../support/freePort.js";
-import { LineWriter } from "../support/LineWriter.js";
+import type { LineWriter } from "../support/LineWriter.js";
 import { logsMatching } from "../support/logRecords.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheusText.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { startShipping } from "../support/startShipping.js";
+import { baseArgs, runCli, waitFor, type DaemonProcess, type World } from "../support/world.js";
 
 /** The watcher polls IMDS every 5 s; a notice must have been acted on by the next poll plus an upload. */
 const NOTICE_DEADLINE_MS = 10_000;
 /** Long enough that only a notice (or SIGTERM) can make anything ship during a test. */
 const LONG_FLUSH = ["--flush-interval", "300"];
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe("lifecycle notices (e2e, real CLI, issue 8)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   interface Running {
     world: World;
@@ -41,15 +31,15 @@ describe("lifecycle notices (e2e, real CLI, issue 8)", () => {
 
   /** A daemon with lines pending in app.log, after its first lifecycle poll. */
   async function startWithPendingLines(extra: readonly string[]): Promise<Running> {
-    world = await startWorld();
-    writer = new LineWriter(join(world.logs, "app.log"));
+    const world = await scenario.startWorld();
+    const writer = scenario.lineWriter(join(world.logs, "app.log"));
     for (let i = 0; i < 5; i += 1) writer.write();
     const metrics = `http://127.0.0.1:${await freePort()}`;
-    daemon = startDaemon([...baseArgs(world), ...extra, "--metrics-listen", metrics.slice("http://".length)]);
+    const daemon = scenario.startDaemon([...baseArgs(world), ...extra, "--metrics-listen", metrics.slice("http://".length)]);
     await daemon.waitForLog(/"msg":"serving metrics/);
     for (let i = 0; i < 5; i += 1) writer.write();
     // The watcher polls at start; by now it has seen "no notice" at least once.
-    await waitFor(() => world!.imds.countRequests({ path: "/latest/meta-data/spot/instance-action" }) > 0, 5_000, "a lifecycle poll");
+    await waitFor(() => world.imds.countRequests({ path: "/latest/meta-data/spot/instance-action" }) > 0, 5_000, "a lifecycle poll");
     return { world, daemon, writer, metrics };
   }
 
@@ -161,11 +151,8 @@ describe("lifecycle notices (e2e, real CLI, issue 8)", () => {
    * the watcher says so once per streak and nothing else changes.
    */
   async function expectUnaffectedBy(fault: (imds: FakeImds) => void, faultMs: number): Promise<void> {
-    world = await startWorld();
-    writer = new LineWriter(join(world.logs, "app.log"));
-    writer.start(100);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
-    await daemon.waitForLog(/"msg":"watching"/);
+    const world = await scenario.startWorld();
+    const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5"]);
     await waitForLinesInS3(world, "app.log", 1, 10_000);
 
     const from = Date.now();

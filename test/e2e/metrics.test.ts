@@ -4,10 +4,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { refreshedLogs } from "../support/credentialLogs.js";
 import { freePort } from "../support/freePort.js";
-import { LineWriter } from "../support/LineWriter.js";
 import { metricTypes, parsePrometheusText, sampleValue, type Sample } from "../support/prometheusText.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { BUCKET, baseArgs, issuedSecrets, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { BUCKET, baseArgs, issuedSecrets, waitFor, type DaemonProcess, type World } from "../support/world.js";
 
 interface Scrape {
   text: string;
@@ -16,27 +16,20 @@ interface Scrape {
 }
 
 describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
+  const scenario = useScenario();
   /** Every /metrics page served in the test: none may hold a secret. */
   const pages: string[] = [];
 
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
+  afterEach(() => {
     pages.length = 0;
   });
 
-  async function startWithMetrics(w: World, extra: readonly string[]): Promise<string> {
+  /** The daemon and the base URL of its metrics server, once it serves. */
+  async function startWithMetrics(w: World, extra: readonly string[]): Promise<{ daemon: DaemonProcess; base: string }> {
     const address = `127.0.0.1:${await freePort()}`;
-    daemon = startDaemon([...baseArgs(w), "--metrics-listen", address, ...extra]);
+    const daemon = scenario.startDaemon([...baseArgs(w), "--metrics-listen", address, ...extra]);
     await daemon.waitForLog(/"msg":"serving metrics on \/metrics, \/healthz, \/readyz"/);
-    return `http://${address}`;
+    return { daemon, base: `http://${address}` };
   }
 
   async function scrape(base: string): Promise<Scrape> {
@@ -62,11 +55,11 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
   }
 
   it("serves every series with values that match what reached S3", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const log = join(world.logs, "app.log");
-    writer = new LineWriter(log);
+    const writer = scenario.lineWriter(log);
     for (let i = 0; i < 5; i += 1) writer.write();
-    const base = await startWithMetrics(world, ["--flush-interval", "3"]);
+    const { daemon, base } = await startWithMetrics(world, ["--flush-interval", "3"]);
 
     expect(await probe(base, "/healthz")).toEqual({ status: 200, body: "ok\n" });
     expect(await probe(base, "/readyz")).toEqual({ status: 200, body: "ready\n" });
@@ -142,7 +135,7 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expect(page.value("ship_logs_bytes_read_total")).toBe(lineBytes(writer.lines));
     expect(page.value("ship_logs_objects_uploaded_total")).toBe(world.s3.listObjects(BUCKET).length);
 
-    const result = await daemon!.stop("SIGTERM");
+    const result = await daemon.stop("SIGTERM");
     expect(result.code).toBe(0);
     expectShippedExactlyOnce(world, "app.log", writer.lines);
     expectNoSecretsInPages(world);
@@ -150,19 +143,19 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
   }, 80_000);
 
   it("/readyz is 503 while the credentials are expired and IMDS is down, 200 again once IMDS answers", async () => {
-    world = await startWorld({ imds: { credentialLifetimeSeconds: 12 } });
+    const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 12 } });
     const log = join(world.logs, "app.log");
     appendFileSync(log, "first\n");
-    const base = await startWithMetrics(world, ["--flush-interval", "0.5"]);
-    await daemon!.waitForLog(/"msg":"watching"/);
-    const first = refreshedLogs(daemon!.stderr())[0];
+    const { daemon, base } = await startWithMetrics(world, ["--flush-interval", "0.5"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    const first = refreshedLogs(daemon.stderr())[0];
     if (first === undefined) throw new Error('no "credentials refreshed" line');
     const expiresAt = Date.parse(first.expiration);
     expect(await probe(base, "/readyz")).toEqual({ status: 200, body: "ready\n" });
 
     // IMDS fails from now until 3 s past the expiry: the refresh cannot happen.
     world.imds.failWith(500, expiresAt + 3_000 - Date.now());
-    writer = new LineWriter(log);
+    const writer = scenario.lineWriter(log);
     writer.start(200);
     await waitFor(async () => (await probe(base, "/readyz")).status === 503, expiresAt + 2_000 - Date.now(), "/readyz 503");
     const notReadyAt = Date.now();
@@ -178,7 +171,7 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expect(up.value("ship_logs_credentials_expiry_seconds")).toBeGreaterThan(0);
     writer.stop();
     await waitForLinesInS3(world, "app.log", writer.lines.length + 1, 20_000);
-    const result = await daemon!.stop("SIGTERM");
+    const result = await daemon.stop("SIGTERM");
     expect(result.code).toBe(0);
     expectShippedExactlyOnce(world, "app.log", ["first", ...writer.lines]);
     expectNoSecretsInPages(world);

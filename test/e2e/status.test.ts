@@ -1,11 +1,11 @@
 import { access } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StatusReport } from "../../src/status/buildStatusReport.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
-import { LineWriter } from "../support/LineWriter.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { baseArgs, runCli, waitFor, type World } from "../support/world.js";
 
 async function status(world: World, extra: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return runCli(["status", ...baseArgs(world), ...extra]);
@@ -18,21 +18,10 @@ async function statusJson(world: World): Promise<StatusReport> {
 }
 
 describe("ship-logs status (e2e, real CLI, issue 5)", () => {
-  let world: World | undefined;
-  let daemon: DaemonProcess | undefined;
-  let writer: LineWriter | undefined;
-
-  afterEach(async () => {
-    writer?.stop();
-    await daemon?.stop("SIGKILL");
-    await world?.close();
-    world = undefined;
-    daemon = undefined;
-    writer = undefined;
-  });
+  const scenario = useScenario();
 
   it("with no state: one friendly line per section, exit 0, and the state dir is not created", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const text = await status(world);
     expect(text.code).toBe(0);
     expect(text.stderr).toBe("");
@@ -46,11 +35,11 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
   });
 
   it("reports the lag while S3 is down, and lag 0 once the fault is cleared", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const log = join(world.logs, "app.log");
-    writer = new LineWriter(log);
+    const writer = scenario.lineWriter(log);
     writer.write();
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+    const daemon = scenario.startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
     await daemon.waitForLog(/"msg":"watching"/);
     await waitForLinesInS3(world, "app.log", 1, 10_000);
 
@@ -62,7 +51,7 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
     let report: StatusReport | undefined;
     await waitFor(
       async () => {
-        report = await statusJson(world!);
+        report = await statusJson(world);
         return report.daemon?.failingSince !== undefined;
       },
       15_000,
@@ -89,7 +78,7 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
     await waitForLinesInS3(world, "app.log", writer.lines.length, 30_000);
     await waitFor(
       async () => {
-        report = await statusJson(world!);
+        report = await statusJson(world);
         return report.files[0]?.bytesBehind === 0 && report.files[0].pendingUploads === 0 && report.daemon?.failingSince === undefined;
       },
       15_000,
