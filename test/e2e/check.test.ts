@@ -1,11 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/check/CheckResult.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { LEVEL, logRecords } from "../support/logRecords.js";
-import { BUCKET, baseArgs, runCli, startWorld, type RunResult, type World } from "../support/world.js";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, runCli, type RunResult, type World, type WorldOptions } from "../support/world.js";
 
 /** `STATUS  name  detail[ — fix: …]`, one per check (see formatChecks). */
 const CHECK_LINE = /^(OK|FAIL|SKIP)\s+(\S.*?)\s{2,}(.*)$/;
@@ -32,15 +33,10 @@ function line(lines: readonly CheckLine[], name: string): CheckLine {
 }
 
 describe("ship-logs check (e2e, real CLI, issue 5)", () => {
-  let world: World | undefined;
+  const scenario = useScenario();
 
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
-
-  async function worldWithLog(options: Parameters<typeof startWorld>[0] = {}): Promise<World> {
-    world = await startWorld(options);
+  async function worldWithLog(options: WorldOptions = {}): Promise<World> {
+    const world = await scenario.startWorld(options);
     await writeFile(join(world.logs, "app.log"), "one\n");
     return world;
   }

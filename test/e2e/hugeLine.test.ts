@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import { appendFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { logsMatching } from "../support/logRecords.js";
 import { peakMemoryEnv } from "../support/peakMemory.js";
-import { BUCKET, baseArgs, runCli, startDaemon, startWorld, waitFor, type World } from "../support/world.js";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, runCli, waitFor, type World } from "../support/world.js";
 import { checkpointOf, expectSuccess, readState } from "./onceSupport.js";
 
 const MiB = 1024 * 1024;
@@ -44,12 +45,7 @@ function storedUpTo(world: World): number {
 }
 
 describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   /** Ships `line` between short lines with --once and returns the process's peak RSS. */
   async function shipOnceMeasured(w: World, name: string, line: Buffer): Promise<number> {
@@ -71,7 +67,7 @@ describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
   }
 
   it("a 20 MiB line arrives intact through a multipart upload with bounded memory; a 60 MiB line needs no more", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const peak20 = await shipOnceMeasured(world, "twenty", base64Line(20 * MiB));
     expect(operations(world)).toContain("CreateMultipartUpload");
     expect(operations(world).filter((operation) => operation === "UploadPart").length).toBeGreaterThanOrEqual(2);
@@ -86,7 +82,7 @@ describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
   });
 
   it("bytes that are not UTF-8, empty lines, \\r\\n and NUL bytes arrive as written, in batches and in a streamed line", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const odd = Buffer.concat([
       Buffer.from("plain\n\n\n"),
       Buffer.from("windows line\r\n\r\n"),
@@ -113,16 +109,15 @@ describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
 
   it("kill -9 during the multipart upload, then a restart: the recorded intent is streamed again and stored exactly once", async () => {
     // A slow link keeps the upload in flight long enough to kill it between parts.
-    world = await startWorld({ s3: { maxBytesPerSecond: 4 * MiB } });
+    const world = await scenario.startWorld({ s3: { maxBytesPerSecond: 4 * MiB } });
     const path = join(world.logs, "app.log");
     const before = shortLines("before", 1_000);
     const line = base64Line(20 * MiB);
     const content = Buffer.concat([before, line, shortLines("after", 1_000)]);
     await writeFile(path, content);
-    const w = world;
-    const partsDone = (): number => w.s3.requests.filter((request) => request.operation === "UploadPart" && request.status === 200).length;
+    const partsDone = (): number => world.s3.requests.filter((request) => request.operation === "UploadPart" && request.status === 200).length;
 
-    const crashed = startDaemon([...baseArgs(world, path), "--once", "--batch-max-bytes", "1MiB"]);
+    const crashed = scenario.startDaemon([...baseArgs(world, path), "--once", "--batch-max-bytes", "1MiB"]);
     await waitFor(() => partsDone() >= 1, 30_000, "the first part of the long line");
     const { signal } = await crashed.stop("SIGKILL");
     expect(signal).toBe("SIGKILL");
@@ -152,14 +147,13 @@ describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
   });
 
   it("the daemon waits for a long line's newline while it grows, then ships it whole, once", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const path = join(world.logs, "growing.log");
     const head = shortLines("head", 100);
     await writeFile(path, head);
     const peak = peakMemoryEnv(world, "daemon");
-    const daemon = startDaemon([...baseArgs(world, path), "--batch-max-bytes", "1MiB", "--flush-interval", "1"], peak.env);
-    const w = world;
-    await waitFor(() => storedUpTo(w) === head.length, 20_000, "the first lines");
+    const daemon = scenario.startDaemon([...baseArgs(world, path), "--batch-max-bytes", "1MiB", "--flush-interval", "1"], peak.env);
+    await waitFor(() => storedUpTo(world) === head.length, 20_000, "the first lines");
 
     // 24 MiB of one line, written in 1 MiB pieces over about a second, without its newline.
     const line = base64Line(24 * MiB);
@@ -168,12 +162,12 @@ describe("lines longer than --batch-max-bytes (issue 7.3, e2e)", () => {
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(storedUpTo(w), "nothing of the line before its newline").toBe(head.length);
+    expect(storedUpTo(world), "nothing of the line before its newline").toBe(head.length);
 
     const tail = shortLines("tail", 100);
     await appendFile(path, Buffer.concat([Buffer.from("\n"), tail]));
     const content = Buffer.concat([head, line, tail]);
-    await waitFor(() => storedUpTo(w) === content.length, 30_000, "the long line and the lines after it");
+    await waitFor(() => storedUpTo(world) === content.length, 30_000, "the long line and the lines after it");
     const stopped = await daemon.stop("SIGTERM");
 
     expect(stopped.code, stopped.stderr.slice(-2000)).toBe(0);

@@ -1,8 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { BUCKET, baseArgs, linesInS3, runCli, startWorld, type World } from "../support/world.js";
+import { describe, expect, it } from "vitest";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, linesInS3, runCli } from "../support/world.js";
 
 const IDENTITY_DOCUMENT = "/latest/dynamic/instance-identity/document";
 const NAME = String.raw`[0-9a-f]+-\d{15}-\d{15}\.log\.gz`;
@@ -13,15 +14,10 @@ function utcParts(date: Date): { yyyy: string; mm: string; dd: string; hh: strin
 }
 
 describe("--key-template (issue 9), against the real CLI", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it("fills every token, reading the account id and the instance's region from IMDS", async () => {
-    world = await startWorld({ imds: { instanceId: "i-0fleet000000000a1", accountId: "210987654321", region: "ap-south-1" } });
+    const world = await scenario.startWorld({ imds: { instanceId: "i-0fleet000000000a1", accountId: "210987654321", region: "ap-south-1" } });
     await writeFile(join(world.logs, "app.log"), "one\ntwo\n");
     const before = new Date();
     const run = await runCli([
@@ -52,7 +48,7 @@ describe("--key-template (issue 9), against the real CLI", () => {
   });
 
   it.each(["default", "hive"])("asks IMDS for no identity document with --key-layout %s", async (layout) => {
-    world = await startWorld({ imds: { instanceId: "i-0fleet000000000b2" } });
+    const world = await scenario.startWorld({ imds: { instanceId: "i-0fleet000000000b2" } });
     await writeFile(join(world.logs, "app.log"), "line\n");
     const run = await runCli([...baseArgs(world), "--once", "--key-layout", layout]);
     expect(run.code, run.stderr).toBe(0);
@@ -69,7 +65,7 @@ describe("--key-template (issue 9), against the real CLI", () => {
     ["{prefix}{yyyy}/{file}", "expected {instance} or {hostname} in the template, so that hosts of a fleet never share a key"],
     ["{prefix}{instance}/{acount}", "{acount} is not one"],
   ])("refuses %s with one line and exit 2, before touching IMDS or S3", async (template, reason) => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     await writeFile(join(world.logs, "app.log"), "line\n");
     const run = await runCli([...baseArgs(world), "--once", "--key-template", template]);
     expect(run.code).toBe(2);

@@ -1,10 +1,11 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CredentialAuthority } from "../../src/fakes/CredentialAuthority.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
-import { BUCKET, baseArgs, runCli, startWorld, type World } from "../support/world.js";
+import { BUCKET, baseArgs, runCli, startWorld } from "../support/world.js";
 import { checkpointOf, expectSuccess, lastLine, numberedLines, readState, withS3, writeLines } from "./onceSupport.js";
 
 /**
@@ -12,19 +13,14 @@ import { checkpointOf, expectSuccess, lastLine, numberedLines, readState, withS3
  * fail at all), loses nothing, and no secret fake-imds issued ever shows in output or state.
  */
 describe("ship-logs --once: credentials (e2e)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it("a key S3 does not know: exit 1 with a clear line, nothing stored, checkpoint not moved; with a good key the next run ships all once", async () => {
     // S3 answers for these keys as for deleted ones (InvalidAccessKeyId); fake-imds keeps serving them until rotated.
     const unknown = new Set<string>();
     const base = await startWorld();
     const authority: CredentialAuthority = { lookup: (id) => (unknown.has(id) ? undefined : base.imds.lookup(id)) };
-    world = await withS3(base, { authority });
+    const world = scenario.adopt(await withS3(base, { authority }));
     unknown.add(world.imds.currentCredentials().accessKeyId);
     const path = join(world.logs, "app.log");
     const lines = numberedLines("app", 1_000);
@@ -56,7 +52,7 @@ describe("ship-logs --once: credentials (e2e)", () => {
   });
 
   it("no secret or session token from fake-imds appears in stdout, stderr at trace level, or the state directory", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     await writeLines(join(world.logs, "app.log"), numberedLines("app", 2_000));
     await writeLines(join(world.logs, "web.log"), numberedLines("web", 2_000));
 

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
-import { BUCKET, baseArgs, cleanEnv, runCli, startWorld, type World } from "../support/world.js";
+import { BUCKET, baseArgs, cleanEnv, runCli, type World } from "../support/world.js";
 import { expectSuccess, lastLine, numberedLines, writeLines } from "./onceSupport.js";
 
 const IMDS_REGION = "ap-southeast-2";
@@ -14,23 +15,18 @@ const REGION_PATH = "/latest/meta-data/placement/region";
  * object proves the scope named that region.
  */
 describe("ship-logs --once: the signing region (e2e)", () => {
-  let world: World | undefined;
+  const scenario = useScenario();
   const lines = numberedLines("app", 200);
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
 
   /** fake-imds in IMDS_REGION, an S3 that only accepts `s3Region`, one log file. */
   async function regionWorld(s3Region: string): Promise<World> {
-    const w = await startWorld({ imds: { region: IMDS_REGION }, s3: { region: s3Region } });
+    const w = await scenario.startWorld({ imds: { region: IMDS_REGION }, s3: { region: s3Region } });
     await writeLines(join(w.logs, "app.log"), lines);
     return w;
   }
 
   it("comes from IMDS placement/region when neither --region nor AWS_REGION is given", async () => {
-    world = await regionWorld(IMDS_REGION);
+    const world = await regionWorld(IMDS_REGION);
 
     const run = await runCli([...baseArgs(world), "--once"]);
 
@@ -40,7 +36,7 @@ describe("ship-logs --once: the signing region (e2e)", () => {
   });
 
   it("is not IMDS's when S3 wants another: the request is refused and --once says so (the check can fail)", async () => {
-    world = await regionWorld(OTHER_REGION);
+    const world = await regionWorld(OTHER_REGION);
 
     const run = await runCli([...baseArgs(world), "--once"]);
 
@@ -51,7 +47,7 @@ describe("ship-logs --once: the signing region (e2e)", () => {
   });
 
   it("--region wins over IMDS, and IMDS is not asked", async () => {
-    world = await regionWorld(OTHER_REGION);
+    const world = await regionWorld(OTHER_REGION);
 
     const run = await runCli([...baseArgs(world), "--once", "--region", OTHER_REGION]);
 
@@ -61,7 +57,7 @@ describe("ship-logs --once: the signing region (e2e)", () => {
   });
 
   it("AWS_REGION wins over IMDS", async () => {
-    world = await regionWorld(OTHER_REGION);
+    const world = await regionWorld(OTHER_REGION);
 
     const run = await runCli([...baseArgs(world), "--once"], cleanEnv({ AWS_REGION: OTHER_REGION }));
 
@@ -71,7 +67,7 @@ describe("ship-logs --once: the signing region (e2e)", () => {
   });
 
   it("--region wins over AWS_REGION", async () => {
-    world = await regionWorld(OTHER_REGION);
+    const world = await regionWorld(OTHER_REGION);
 
     const run = await runCli([...baseArgs(world), "--once", "--region", OTHER_REGION], cleanEnv({ AWS_REGION: IMDS_REGION }));
 

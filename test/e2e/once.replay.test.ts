@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { StateStore } from "../../src/source/StateStore.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
 import { logsMatching } from "../support/logRecords.js";
-import { BUCKET, baseArgs, linesInS3, runCli, startDaemon, startWorld, waitFor, type World } from "../support/world.js";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, linesInS3, runCli, waitFor } from "../support/world.js";
 import {
   checkpointOf,
   expectSuccess,
@@ -27,15 +28,10 @@ const INSTANCE_ID = "i-0123456789abcdef0";
  * ones and lines would be stored twice, under two keys.
  */
 describe("ship-logs --once: replay of recorded uploads (e2e)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it("an upload refused after its intent was saved is replayed under the recorded key by the next run", async () => {
-    world = await startWorld({ imds: { instanceId: INSTANCE_ID } });
+    const world = await scenario.startWorld({ imds: { instanceId: INSTANCE_ID } });
     const kept = numberedLines("kept", 1_500);
     const refused = numberedLines("refused", 1_500);
     const refusedPath = join(world.logs, "refused.log");
@@ -70,7 +66,7 @@ describe("ship-logs --once: replay of recorded uploads (e2e)", () => {
   });
 
   it("after kill -9 with an upload in flight, the next run re-sends the recorded keys and each line is stored once", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const path = join(world.logs, "app.log");
     const lines = numberedLines("app", 3_000);
     await writeLines(path, lines);
@@ -78,10 +74,9 @@ describe("ship-logs --once: replay of recorded uploads (e2e)", () => {
     // The first PUT hangs; the other upload slots carry on, so S3 stores later batches that the
     // checkpoint cannot pass yet: exactly the objects a crash leaves stored but unacknowledged.
     world.s3.injectFault({ kind: "stall", forMs: 30_000, times: 1 });
-    const w = world;
-    const puts = (): number => w.s3.requests.filter((request) => request.operation === "PutObject" && request.status === 200).length;
+    const puts = (): number => world.s3.requests.filter((request) => request.operation === "PutObject" && request.status === 200).length;
 
-    const crashed = startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "16KiB"]);
+    const crashed = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "16KiB"]);
     await waitFor(() => puts() >= 3, 15_000, "three uploads past the stalled one");
     const { signal } = await crashed.stop("SIGKILL");
 

@@ -2,12 +2,13 @@ import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
+import { freePort } from "../support/freePort.js";
+import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
-import { BUCKET, baseArgs, linesInS3, runCli, startWorld, type World } from "../support/world.js";
+import { BUCKET, baseArgs, linesInS3, runCli, type World } from "../support/world.js";
 import {
-  closedPort,
   duringRun,
   expectOneCleanLine,
   expectSuccess,
@@ -34,15 +35,10 @@ function expectContiguous(world: World, fileName: string, size: number): void {
 }
 
 describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real CLI)", () => {
-  let world: World | undefined;
-
-  afterEach(async () => {
-    await world?.close();
-    world = undefined;
-  });
+  const scenario = useScenario();
 
   it("ships a 50 000-line backlog over three files exactly once, in file order, under default-layout keys", async () => {
-    world = await startWorld({ imds: { instanceId: INSTANCE_ID } });
+    const world = await scenario.startWorld({ imds: { instanceId: INSTANCE_ID } });
     const files = new Map([
       ["app.log", numberedLines("app", 25_000)],
       ["auth.log", numberedLines("auth", 15_000)],
@@ -51,7 +47,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
     for (const [name, lines] of files) await writeLines(join(world.logs, name), lines);
 
     // 256 KiB batches: several objects per file, so "in order" spans objects, not just lines.
-    const { result: run, days } = await duringRun(() => runCli([...baseArgs(world as World), "--once", "--batch-max-bytes", "256KiB"]));
+    const { result: run, days } = await duringRun(() => runCli([...baseArgs(world), "--once", "--batch-max-bytes", "256KiB"]));
 
     expectSuccess(run);
     const objects = world.s3.listObjects(BUCKET);
@@ -82,12 +78,12 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("writes hive-layout keys: PREFIX dt=YYYY-MM-DD/instance=ID/file=NAME/", async () => {
-    world = await startWorld({ imds: { instanceId: INSTANCE_ID } });
+    const world = await scenario.startWorld({ imds: { instanceId: INSTANCE_ID } });
     const lines = numberedLines("api", 500);
     await writeLines(join(world.logs, "api.log"), lines);
 
     const { result: run, days } = await duringRun(() =>
-      runCli([...baseArgs(world as World), "--once", "--key-layout", "hive", "--prefix", "fleet/"]),
+      runCli([...baseArgs(world), "--once", "--key-layout", "hive", "--prefix", "fleet/"]),
     );
 
     expectSuccess(run);
@@ -99,7 +95,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("leaves a partial last line pending and reports it; once its newline is written, the next run ships it", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const path = join(world.logs, "app.log");
     await appendFile(path, "first\nsecond\nthird, still being writ");
 
@@ -118,7 +114,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("a second --once with nothing new uploads nothing", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const lines = numberedLines("app", 2_000);
     await writeLines(join(world.logs, "app.log"), lines);
     expectSuccess(await runCli([...baseArgs(world), "--once", "--batch-max-bytes", "16KiB"]));
@@ -135,7 +131,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("--batch-max-bytes cuts several objects per file, each at most that size and ending on a line boundary, keys in file order", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const path = join(world.logs, "app.log");
     await writeLines(path, numberedLines("app", 600));
     const content = await readFile(path);
@@ -158,7 +154,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("--compression none stores the plain lines under a key ending .log", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     const path = join(world.logs, "app.log");
     await writeLines(path, numberedLines("app", 300));
 
@@ -175,8 +171,7 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("a missing --bucket or a bad flag value: exit 2, one clear line on stderr, nothing contacted", async () => {
-    world = await startWorld();
-    const w = world;
+    const w = await scenario.startWorld();
     const withoutBucket = baseArgs(w).filter((arg, i, args) => arg !== "--bucket" && args[i - 1] !== "--bucket");
     const cases: Array<{ args: string[]; says: RegExp }> = [
       { args: [...withoutBucket, "--once"], says: /--bucket/ },
@@ -201,9 +196,9 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
   });
 
   it("with IMDS unreachable: exit 1 with one clear line naming IMDS, nothing shipped", async () => {
-    world = await startWorld();
+    const world = await scenario.startWorld();
     await writeLines(join(world.logs, "app.log"), numberedLines("app", 10));
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
 
     const run = await runCli([...replaceFlag(baseArgs(world), "--imds-endpoint", endpoint), "--once"]);
 

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { FakeS3 } from "../../src/fakes/s3/FakeS3.js";
@@ -59,16 +58,6 @@ export function expectOneCleanLine(stderr: string): string {
 /** The last line on stderr: the operator-facing verdict after any log records. */
 export function lastLine(stderr: string): string {
   return stderr.trimEnd().split("\n").at(-1) ?? "";
-}
-
-/** A port on 127.0.0.1 that nothing listens on (bound once, then closed). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }
 
 /** The parts of state.json these tests look at. */
