@@ -1,11 +1,10 @@
 import { request } from "node:http";
 import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fromInstanceMetadata } from "@smithy/credential-provider-imds";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeImds } from "../../../src/fakes/imds/FakeImds.js";
+import { describe, expect } from "vitest";
 import { getToken, imdsGet, imdsText, putToken } from "./imdsHttp.js";
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { sdkImdsTest } from "./sdkImdsTest.js";
 
 /** The error code of a bare TCP connect, or "connected". */
 function tryConnect(port: number): Promise<string> {
@@ -38,22 +37,9 @@ function rawOutcome(port: number, method: string, path: string, headers: Record<
 }
 
 describe("fake-imds fault windows", () => {
-  let fake: FakeImds;
-  const savedEndpoint = process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
   const provider = () => fromInstanceMetadata({ ec2MetadataV1Disabled: true, timeout: 200 })();
 
-  beforeEach(async () => {
-    fake = await FakeImds.start();
-    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = fake.endpoint;
-  });
-
-  afterEach(async () => {
-    if (savedEndpoint === undefined) delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT;
-    else process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = savedEndpoint;
-    await fake.close();
-  });
-
-  it("failWith(503) answers everything with 503 so the SDK provider throws, then recovers", async () => {
+  sdkImdsTest("failWith(503) answers everything with 503 so the SDK provider throws, then recovers", async ({ fake }) => {
     fake.failWith(503, 300);
     const response = await putToken(fake.endpoint, "60");
     expect(response.status).toBe(503);
@@ -65,7 +51,7 @@ describe("fake-imds fault windows", () => {
     expect((await provider()).accessKeyId).toBe(fake.currentCredentials().accessKeyId);
   });
 
-  it("failWith(500) also fails reads that carry a valid token, until cleared", async () => {
+  sdkImdsTest("failWith(500) also fails reads that carry a valid token, until cleared", async ({ fake }) => {
     const token = await getToken(fake.endpoint);
     fake.failWith(500);
     expect((await imdsGet(fake.endpoint, "/latest/meta-data/instance-id", token)).status).toBe(500);
@@ -73,7 +59,7 @@ describe("fake-imds fault windows", () => {
     expect(await imdsText(fake.endpoint, "/latest/meta-data/instance-id", token)).toBe("i-0123456789abcdef0");
   });
 
-  it("refuseConnections() really stops listening, then listens again on the same port", async () => {
+  sdkImdsTest("refuseConnections() really stops listening, then listens again on the same port", async ({ fake }) => {
     const port = fake.port;
     await fake.refuseConnections(300);
     expect(await tryConnect(port)).toBe("ECONNREFUSED");
@@ -84,14 +70,14 @@ describe("fake-imds fault windows", () => {
     expect((await provider()).accessKeyId).toBe(fake.currentCredentials().accessKeyId);
   });
 
-  it("clearFaults() ends a refusal early and resolves once listening again", async () => {
+  sdkImdsTest("clearFaults() ends a refusal early and resolves once listening again", async ({ fake }) => {
     await fake.refuseConnections();
     expect(await tryConnect(fake.port)).toBe("ECONNREFUSED");
     await fake.clearFaults();
     expect(await tryConnect(fake.port)).toBe("connected");
   });
 
-  it("stall() accepts but never answers, drops the held connections when the window ends, then answers again", async () => {
+  sdkImdsTest("stall() accepts but never answers, drops the held connections when the window ends, then answers again", async ({ fake }) => {
     fake.stall(400);
     const held = rawOutcome(fake.port, "GET", "/latest/meta-data/instance-id", {}, 2000);
     await expect(provider()).rejects.toThrow();
@@ -100,7 +86,7 @@ describe("fake-imds fault windows", () => {
     expect((await provider()).accessKeyId).toBe(fake.currentCredentials().accessKeyId);
   });
 
-  it("stallTokenPut() stalls only the token PUT (hop limit 1 inside a container)", async () => {
+  sdkImdsTest("stallTokenPut() stalls only the token PUT (hop limit 1 inside a container)", async ({ fake }) => {
     const token = await getToken(fake.endpoint);
     fake.stallTokenPut();
     expect(await rawOutcome(fake.port, "PUT", "/latest/api/token", { "X-aws-ec2-metadata-token-ttl-seconds": "60" }, 300)).toBe("no answer");
@@ -110,7 +96,7 @@ describe("fake-imds fault windows", () => {
     expect((await provider()).accessKeyId).toBe(fake.currentCredentials().accessKeyId);
   });
 
-  it("close() returns promptly with a stalled request and an open idle connection", async () => {
+  sdkImdsTest("close() returns promptly with a stalled request and an open idle connection", async ({ fake }) => {
     fake.stall();
     const held = rawOutcome(fake.port, "GET", "/latest/meta-data/instance-id", {}, 5000);
     const idle = connect(fake.port, "127.0.0.1");
