@@ -15,8 +15,9 @@ export interface Batch {
   lines: number;
 }
 
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** Fills `buffer` from `position`; a shorter view of it at the end of the file. */
+async function readAt(handle: FileHandle, position: number, buffer: Buffer): Promise<Buffer> {
+  const { length } = buffer;
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
@@ -33,8 +34,9 @@ export function countLines(data: Buffer): number {
 }
 
 /**
- * The next batch of complete lines from `start`, at most `maxBytes` long, and
- * never reading past `limit`. A line longer than `maxBytes` is a batch of its
+ * The next batch of complete lines from `start`, read into `buffer` (so at
+ * most its length, `maxBytes`), never reading past `limit`; `data` is a view
+ * of `buffer`. A line longer than `maxBytes` is a batch of its
  * own (a line is never split across objects) whose end is found by scanning
  * without keeping its bytes. `noNewlineBefore` is where an earlier call with
  * the same `start` gave up: the bytes before it hold no newline and are not
@@ -45,13 +47,14 @@ export async function readBatch(
   handle: FileHandle,
   start: number,
   limit: number,
-  maxBytes: number,
+  buffer: Buffer,
   noNewlineBefore: number = start,
 ): Promise<Batch | undefined> {
   if (limit <= start) return undefined;
+  const maxBytes = buffer.length;
   let scanFrom = noNewlineBefore;
   if (scanFrom - start < maxBytes) {
-    const data = await readAt(handle, start, Math.min(maxBytes, limit - start));
+    const data = await readAt(handle, start, buffer.subarray(0, Math.min(maxBytes, limit - start)));
     const lastNewline = data.lastIndexOf(NEWLINE);
     if (lastNewline !== -1) {
       const body = data.subarray(0, lastNewline + 1);
@@ -65,7 +68,7 @@ export async function readBatch(
   return end === undefined ? undefined : { start, end, lines: 1 };
 }
 
-/** Exactly the bytes [start, end): used to replay an upload intent after a crash. */
-export async function readRange(handle: FileHandle, start: number, end: number): Promise<Buffer> {
-  return readAt(handle, start, end - start);
+/** The bytes [start, end), in a view of `buffer` (shorter if the file is): to replay an upload intent after a crash. */
+export async function readRange(handle: FileHandle, start: number, end: number, buffer: Buffer): Promise<Buffer> {
+  return readAt(handle, start, buffer.subarray(0, end - start));
 }

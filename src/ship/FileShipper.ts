@@ -13,6 +13,12 @@ export class IntentLostError extends Error {
   override readonly name = "IntentLostError";
 }
 
+/** Bytes to upload, a view of a pooled buffer, and how to give that buffer back. */
+interface HeldBytes {
+  data: Buffer;
+  giveBack: () => void;
+}
+
 /**
  * Ships one source file: reads complete lines in batches, records each upload
  * intent durably before its PutObject, and moves the checkpoint only over the
@@ -51,15 +57,18 @@ export class FileShipper {
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
       const release = await this.ctx.slots.acquire();
+      const buffer = await this.ctx.buffers.take();
       let data: Buffer | undefined;
       try {
-        data = await this.readForReplay(intent);
+        data = await this.readForReplay(intent, buffer);
       } catch (error) {
+        this.ctx.buffers.give(buffer);
         release();
         throw error;
       }
+      if (data === undefined) this.ctx.buffers.give(buffer);
       this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
-      this.track(this.upload(intent, data, release));
+      this.track(this.upload(intent, data && this.held(data, buffer), release));
     }
   }
 
@@ -73,14 +82,17 @@ export class FileShipper {
       if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return;
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
+      const buffer = await this.ctx.buffers.take();
       let batch;
       const scanned = this.partialLine?.start === this.readOffset ? this.partialLine.scannedTo : this.readOffset;
       try {
-        batch = await readBatch(this.file.handle, this.readOffset, limit, this.ctx.batchMaxBytes, scanned);
+        batch = await readBatch(this.file.handle, this.readOffset, limit, buffer, scanned);
       } catch (error) {
+        this.ctx.buffers.give(buffer);
         release();
         throw error;
       }
+      if (batch?.data === undefined) this.ctx.buffers.give(buffer);
       if (batch === undefined) {
         this.partialLine = { start: this.readOffset, scannedTo: limit };
         release();
@@ -94,7 +106,7 @@ export class FileShipper {
       };
       this.checkpoint.pending.push(intent);
       this.readOffset = batch.end;
-      this.track(this.upload(intent, batch.data, release));
+      this.track(this.upload(intent, batch.data && this.held(batch.data, buffer), release));
     }
   }
 
@@ -112,9 +124,9 @@ export class FileShipper {
   }
 
   /** An intent's bytes, or for one that streams undefined once the file is seen to still hold them. */
-  private async readForReplay(intent: UploadIntent): Promise<Buffer | undefined> {
+  private async readForReplay(intent: UploadIntent, buffer: Buffer): Promise<Buffer | undefined> {
     const wanted = intent.end - intent.start;
-    const data = this.streams(intent) ? undefined : await readRange(this.file.handle, intent.start, intent.end);
+    const data = this.streams(intent) ? undefined : await readRange(this.file.handle, intent.start, intent.end, buffer);
     const found = data?.length ?? Math.min(wanted, (await this.file.handle.stat()).size - intent.start);
     if (found !== wanted) {
       throw new IntentLostError(
@@ -124,32 +136,47 @@ export class FileShipper {
     return data;
   }
 
+  private held(data: Buffer, buffer: Buffer): HeldBytes {
+    return { data, giveBack: () => this.ctx.buffers.give(buffer) };
+  }
+
   /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
   private streams(intent: UploadIntent): boolean {
     return intent.end - intent.start > this.ctx.batchMaxBytes;
   }
 
-  /** Uploads `data`, or when it is undefined streams the intent's range from the file. */
-  private async upload(intent: UploadIntent, data: Buffer | undefined, release: () => void): Promise<void> {
+  /**
+   * Uploads the bytes `held`, or when it is undefined streams the intent's
+   * range from the file. The buffer that holds the bytes goes back to the pool
+   * as soon as nothing reads it: after gzip, or after the PUT that sends it raw
+   * (the SDK may send a body again on a retry).
+   */
+  private async upload(intent: UploadIntent, held: HeldBytes | undefined, release: () => void): Promise<void> {
     const { ctx } = this;
     const object = {
       key: intent.key,
       contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
       metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(intent.lines) },
     };
+    let giveBack = held?.giveBack;
+    const done = (): void => {
+      giveBack?.();
+      giveBack = undefined;
+    };
     let bytesOut: number;
     try {
       // The intent must be on disk before the object can exist: a crash after
       // the PUT then replays the same key instead of writing a second object.
       await ctx.saver.persist();
-      if (data === undefined) {
+      if (held === undefined) {
         const { handle } = this.file;
         bytesOut = await ctx.sink.putStream({
           ...object,
           body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
         });
       } else {
-        const body = await compress(data, ctx.compression, ctx.compressionLevel);
+        const body = await compress(held.data, ctx.compression, ctx.compressionLevel);
+        if (body !== held.data) done();
         await ctx.sink.put({ ...object, body });
         bytesOut = body.length;
       }
@@ -158,6 +185,7 @@ export class FileShipper {
       ctx.stats.bytesOut += bytesOut;
       ctx.stats.objects += 1;
     } finally {
+      done();
       release();
     }
     await this.acknowledge(intent);

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { BatchBuffers } from "../batch/BatchBuffers.js";
 import type { Compression } from "../sink/compress.js";
 import type { S3Sink } from "../sink/S3Sink.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
@@ -24,6 +25,8 @@ export interface ShipContext {
   saver: StateSaver;
   sink: S3Sink;
   slots: Semaphore;
+  /** Read buffers of `batchMaxBytes`: bound the raw batches held between reading and compressing. */
+  buffers: BatchBuffers;
   logger: Logger;
   batchMaxBytes: number;
   compression: Compression;

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
 import type { S3Sink } from "../../src/sink/S3Sink.js";
 import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
@@ -21,6 +22,7 @@ function contextFor(dir: string, bodies: string[]): ShipContext {
     saver: new StateSaver(new StateStore(dir), state),
     sink: sink as unknown as S3Sink,
     slots: new Semaphore(4),
+    buffers: new BatchBuffers(1024, 4),
     logger: pino({ level: "silent" }),
     batchMaxBytes: 1024,
     compression: "none",
