@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it sets a V8 flag that must hold before other modules allocate.
+import "./capYoungGeneration.js";
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig, renderHelp } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
