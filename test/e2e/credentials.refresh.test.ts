@@ -12,12 +12,11 @@ import { baseArgs, waitFor } from "../support/world.js";
 /**
  * Issue 4, step 1: refresh ahead of expiry, under continuous shipping.
  *
- * The issue asks for two minutes of shipping. That alone would take most of the suite's time
- * budget, so this runs 45 s: with 15-second credentials that fake-imds replaces 5 s before they
- * expire, that is four rotations (one every 10 s), each crossed while uploads go out every half
- * second. What matters is the number of crossings, not the wall-clock length.
+ * Two minutes of shipping, as the issue asks: with 15-second credentials that fake-imds replaces
+ * 5 s before they expire, that is about twelve rotations (one every 10 s), each crossed while
+ * uploads go out every half second.
  */
-const SHIP_FOR_MS = 45_000;
+const SHIP_FOR_MS = 120_000;
 const LIFETIME_S = 15;
 const ROTATE_BEFORE_S = 5;
 
@@ -25,7 +24,7 @@ describe("credentials: refresh ahead of expiry (e2e, real CLI)", () => {
   const scenario = useScenario();
 
   it(
-    "ships continuously across four rotations of 15 s credentials: no ExpiredToken, no line lost, one IMDS fetch per rotation",
+    "ships continuously for two minutes across a dozen rotations of 15 s credentials: no ExpiredToken, no line lost, one IMDS fetch per rotation",
     async () => {
       const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: LIFETIME_S, rotateBeforeSeconds: ROTATE_BEFORE_S } });
       const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "trace"]);
@@ -41,16 +40,16 @@ describe("credentials: refresh ahead of expiry (e2e, real CLI)", () => {
       expect(world.s3.rejected()).toEqual([]);
       expectShippedExactlyOnce(world, "app.log", writer.lines);
       const uploads = world.s3.requests.filter((request) => request.operation === "PutObject").length;
-      expect(uploads, "uploads").toBeGreaterThan(40);
+      expect(uploads, "uploads").toBeGreaterThan(120);
 
       // Uploads were signed with several generations of keys: the rotations really were crossed.
       const keysUsed = new Set(world.s3.requests.map((request) => request.accessKeyId));
-      expect(keysUsed.size).toBeGreaterThanOrEqual(4);
+      expect(keysUsed.size).toBeGreaterThanOrEqual(10);
 
       // About one credentials fetch per rotation, never one per upload.
       const rotations = world.imds.issuedCredentials().length - 1;
       const fetches = world.imds.countCredentialFetches();
-      expect(rotations).toBeGreaterThanOrEqual(4);
+      expect(rotations).toBeGreaterThanOrEqual(10);
       expect(fetches).toBeGreaterThanOrEqual(rotations);
       expect(fetches).toBeLessThanOrEqual(rotations + 3);
       expect(logsMatching(result.stderr, /^credentials refreshed$/).length).toBe(fetches);

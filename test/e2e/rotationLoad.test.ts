@@ -11,13 +11,12 @@ import { baseArgs, linesBySource, shippedObjects, startDaemon, startWorld, type 
  * daemon still holds them open. Every line must arrive exactly once, in file
  * order per source.
  *
- * The issue asks for a minute; 30 s (ROTATION_LOAD_SECONDS) keeps the file
- * near the suite's two-minute budget per file and already gives every file
- * ~10 rotations (~200 in all), ~60 000 lines.
+ * A minute, as the issue asks (ROTATION_LOAD_SECONDS overrides it): every
+ * file sees ~20 rotations (~400 in all), ~120 000 lines.
  */
 
 const FILES = 20;
-const SECONDS = Number(process.env.ROTATION_LOAD_SECONDS ?? 30);
+const SECONDS = Number(process.env.ROTATION_LOAD_SECONDS ?? 60);
 
 interface LogFile {
   name: string;
@@ -105,5 +104,5 @@ describe("rotation under load", () => {
 
     const rotations = files.reduce((sum, file) => sum + file.rotations, 0);
     console.info(`${written.length} lines in ${FILES} files, ${rotations} rotations, ${shippedObjects(world).length} objects, ${sources.length} sources`);
-  }, 110_000);
+  }, SECONDS * 1_000 + 80_000);
 });
