@@ -3,8 +3,7 @@ import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/index.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
-import { serveMetrics } from "../metrics/serveMetrics.js";
-import { ShipMetrics } from "../metrics/ShipMetrics.js";
+import type { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
 import { StatusWriter } from "../status/StatusWriter.js";
@@ -20,12 +19,13 @@ const UNREADY_AFTER_FAILING_MS = 120_000;
 /** Runs until SIGTERM/SIGINT; a second signal exits at once (every state save is atomic). */
 export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise<number> {
   // The metrics read the pipeline lazily: they are built first so that the
-  // sink can report every upload to them from the start.
+  // sink can report every upload to them from the start. Their modules load
+  // only when asked for: prom-client is a few MiB a daemon without them need not hold.
   let pipeline: Pipeline | undefined;
   let daemon: Daemon | undefined;
   let lifecycle: LifecycleWatcher | undefined;
-  const metrics = config.metricsListen
-    ? new ShipMetrics({
+  const metrics: ShipMetrics | undefined = config.metricsListen
+    ? new (await import("../metrics/ShipMetrics.js")).ShipMetrics({
         stats: () => pipeline?.ctx.stats ?? emptyStats(),
         files: () => daemon?.files() ?? [],
         credentialSecondsToExpiry: () => pipeline?.credentials.secondsToExpiry(),
@@ -69,6 +69,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   status.start();
   let server: Server | undefined;
   if (metrics && config.metricsListen) {
+    const { serveMetrics } = await import("../metrics/serveMetrics.js");
     server = await serveMetrics(config.metricsListen, metrics, {
       notReadyBecause: () => {
         const seconds = credentials.secondsToExpiry();

@@ -5,10 +5,6 @@ import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig, renderHelp } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
 import { FatalError } from "./FatalError.js";
-import { runDaemon } from "./runDaemon.js";
-import { runCheck } from "./runCheck.js";
-import { runOnce } from "./runOnce.js";
-import { runStatus } from "./runStatus.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
@@ -33,13 +29,18 @@ async function main(argv: readonly string[]): Promise<number> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
   await warnLoosePermissions(config.configFile, logger);
+  // Each command loads only its own modules: --once starts shipping without
+  // the watcher and the metrics, status without the SDK (module loading is
+  // most of a --once's startup, while a core would rather compress).
   switch (loaded.command) {
     case "status":
-      return runStatus(config);
+      return (await import("./runStatus.js")).runStatus(config);
     case "check":
-      return runCheck(config, logger);
+      return (await import("./runCheck.js")).runCheck(config, logger);
     case "run":
-      return config.once ? runOnce(config, logger) : runDaemon(config, logger);
+      return config.once
+        ? (await import("./runOnce.js")).runOnce(config, logger)
+        : (await import("./runDaemon.js")).runDaemon(config, logger);
   }
 }
 

@@ -1,5 +1,4 @@
 import { extname } from "node:path";
-import { parseDocument } from "yaml";
 import { ConfigError } from "./ConfigError.js";
 import { printable } from "./quote.js";
 
@@ -21,7 +20,7 @@ export async function readConfigFile(path: string, readTextFile: ReadTextFile): 
   }
   let content: unknown;
   try {
-    content = extname(path).toLowerCase() === ".json" ? parseJson(text) : parseYaml(text);
+    content = extname(path).toLowerCase() === ".json" ? parseJson(text) : await parseYaml(text);
   } catch (error) {
     throw new ConfigError(`${where}: cannot parse: ${reasonOf(error)}`, path, { cause: error });
   }
@@ -40,7 +39,9 @@ function parseJson(text: string): unknown {
   return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
 }
 
-function parseYaml(text: string): unknown {
+/** The YAML parser loads only for a YAML file: most runs have flags and no file. */
+async function parseYaml(text: string): Promise<unknown> {
+  const { parseDocument } = await import("yaml");
   // Warnings (an unknown tag, say) are errors here: a config must mean exactly
   // one thing. Log level "error" keeps the library from printing them itself;
   // "silent" would also drop the "multiple documents" error.
