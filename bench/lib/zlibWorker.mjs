@@ -6,11 +6,11 @@ import { gzipSync } from "node:zlib";
 /**
  * One core's worth of the limit: takes the next piece off the shared counter,
  * reads it (from the page cache) and gzips it as the product does, at the
- * product's level and with a 1 MiB chunk size.
+ * product's level, with a 1 MiB chunk size and the given memLevel.
  * @typedef {{ path: string, start: number, end: number }} Piece
- * @typedef {{ pieces: Piece[], counter: SharedArrayBuffer, level: number }} ZlibWorkerData
+ * @typedef {{ pieces: Piece[], counter: SharedArrayBuffer, level: number, memLevel: number }} ZlibWorkerData
  */
-const { pieces, counter, level } = /** @type {ZlibWorkerData} */ (workerData);
+const { pieces, counter, level, memLevel } = /** @type {ZlibWorkerData} */ (workerData);
 const next = new Int32Array(counter);
 const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
 
@@ -28,7 +28,7 @@ port.once("message", () => {
     if (fd === undefined) fds.set(piece.path, (fd = openSync(piece.path, "r")));
     let filled = 0;
     while (filled < length) filled += readSync(fd, buffer, filled, length - filled, piece.start + filled);
-    bytesOut += gzipSync(buffer.subarray(0, length), { level, chunkSize: 1024 * 1024 }).length;
+    bytesOut += gzipSync(buffer.subarray(0, length), { level, memLevel, chunkSize: 1024 * 1024 }).length;
     bytesIn += length;
   }
   for (const fd of fds.values()) closeSync(fd);
