@@ -167,15 +167,16 @@ export class FileShipper {
     try {
       // The intent must be on disk before the object can exist: a crash after
       // the PUT then replays the same key instead of writing a second object.
-      await ctx.saver.persist();
+      // Compression need not wait for that fsync, only the PUT does.
       if (held === undefined) {
+        await ctx.saver.persist();
         const { handle } = this.file;
         bytesOut = await ctx.sink.putStream({
           ...object,
           body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
         });
       } else {
-        const body = await compress(held.data, ctx.compression, ctx.compressionLevel);
+        const [body] = await Promise.all([compress(held.data, ctx.compression, ctx.compressionLevel), ctx.saver.persist()]);
         if (body !== held.data) done();
         await ctx.sink.put({ ...object, body });
         bytesOut = body.length;
