@@ -103,12 +103,12 @@ describe("systemd/ship-logs.service", () => {
     expect(timeoutStopSec).toBeGreaterThanOrEqual(stopTimeoutSeconds + 10);
   });
 
-  test("caps the V8 heap at half of MemoryMax (Buffers live outside it)", () => {
+  test("caps the V8 heap at half of MemoryMax (Buffers live outside it) and the young generation at 1 MiB", () => {
     const memoryMax = /^(\d+)M$/.exec(service("MemoryMax") ?? "");
     const heap = unit
       .get("Service")
       ?.get("Environment")
-      ?.map((value) => /^NODE_OPTIONS=--max-old-space-size=(\d+)$/.exec(value))
+      ?.map((value) => /^"NODE_OPTIONS=--max-old-space-size=(\d+) --max-semi-space-size=1"$/.exec(value))
       .find((match) => match !== null);
     expect(memoryMax?.[1]).toBeDefined();
     expect(heap?.[1]).toBeDefined();
