@@ -16,7 +16,11 @@ export interface Fingerprint {
 
 /** Fingerprint of the first min(size, limit) bytes of an open file. */
 export async function fingerprint(handle: FileHandle, size: number, limit = FINGERPRINT_BYTES): Promise<Fingerprint> {
-  const length = Math.min(size, limit);
+  return fingerprintOf(await readHead(handle, Math.min(size, limit)));
+}
+
+/** Up to `length` bytes from the start of an open file: fewer if it is shorter now. */
+export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
@@ -24,5 +28,9 @@ export async function fingerprint(handle: FileHandle, size: number, limit = FING
     if (bytesRead === 0) break;
     read += bytesRead;
   }
-  return { hash: createHash("sha256").update(buffer.subarray(0, read)).digest("hex"), length: read };
+  return buffer.subarray(0, read);
+}
+
+export function fingerprintOf(bytes: Buffer): Fingerprint {
+  return { hash: createHash("sha256").update(bytes).digest("hex"), length: bytes.length };
 }
