@@ -5,8 +5,8 @@ import { setFlagsFromString } from "node:v8";
  * of letting it grow to 16 MiB ones. Each upload leaves short-lived SDK
  * garbage; a growing young generation keeps the space it grew to: the daemon
  * climbed from 80 to 95 MiB RSS over five minutes at 1 000 lines/s with a live
- * heap of 16 MiB, and `--once` peaked 31 MiB higher (bench/RESULTS.md). More
- * frequent scavenges cost no CPU measurable in bench/. It is set here, at run
+ * heap of 16 MiB (bench/RESULTS.md). More frequent scavenges cost no CPU
+ * measurable in bench/. It is set here, at run
  * time, because a bin cannot pass node flags and NODE_OPTIONS belongs to the
  * operator; V8 reads this flag at each growth decision, so it must run before
  * any other module allocates: it is the first import of the bin. V8 12+
