@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import {
-  acknowledgedOffset,
+  acknowledgedOffsetOf,
   baseArgs,
   linesBySource,
   processHoldsOpen,
@@ -236,11 +236,20 @@ class Interpreter {
     );
   }
 
-  /** The daemon recognises a copy by the head it has had acknowledged: wait for one (when there are lines at all). */
+  /**
+   * The daemon recognises a copy by the head it has had acknowledged: wait for one (when there
+   * are lines at all). The checkpoint is found by the source id of the epoch's first shipped line,
+   * not by inode: after an earlier truncation, a state.json not yet rewritten still holds the old
+   * epoch's checkpoint under the same inode, with its offset.
+   */
   private async ensureHeadKnown(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+    const first = lines[0];
+    if (first === undefined) return;
     await waitFor(
-      async () => (await acknowledgedOffset(this.world, this.path)) > 0,
+      async () => {
+        const source = [...linesBySource(this.world)].find(([, shipped]) => shipped.includes(first))?.[0];
+        return source !== undefined && (await acknowledgedOffsetOf(this.world, source)) > 0;
+      },
       15_000,
       `the daemon to have lines of ${this.path} acknowledged before a copytruncate\n${this.stderrTail()}`,
     );

@@ -233,6 +233,14 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (utime + stime) / 100;
 }
 
+/** The offset S3 has acknowledged for the checkpoint of source `sourceId`, from the saved state; 0 without one. */
+export async function acknowledgedOffsetOf(world: World, sourceId: string): Promise<number> {
+  const text = await readFile(join(world.state, "state.json"), "utf8").catch(() => undefined);
+  if (text === undefined) return 0;
+  const doc = JSON.parse(text) as { files: Array<{ sourceId: string; offset: number }> };
+  return doc.files.find((file) => file.sourceId === sourceId)?.offset ?? 0;
+}
+
 /**
  * The offset S3 has acknowledged for the file now at `path` (matched by inode,
  * since rotated files may keep the path in their checkpoint for a while), from
