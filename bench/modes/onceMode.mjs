@@ -136,7 +136,7 @@ export async function onceMode(env, options) {
 
   const shipOptions = { batchMaxBytes: options.batchMaxBytes, compressionLevel: level, verify: options.verify };
   /** @type {import("../lib/measureZlibLimit.mjs").ZlibLimit[][]} */
-  const zlibRuns = [[], [], []];
+  const zlibRuns = ZLIB_LIMITS.map(() => []);
   /** @type {ShipOnceResult[][]} */
   const shipRuns = [[], []];
   /** @type {AwsCopyResult[][]} */
