@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import {
-  acknowledgedOffsetOf,
   baseArgs,
   linesBySource,
   processHoldsOpen,
+  savedCheckpoints,
   startDaemon,
   startWorld,
   waitFor,
@@ -248,7 +248,8 @@ class Interpreter {
     await waitFor(
       async () => {
         const source = [...linesBySource(this.world)].find(([, shipped]) => shipped.includes(first))?.[0];
-        return source !== undefined && (await acknowledgedOffsetOf(this.world, source)) > 0;
+        const checkpoint = (await savedCheckpoints(this.world)).find((saved) => saved.sourceId === source);
+        return (checkpoint?.offset ?? 0) > 0;
       },
       15_000,
       `the daemon to have lines of ${this.path} acknowledged before a copytruncate\n${this.stderrTail()}`,

@@ -1,7 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { expect } from "vitest";
-import { BUCKET, linesInS3, waitFor, type World } from "./world.js";
+import { BUCKET, linesInS3, savedCheckpoints, waitFor, type World } from "./world.js";
 
 /** Waits until the bucket holds at least `count` lines of `fileName`. */
 export async function waitForLinesInS3(world: World, fileName: string, count: number, timeoutMs: number): Promise<void> {
@@ -26,8 +24,5 @@ export function expectShippedExactlyOnce(world: World, fileName: string, written
 
 /** The acknowledged offset of the checkpoint for `path` in state.json (0 when none yet). */
 export async function checkpointOffset(world: World, path: string): Promise<number> {
-  const text = await readFile(join(world.state, "state.json"), "utf8").catch(() => undefined);
-  if (text === undefined) return 0;
-  const doc = JSON.parse(text) as { files: Array<{ path: string; offset: number }> };
-  return doc.files.find((file) => file.path === path)?.offset ?? 0;
+  return (await savedCheckpoints(world)).find((file) => file.path === path)?.offset ?? 0;
 }

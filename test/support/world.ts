@@ -233,12 +233,19 @@ export async function cpuSeconds(pid: number): Promise<number> {
   return (utime + stime) / 100;
 }
 
-/** The offset S3 has acknowledged for the checkpoint of source `sourceId`, from the saved state; 0 without one. */
-export async function acknowledgedOffsetOf(world: World, sourceId: string): Promise<number> {
+/** A checkpoint as state.json saves it: the fields tests look at. */
+export interface SavedCheckpoint {
+  sourceId: string;
+  path: string;
+  dev: string;
+  ino: string;
+  offset: number;
+}
+
+/** The checkpoints in the saved state; none before the daemon first saves it. */
+export async function savedCheckpoints(world: World): Promise<SavedCheckpoint[]> {
   const text = await readFile(join(world.state, "state.json"), "utf8").catch(() => undefined);
-  if (text === undefined) return 0;
-  const doc = JSON.parse(text) as { files: Array<{ sourceId: string; offset: number }> };
-  return doc.files.find((file) => file.sourceId === sourceId)?.offset ?? 0;
+  return text === undefined ? [] : (JSON.parse(text) as { files: SavedCheckpoint[] }).files;
 }
 
 /**
@@ -248,12 +255,8 @@ export async function acknowledgedOffsetOf(world: World, sourceId: string): Prom
  * daemon also knows the file's shipped head (its fingerprint).
  */
 export async function acknowledgedOffset(world: World, path: string): Promise<number> {
-  const [text, info] = await Promise.all([
-    readFile(join(world.state, "state.json"), "utf8").catch(() => undefined),
-    stat(path, { bigint: true }).catch(() => undefined),
-  ]);
-  if (text === undefined || info === undefined) return 0;
-  const doc = JSON.parse(text) as { files: Array<{ dev: string; ino: string; offset: number }> };
-  const checkpoint = doc.files.find((file) => file.dev === info.dev.toString() && file.ino === info.ino.toString());
+  const [files, info] = await Promise.all([savedCheckpoints(world), stat(path, { bigint: true }).catch(() => undefined)]);
+  if (info === undefined) return 0;
+  const checkpoint = files.find((file) => file.dev === info.dev.toString() && file.ino === info.ino.toString());
   return checkpoint?.offset ?? 0;
 }
