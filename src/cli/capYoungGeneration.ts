@@ -6,11 +6,11 @@ import { setFlagsFromString } from "node:v8";
  * garbage; a growing young generation keeps the space it grew to: the daemon
  * climbed from 80 to 95 MiB RSS over five minutes at 1 000 lines/s with a live
  * heap of 16 MiB (bench/RESULTS.md). More frequent scavenges cost no CPU
- * measurable in bench/. It is set here, at run
- * time, because a bin cannot pass node flags and NODE_OPTIONS belongs to the
- * operator; V8 reads this flag at each growth decision, so it must run before
- * any other module allocates: it is the first import of the bin. V8 12+
- * (Node 22+) holds the factor at 2 or more, so there it does nothing, and the
- * systemd unit's NODE_OPTIONS=--max-semi-space-size=1 does the job.
+ * measurable in bench/. It is set here, at run time, because a bin cannot
+ * pass node flags and NODE_OPTIONS belongs to the operator; V8 reads this flag
+ * at each growth decision, so it must run before any other module allocates:
+ * it is the first import of the bin. V8 12+ (Node 22+) holds the factor at 2
+ * or more, so there it does nothing, and the systemd unit's
+ * NODE_OPTIONS=--max-semi-space-size=1 does the job.
  */
 setFlagsFromString("--semi-space-growth-factor=1");

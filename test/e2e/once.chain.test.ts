@@ -1,12 +1,15 @@
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
-import { baseArgs, cleanEnv, runCli } from "../support/world.js";
+import { baseArgs, cleanEnv, runCli, type World } from "../support/world.js";
 import { expectSuccess, numberedLines, writeLines } from "./onceSupport.js";
+
+/** A HOME inside the world that does not exist: no profile, SSO cache or anything else of the host's. */
+function emptyHome(world: World): string {
+  return join(dirname(world.state), "no-home");
+}
 
 /**
  * `--credentials chain` hands the choice to the SDK's default chain (loaded
@@ -27,7 +30,7 @@ describe("ship-logs --once --credentials chain (e2e)", () => {
     const run = await runCli(
       [...baseArgs(world), "--once", "--credentials", "chain"],
       cleanEnv({
-        HOME: await mkdtemp(join(tmpdir(), "chain-home-")),
+        HOME: emptyHome(world),
         AWS_ACCESS_KEY_ID: issued.accessKeyId,
         AWS_SECRET_ACCESS_KEY: issued.secretAccessKey,
         AWS_SESSION_TOKEN: issued.sessionToken ?? "",
@@ -46,7 +49,7 @@ describe("ship-logs --once --credentials chain (e2e)", () => {
     const lines = numberedLines("app", 500);
     await writeLines(join(world.logs, "app.log"), lines);
 
-    const run = await runCli([...baseArgs(world), "--once", "--credentials", "chain"], cleanEnv({ HOME: await mkdtemp(join(tmpdir(), "chain-home-")) }));
+    const run = await runCli([...baseArgs(world), "--once", "--credentials", "chain"], cleanEnv({ HOME: emptyHome(world) }));
 
     expectSuccess(run);
     expectShippedExactlyOnce(world, "app.log", lines);
