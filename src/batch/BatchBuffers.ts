@@ -2,13 +2,13 @@
 const IDLE_TRIM_MS = 10_000;
 
 /**
- * At most `limit` read buffers of one batch each, lent out and given back.
- * A fresh 8 MiB buffer per batch is external memory that V8 returns only at
- * a full GC, so a backlog kept 100+ MiB of dead batches resident and spent a
- * fifth of the main thread collecting them; reusing a few buffers avoids
- * both. The limit bounds the raw batches in memory by itself. (Setting it
- * below the upload slots, to the cores + 1, saved 8 MiB at 8 MiB batches but
- * cost 5 % throughput in bench/: a core waited for a read.)
+ * At most `limit` read buffers, lent out and given back: a compression
+ * chunk each (a whole batch when uploads are not compressed; see
+ * `encodeBufferBytes`). A fresh buffer per batch is external memory that V8
+ * returns only at its next collection, so a backlog kept 100+ MiB of dead
+ * batches resident and spent a fifth of the main thread collecting them;
+ * reusing a few buffers avoids both. The limit bounds the raw bytes in memory
+ * by itself.
  */
 export class BatchBuffers {
   private readonly free: Buffer[] = [];

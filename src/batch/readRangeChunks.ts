@@ -5,19 +5,18 @@ import { RangeGoneError } from "./RangeGoneError.js";
 export const RANGE_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * The bytes [start, end) of a file, `chunkBytes` at a time, for ranges too
- * large to hold. One buffer is read into again and again: a chunk is valid
- * only until the next one is asked for. (Fresh buffers would leave garbage
- * the size of the range, which V8 only frees once 64 MiB of it pile up.)
+ * The bytes [start, end) of a file, a `buffer` at a time, for ranges not to
+ * be held whole. The one buffer is read into again and again: a chunk is
+ * valid only until the next one is asked for. (Fresh buffers would leave
+ * garbage the size of the range, which V8 frees only at its next collection.)
  * Throws `RangeGoneError` when the file ends before `end`.
  */
 export async function* readRangeChunks(
   handle: FileHandle,
   start: number,
   end: number,
-  chunkBytes: number = RANGE_CHUNK_BYTES,
+  buffer: Buffer = Buffer.allocUnsafe(Math.max(1, Math.min(RANGE_CHUNK_BYTES, end - start))),
 ): AsyncGenerator<Buffer, void, undefined> {
-  const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
   for (let position = start; position < end; ) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, end - position), position);
     if (bytesRead === 0) throw new RangeGoneError(`bytes ${position}-${end} are gone: the file ends at ${position}`);

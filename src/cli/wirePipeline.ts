@@ -10,6 +10,7 @@ import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
 import { instanceMetadata, type InstanceMetadata } from "../credentials/instanceMetadata.js";
 import { sdkLogger } from "../credentials/sdkLogger.js";
 import { BatchBuffers } from "../batch/BatchBuffers.js";
+import { encodeBufferBytes } from "../batch/encodeRange.js";
 import { createS3Client } from "../sink/createS3Client.js";
 import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
 import { objectKey } from "../sink/objectKey.js";
@@ -153,7 +154,7 @@ export async function wirePipeline(
     saver: new StateSaver(store, state),
     sink,
     slots: new Semaphore(UPLOAD_SLOTS),
-    buffers: new BatchBuffers(config.batchMaxBytes, UPLOAD_SLOTS),
+    buffers: new BatchBuffers(encodeBufferBytes(config.compression, config.batchMaxBytes), UPLOAD_SLOTS),
     logger,
     batchMaxBytes: config.batchMaxBytes,
     compression: config.compression,

@@ -1,22 +1,17 @@
-import { compress } from "../sink/compress.js";
+import { countRangeLines } from "../batch/countLines.js";
+import { encodeRange } from "../batch/encodeRange.js";
+import { findBatchEnd } from "../batch/findBatchEnd.js";
+import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { compressStream } from "../sink/compressStream.js";
 import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
-import { readBatch, readRange } from "../batch/readBatch.js";
-import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
 
 /** Raised when the bytes of a recorded upload intent can no longer be read. */
 export class IntentLostError extends Error {
   override readonly name = "IntentLostError";
-}
-
-/** Bytes to upload, a view of a pooled buffer, and how to give that buffer back. */
-interface HeldBytes {
-  data: Buffer;
-  giveBack: () => void;
 }
 
 /**
@@ -56,19 +51,13 @@ export class FileShipper {
   async replayPending(): Promise<void> {
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
-      const release = await this.ctx.slots.acquire();
-      const buffer = await this.ctx.buffers.take();
-      let data: Buffer | undefined;
-      try {
-        data = await this.readForReplay(intent, buffer);
-      } catch (error) {
-        this.ctx.buffers.give(buffer);
-        release();
-        throw error;
+      const { size } = await this.file.handle.stat();
+      if (size < intent.end) {
+        throw new IntentLostError(`${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${size})`);
       }
-      if (data === undefined) this.ctx.buffers.give(buffer);
+      const release = await this.ctx.slots.acquire();
       this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
-      this.track(this.upload(intent, data && this.held(data, buffer), release));
+      this.track(this.upload(intent, this.streams(intent) ? undefined : await this.ctx.buffers.take(), release));
     }
   }
 
@@ -83,30 +72,29 @@ export class FileShipper {
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
       const buffer = await this.ctx.buffers.take();
-      let batch;
-      const scanned = this.partialLine?.start === this.readOffset ? this.partialLine.scannedTo : this.readOffset;
+      const start = this.readOffset;
+      const scanned = this.partialLine?.start === start ? this.partialLine.scannedTo : start;
+      let end;
       try {
-        batch = await readBatch(this.file.handle, this.readOffset, limit, buffer, scanned);
+        end = await findBatchEnd(this.file.handle, start, limit, this.ctx.batchMaxBytes, buffer, scanned);
       } catch (error) {
         this.ctx.buffers.give(buffer);
         release();
         throw error;
       }
-      if (batch?.data === undefined) this.ctx.buffers.give(buffer);
-      if (batch === undefined) {
-        this.partialLine = { start: this.readOffset, scannedTo: limit };
+      if (end === undefined) {
+        this.ctx.buffers.give(buffer);
+        this.partialLine = { start, scannedTo: limit };
         release();
         return;
       }
-      const intent: UploadIntent = {
-        start: batch.start,
-        end: batch.end,
-        key: this.ctx.keyFor(this.checkpoint, batch.start, batch.end, new Date()),
-        lines: batch.lines,
-      };
+      const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()) };
       this.checkpoint.pending.push(intent);
-      this.readOffset = batch.end;
-      this.track(this.upload(intent, batch.data && this.held(batch.data, buffer), release));
+      this.readOffset = end;
+      // A long line streams from the file and needs no pooled buffer.
+      const streams = this.streams(intent);
+      if (streams) this.ctx.buffers.give(buffer);
+      this.track(this.upload(intent, streams ? undefined : buffer, release));
     }
   }
 
@@ -123,70 +111,66 @@ export class FileShipper {
     void tracked.finally(() => this.tasks.delete(tracked));
   }
 
-  /** An intent's bytes, or for one that streams undefined once the file is seen to still hold them. */
-  private async readForReplay(intent: UploadIntent, buffer: Buffer): Promise<Buffer | undefined> {
-    const wanted = intent.end - intent.start;
-    const data = this.streams(intent) ? undefined : await readRange(this.file.handle, intent.start, intent.end, buffer);
-    const found = data?.length ?? Math.min(wanted, (await this.file.handle.stat()).size - intent.start);
-    if (found !== wanted) {
-      throw new IntentLostError(
-        `${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${this.file.size})`,
-      );
-    }
-    return data;
-  }
-
-  private held(data: Buffer, buffer: Buffer): HeldBytes {
-    return { data, giveBack: () => this.ctx.buffers.give(buffer) };
-  }
-
   /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
   private streams(intent: UploadIntent): boolean {
     return intent.end - intent.start > this.ctx.batchMaxBytes;
   }
 
   /**
-   * Uploads the bytes `held`, or when it is undefined streams the intent's
-   * range from the file. The buffer that holds the bytes goes back to the pool
-   * as soon as nothing reads it: after gzip, or after the PUT that sends it raw
-   * (the SDK may send a body again on a retry).
+   * Uploads the intent's lines, read through `buffer` (a pooled one, given
+   * back as soon as nothing reads it: once compressed, or after the PUT that
+   * sends it raw, since the SDK may send a body again on a retry). Without a
+   * buffer the range is one long line, streamed into a multipart upload.
    */
-  private async upload(intent: UploadIntent, held: HeldBytes | undefined, release: () => void): Promise<void> {
+  private async upload(intent: UploadIntent, buffer: Buffer | undefined, release: () => void): Promise<void> {
     const { ctx } = this;
-    const object = {
+    const { handle } = this.file;
+    const object = (lines: number) => ({
       key: intent.key,
       contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
-      metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(intent.lines) },
+      metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(lines) },
+    });
+    let lent = buffer;
+    const giveBack = (): void => {
+      if (lent !== undefined) ctx.buffers.give(lent);
+      lent = undefined;
     };
-    let giveBack = held?.giveBack;
-    const done = (): void => {
-      giveBack?.();
-      giveBack = undefined;
-    };
+    let lines: number;
     let bytesOut: number;
     try {
       // The intent must be on disk before the object can exist: a crash after
       // the PUT then replays the same key instead of writing a second object.
       // Compression need not wait for that fsync, only the PUT does.
-      if (held === undefined) {
+      if (buffer === undefined) {
         await ctx.saver.persist();
-        const { handle } = this.file;
+        // One long line when cut by this run, but a replayed intent may come
+        // from a run with a larger --batch-max-bytes: count, do not assume.
+        lines = await countRangeLines(handle, intent.start, intent.end);
         bytesOut = await ctx.sink.putStream({
-          ...object,
+          ...object(lines),
           body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
         });
       } else {
-        const [body] = await Promise.all([compress(held.data, ctx.compression, ctx.compressionLevel), ctx.saver.persist()]);
-        if (body !== held.data) done();
-        await ctx.sink.put({ ...object, body });
+        // Both settle before anything is thrown: a failed fsync must not give
+        // back the buffer that encodeRange is still reading into.
+        const [encoding, persisting] = await Promise.allSettled([
+          encodeRange(handle, intent.start, intent.end, ctx.compression, ctx.compressionLevel, buffer),
+          ctx.saver.persist(),
+        ]);
+        if (encoding.status === "rejected") throw encoding.reason;
+        if (persisting.status === "rejected") throw persisting.reason;
+        const { body } = encoding.value;
+        if (ctx.compression !== "none") giveBack();
+        lines = encoding.value.lines;
+        await ctx.sink.put({ ...object(lines), body });
         bytesOut = body.length;
       }
-      ctx.stats.lines += intent.lines;
+      ctx.stats.lines += lines;
       ctx.stats.bytesIn += intent.end - intent.start;
       ctx.stats.bytesOut += bytesOut;
       ctx.stats.objects += 1;
     } finally {
-      done();
+      giveBack();
       release();
     }
     await this.acknowledge(intent);

@@ -25,7 +25,7 @@ export interface ShipContext {
   saver: StateSaver;
   sink: S3Sink;
   slots: Semaphore;
-  /** Read buffers of `batchMaxBytes`: bound the raw batches held between reading and compressing. */
+  /** The buffers batches are read through (`encodeBufferBytes`): bound the raw bytes held between reading and compressing. */
   buffers: BatchBuffers;
   logger: Logger;
   batchMaxBytes: number;

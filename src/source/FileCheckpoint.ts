@@ -3,7 +3,6 @@ export interface UploadIntent {
   start: number;
   end: number;
   key: string;
-  lines: number;
 }
 
 /**

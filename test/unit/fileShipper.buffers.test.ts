@@ -93,4 +93,41 @@ describe("FileShipper with pooled batch buffers", () => {
       }
     });
   }
+
+  it("a failed intent fsync fails the upload, after the read that shares its buffer has ended, and every buffer comes back", async () => {
+    const path = join(dir, "app.log");
+    await appendFile(path, "x".repeat(99).concat("\n").repeat(500));
+    const state: ShipState = { files: [] };
+    const puts: string[] = [];
+    const buffers = new CountingBuffers(1024, BUFFERS);
+    const diskFull = new Error("ENOSPC: no space left on device");
+    const ctx: ShipContext = {
+      state,
+      // Fails at once, while the batch is still being read and compressed.
+      saver: { persist: () => Promise.reject(diskFull) } as unknown as StateSaver,
+      sink: { put: (object: { key: string }) => puts.push(object.key) } as unknown as S3Sink,
+      slots: new Semaphore(SLOTS),
+      buffers,
+      logger: pino({ level: "silent" }),
+      batchMaxBytes: 4096,
+      compression: "gzip",
+      compressionLevel: 6,
+      keyFor: (_checkpoint, start, end) => `${start}-${end}`,
+      stats: emptyStats(),
+    };
+    const file = await openFile(path);
+    try {
+      const checkpoint = await freshCheckpoint(file);
+      state.files.push(checkpoint);
+      const shipper = new FileShipper(ctx, file, checkpoint);
+      await shipper.ship(file.size);
+      await shipper.settle();
+      expect(shipper.error).toBe(diskFull);
+      expect(puts, "no object without its intent on disk").toEqual([]);
+      expect(checkpoint.offset).toBe(0);
+      expect(buffers.lentOut).toBe(0);
+    } finally {
+      await file.handle.close();
+    }
+  });
 });

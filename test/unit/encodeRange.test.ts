@@ -1,0 +1,73 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, open, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ENCODE_CHUNK_BYTES, encodeBufferBytes, encodeRange } from "../../src/batch/encodeRange.js";
+import { RangeGoneError } from "../../src/batch/RangeGoneError.js";
+import { gzipOptions } from "../../src/sink/compress.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "encode-range-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const LINES = Array.from({ length: 5_000 }, (_, i) => `2026-12-06T05:00:00Z line ${i} ${"z".repeat(i % 61)}\n`).join("");
+/** Log lines, then bytes that do not compress (and are not UTF-8), then more lines. */
+const CONTENT = Buffer.concat([Buffer.from(LINES), randomBytes(100_000), Buffer.from("\n"), Buffer.from(LINES)]);
+
+async function withContent<T>(use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  const path = join(dir, "content.log");
+  await writeFile(path, CONTENT);
+  const handle = await open(path);
+  try {
+    return await use(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+function newlines(data: Buffer): number {
+  return data.reduce((count, byte) => count + (byte === 0x0a ? 1 : 0), 0);
+}
+
+describe("encodeRange", () => {
+  test("gzip: streams the range through a buffer much smaller than it, to exactly the bytes gzip makes of it whole", async () => {
+    await withContent(async (handle) => {
+      for (const bufferBytes of [997, 65_537]) {
+        const { body, lines } = await encodeRange(handle, 100, CONTENT.length, "gzip", 6, Buffer.alloc(bufferBytes));
+        const range = CONTENT.subarray(100);
+        // The same object bytes however it is read: a replay rewrites an identical object.
+        expect(body.equals(gzipSync(range, gzipOptions(6))), `buffer of ${bufferBytes}`).toBe(true);
+        expect(gunzipSync(body).equals(range)).toBe(true);
+        expect(lines).toBe(newlines(range));
+      }
+    });
+  });
+
+  test("none: the body is the raw range, a view of the buffer it was read into", async () => {
+    await withContent(async (handle) => {
+      const buffer = Buffer.alloc(20_000);
+      const { body, lines } = await encodeRange(handle, 7, 15_007, "none", 6, buffer);
+      expect(body.equals(CONTENT.subarray(7, 15_007))).toBe(true);
+      expect(body.buffer).toBe(buffer.buffer);
+      expect(lines).toBe(newlines(CONTENT.subarray(7, 15_007)));
+    });
+  });
+
+  test("a file that no longer holds the range fails with RangeGoneError, whatever the encoding", async () => {
+    await withContent(async (handle) => {
+      const beyond = CONTENT.length + 10;
+      await expect(encodeRange(handle, 0, beyond, "gzip", 6, Buffer.alloc(4096))).rejects.toBeInstanceOf(RangeGoneError);
+      await expect(encodeRange(handle, 0, beyond, "none", 6, Buffer.alloc(beyond))).rejects.toBeInstanceOf(RangeGoneError);
+    });
+  });
+
+  test("the buffer it needs: a read chunk to compress, a whole batch to send raw", () => {
+    expect(encodeBufferBytes("gzip", 8 * 1024 * 1024)).toBe(ENCODE_CHUNK_BYTES);
+    expect(encodeBufferBytes("gzip", 4096)).toBe(4096);
+    expect(encodeBufferBytes("none", 8 * 1024 * 1024)).toBe(8 * 1024 * 1024);
+  });
+});
