@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type { ValueSchema } from "./ValueSchema.js";
 
 /** Where an option's value comes from when no flag, variable or config-file key gives one. */
 export type Fallback =
@@ -28,7 +28,7 @@ export interface OptionDescriptor<Value = unknown> {
   /** Shown after the flag (`--watch GLOB`); `null` for a switch, which takes no argument on the command line. */
   readonly metavar: string | null;
   /** One value, from any source; see optionValues.ts. */
-  readonly value: z.ZodType<Value, unknown>;
+  readonly value: ValueSchema<Value>;
   /** May be given several times on the command line, or as a list elsewhere. */
   readonly repeatable?: true;
   readonly fallback: Fallback;

@@ -1,9 +1,9 @@
-import type { z } from "zod";
 import type { Fallback } from "./OptionDescriptor.js";
 import type { OptionKey, ShipLogsOptions } from "./shipLogsOptions.js";
+import type { ValueOf } from "./ValueSchema.js";
 
 /** One value of option K as its schema outputs it (milliseconds for `flushInterval`). */
-export type OptionValue<K extends OptionKey> = z.output<ShipLogsOptions[K]["value"]>;
+export type OptionValue<K extends OptionKey> = ValueOf<ShipLogsOptions[K]["value"]>;
 
 /** What one source gives for option K: a list for a repeatable option. */
 export type SourceValue<K extends OptionKey> = ShipLogsOptions[K] extends { readonly repeatable: true }

@@ -1,4 +1,16 @@
-import { z } from "zod";
+import type { ValueSchema } from "./ValueSchema.js";
+
+/** How each rule completes "expected an S3 bucket name ...", checked in this order; the first broken one is reported. */
+const RULES: readonly (readonly [detail: string, holds: (name: string) => boolean])[] = [
+  ["of at least 3 characters", (name) => name.length >= 3],
+  ["of at most 63 characters", (name) => name.length <= 63],
+  [
+    "(lowercase letters, digits, dots and hyphens; starting and ending with a letter or digit)",
+    (name) => /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name),
+  ],
+  ["without two adjacent dots", (name) => !name.includes("..")],
+  ["that is not formatted as an IP address", (name) => !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)],
+];
 
 /**
  * An S3 bucket name under the general-purpose naming rules. Only the rules that
@@ -6,13 +18,14 @@ import { z } from "zod";
  * and suffixes apply to creating buckets, and an access point alias
  * (`…-s3alias`) or a directory bucket (`…--x-s3`) is a valid upload target.
  */
-export function bucketNameValue() {
-  const rule = (detail: string) => ({ error: `expected an S3 bucket name ${detail}` });
-  return z
-    .string(rule("(3 to 63 lowercase letters, digits, dots and hyphens)"))
-    .min(3, rule("of at least 3 characters"))
-    .max(63, rule("of at most 63 characters"))
-    .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, rule("(lowercase letters, digits, dots and hyphens; starting and ending with a letter or digit)"))
-    .refine((name) => !name.includes(".."), rule("without two adjacent dots"))
-    .refine((name) => !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name), rule("that is not formatted as an IP address"));
+export function bucketNameValue(): ValueSchema<string> {
+  return {
+    parse(input) {
+      if (typeof input !== "string") {
+        return { ok: false, message: "expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)" };
+      }
+      const broken = RULES.find(([, holds]) => !holds(input));
+      return broken === undefined ? { ok: true, value: input } : { ok: false, message: `expected an S3 bucket name ${broken[0]}` };
+    },
+  };
 }

@@ -1,13 +1,13 @@
-import { z } from "zod";
 import { KeyTemplateError } from "../sink/KeyTemplateError.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
+import type { ValueSchema } from "./ValueSchema.js";
 
 /**
- * The kinds of value an option can take. Each is one zod schema that accepts a
+ * The kinds of value an option can take. Each is one schema that accepts a
  * value from any source: a string from a flag or the environment, or whatever
  * JSON/YAML produced in the config file. A string is coerced exactly as the
  * same text would be read from YAML (`"0.5"` and `0.5` mean the same), so a
- * value means the same wherever it is written. Every issue message starts with
+ * value means the same wherever it is written. Every message starts with
  * "expected", because the loader appends `, got <value>`.
  */
 
@@ -37,21 +37,56 @@ function booleanFromText(value: unknown): unknown {
   return value;
 }
 
+/** Finite: `1e309` reads as Infinity, which is no count of anything. */
+function isNumberIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max;
+}
+
+function isWholeNumberIn(value: unknown, min: number, max: number): value is number {
+  return isNumberIn(value, min, max) && Number.isInteger(value);
+}
+
+/**
+ * A kind of value with one message for every way a value can be wrong: `read`
+ * gives the value as ship-logs uses it, or undefined to refuse the input.
+ */
+function valueKind<T extends string | number | boolean>(expected: string, read: (input: unknown) => T | undefined): ValueSchema<T> {
+  return {
+    parse(input) {
+      const value = read(input);
+      return value === undefined ? { ok: false, message: expected } : { ok: true, value };
+    },
+  };
+}
+
+/** Text that passes `test`, kept as written. */
+function textKind(expected: string, test: (text: string) => boolean): ValueSchema<string> {
+  return valueKind(expected, (input) => (typeof input === "string" && test(input) ? input : undefined));
+}
+
 /** Any string, including the empty one (a key prefix). */
-export function textValue() {
-  return z.string({ error: "expected a string" });
+export function textValue(): ValueSchema<string> {
+  return textKind("expected a string", () => true);
+}
+
+/** A KMS key id, alias or ARN. Only emptiness is refused here: KMS checks the form of the rest. */
+export function kmsKeyIdValue(): ValueSchema<string> {
+  return {
+    parse(input) {
+      if (typeof input !== "string") return { ok: false, message: "expected a string" };
+      return input === "" ? { ok: false, message: "expected a KMS key id or ARN" } : { ok: true, value: input };
+    },
+  };
 }
 
 /** A file-system path; NUL cannot be passed to the OS. */
-export function pathValue() {
-  const expected = { error: "expected a non-empty path" };
-  return z.string(expected).min(1, expected).refine((path) => !path.includes("\0"), expected);
+export function pathValue(): ValueSchema<string> {
+  return textKind("expected a non-empty path", (path) => path !== "" && !path.includes("\0"));
 }
 
 /** One glob (picomatch syntax). */
-export function globValue() {
-  const expected = { error: "expected a non-empty glob" };
-  return z.string(expected).min(1, expected).refine((glob) => !glob.includes("\0"), expected);
+export function globValue(): ValueSchema<string> {
+  return textKind("expected a non-empty glob", (glob) => glob !== "" && !glob.includes("\0"));
 }
 
 /**
@@ -59,9 +94,11 @@ export function globValue() {
  * option table names the choices exactly once.
  */
 export function choiceValue<const T extends readonly [string, ...string[]]>(choices: T) {
+  const words: readonly unknown[] = choices;
+  const isChoice = (input: unknown): input is T[number] => words.includes(input);
   return {
     metavar: choices.join("|"),
-    value: z.enum(choices, { error: `expected one of ${choices.join(", ")}` }),
+    value: valueKind(`expected one of ${choices.join(", ")}`, (input) => (isChoice(input) ? input : undefined)),
   } as const;
 }
 
@@ -69,48 +106,50 @@ export function choiceValue<const T extends readonly [string, ...string[]]>(choi
  * A duration in seconds, fractions allowed, resolved to whole milliseconds.
  * The upper bound keeps it inside what setTimeout can wait (2^31-1 ms).
  */
-export function secondsValue(maxSeconds: number) {
-  const expected = { error: `expected a positive number of seconds (at most ${maxSeconds})` };
-  return z.preprocess(
-    numberFromText,
-    z
-      .number(expected)
-      // Below a millisecond the duration would round to zero.
-      .min(0.001, expected)
-      .max(maxSeconds, expected)
-      .transform((seconds) => Math.round(seconds * 1000)),
-  );
+export function secondsValue(maxSeconds: number): ValueSchema<number> {
+  return valueKind(`expected a positive number of seconds (at most ${maxSeconds})`, (input) => {
+    const seconds = numberFromText(input);
+    // Below a millisecond the duration would round to zero.
+    return isNumberIn(seconds, 0.001, maxSeconds) ? Math.round(seconds * 1000) : undefined;
+  });
 }
 
-export function integerValue(min: number, max: number) {
-  const expected = { error: `expected a whole number from ${min} to ${max}` };
-  return z.preprocess(numberFromText, z.number(expected).int(expected).min(min, expected).max(max, expected));
+export function integerValue(min: number, max: number): ValueSchema<number> {
+  return valueKind(`expected a whole number from ${min} to ${max}`, (input) => {
+    const value = numberFromText(input);
+    return isWholeNumberIn(value, min, max) ? value : undefined;
+  });
 }
 
 /** A byte count, optionally with a binary suffix (`8MiB`); the limits are rendered in the message as written. */
-export function byteSizeValue(min: number, max: number, maxText: string) {
-  const expected = { error: `expected a whole number of bytes from ${min} to ${maxText} (KiB, MiB, GiB suffixes allowed)` };
-  return z.preprocess(byteSizeFromText, z.number(expected).int(expected).min(min, expected).max(max, expected));
+export function byteSizeValue(min: number, max: number, maxText: string): ValueSchema<number> {
+  return valueKind(`expected a whole number of bytes from ${min} to ${maxText} (KiB, MiB, GiB suffixes allowed)`, (input) => {
+    const bytes = byteSizeFromText(input);
+    return isWholeNumberIn(bytes, min, max) ? bytes : undefined;
+  });
 }
 
 /** On or off: a YAML boolean, or true/false/1/0 as text (any case). */
-export function switchValue() {
-  return z.preprocess(booleanFromText, z.boolean({ error: "expected true, false, 1 or 0" }));
+export function switchValue(): ValueSchema<boolean> {
+  return valueKind("expected true, false, 1 or 0", (input) => {
+    const on = booleanFromText(input);
+    return typeof on === "boolean" ? on : undefined;
+  });
 }
 
 /**
  * A signing region. Not only AWS's `us-east-1` shapes: S3-compatible stores use
  * names such as `auto` or `garage`, so only the character set is checked.
  */
-export function regionValue() {
-  const expected = { error: "expected a region name such as us-east-1 (letters, digits and hyphens)" };
-  return z.string(expected).regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/, expected);
+export function regionValue(): ValueSchema<string> {
+  return textKind("expected a region name such as us-east-1 (letters, digits and hyphens)", (text) =>
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/.test(text),
+  );
 }
 
 /** An http(s) endpoint; kept as written, because the S3 client joins paths onto it itself. */
-export function httpUrlValue() {
-  const expected = { error: "expected an http:// or https:// URL without user, query or fragment" };
-  return z.string(expected).refine((text) => {
+export function httpUrlValue(): ValueSchema<string> {
+  return textKind("expected an http:// or https:// URL without user, query or fragment", (text) => {
     const url = URL.parse(text);
     return (
       url !== null &&
@@ -122,7 +161,7 @@ export function httpUrlValue() {
       url.search === "" &&
       url.hash === ""
     );
-  }, expected);
+  });
 }
 
 /**
@@ -131,53 +170,57 @@ export function httpUrlValue() {
  * endpoint makes the SDK fail later with a misleading IMDSv1 error, and a path
  * would be joined into `//latest/...` requests, so both are refused here.
  */
-export function imdsEndpointValue() {
-  const expected = { error: "expected http://host[:port] with no path (IMDS is plain HTTP)" };
-  return z
-    .string(expected)
-    .refine((text) => {
-      const url = URL.parse(text);
-      return (
-        url !== null &&
-        !/\s/.test(text) &&
-        url.protocol === "http:" &&
-        url.hostname !== "" &&
-        url.username === "" &&
-        url.password === "" &&
-        url.pathname === "/" &&
-        url.search === "" &&
-        url.hash === "" &&
-        // A bare "?" or "#" leaves search/hash empty but is not "no path" either.
-        !/[?#]/.test(text)
-      );
-    }, expected)
-    .transform((text) => new URL(text).origin);
+export function imdsEndpointValue(): ValueSchema<string> {
+  return valueKind("expected http://host[:port] with no path (IMDS is plain HTTP)", (input) => {
+    if (typeof input !== "string") return undefined;
+    const url = URL.parse(input);
+    const isOrigin =
+      url !== null &&
+      !/\s/.test(input) &&
+      url.protocol === "http:" &&
+      url.hostname !== "" &&
+      url.username === "" &&
+      url.password === "" &&
+      url.pathname === "/" &&
+      url.search === "" &&
+      url.hash === "" &&
+      // A bare "?" or "#" leaves search/hash empty but is not "no path" either.
+      !/[?#]/.test(input);
+    return isOrigin ? url.origin : undefined;
+  });
 }
 
-/** A 12-digit AWS account id (S3's ExpectedBucketOwner). */
-export function accountIdValue() {
-  const expected = { error: "expected a 12-digit AWS account id" };
-  return z.preprocess((value) => (typeof value === "number" ? String(value) : value), z.string(expected).regex(/^\d{12}$/, expected));
+/** A 12-digit AWS account id (S3's ExpectedBucketOwner); YAML reads an unquoted one as a number. */
+export function accountIdValue(): ValueSchema<string> {
+  return valueKind("expected a 12-digit AWS account id", (input) => {
+    const text = typeof input === "number" ? String(input) : input;
+    return typeof text === "string" && /^\d{12}$/.test(text) ? text : undefined;
+  });
 }
 
 /** `HOST:PORT` to listen on, e.g. 127.0.0.1:9464 or [::1]:9464. */
-export function listenAddressValue() {
-  const expected = { error: "expected HOST:PORT, e.g. 127.0.0.1:9464" };
-  return z.string(expected).refine((text) => {
+export function listenAddressValue(): ValueSchema<string> {
+  return textKind("expected HOST:PORT, e.g. 127.0.0.1:9464", (text) => {
     if (/[\s/@?#]/.test(text)) return false;
     const url = URL.parse(`http://${text}`);
     return url !== null && url.hostname !== "" && url.port !== "";
-  }, expected);
+  });
 }
 
 /** A `--key-template`, checked here so that a template keys cannot use is a configuration error (exit 2). */
-export function keyTemplateValue() {
-  return z.string({ error: "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}" }).superRefine((text, context) => {
-    try {
-      parseKeyTemplate(text);
-    } catch (error) {
-      if (!(error instanceof KeyTemplateError)) throw error;
-      context.addIssue({ code: "custom", message: error.message });
-    }
-  });
+export function keyTemplateValue(): ValueSchema<string> {
+  return {
+    parse(input) {
+      if (typeof input !== "string") {
+        return { ok: false, message: "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}" };
+      }
+      try {
+        parseKeyTemplate(input);
+      } catch (error) {
+        if (!(error instanceof KeyTemplateError)) throw error;
+        return { ok: false, message: error.message };
+      }
+      return { ok: true, value: input };
+    },
+  };
 }

@@ -20,19 +20,21 @@ export function resolveFallback(key: OptionKey, fallback: Fallback, env: Readonl
     }
     case "absent":
       return undefined;
-    case "constant":
+    case "constant": {
       // The table's own defaults; the tests parse every one, so a failure here is a bug in the table.
-      return fieldSchema(descriptor).parse(fallback.raw);
+      const result = fieldSchema(descriptor).parse(fallback.raw);
+      if (!result.ok) throw new Error(`the default of ${flagName(key)} is invalid: ${result.message}`);
+      return result.value;
+    }
     case "environment": {
       const text = env[fallback.variable];
       const given = text === undefined || text === "" ? undefined : text;
       const value = given === undefined || fallback.pick === undefined ? given : fallback.pick(given);
       if (value === undefined) return resolveFallback(key, fallback.otherwise, env);
-      const result = fieldSchema(descriptor).safeParse(value);
-      if (result.success) return result.data;
-      const reason = result.error.issues[0]?.message ?? "invalid";
+      const result = fieldSchema(descriptor).parse(value);
+      if (result.ok) return result.value;
       throw new ConfigError(
-        `${fallback.variable} (the default of ${flagName(key)}): ${reason}, got ${describeValue(text)}`,
+        `${fallback.variable} (the default of ${flagName(key)}): ${result.message}, got ${describeValue(text)}`,
         fallback.variable,
       );
     }

@@ -10,6 +10,7 @@ import {
   imdsEndpointValue,
   integerValue,
   keyTemplateValue,
+  kmsKeyIdValue,
   listenAddressValue,
   pathValue,
   regionValue,
@@ -151,7 +152,7 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
   },
   sseKmsKeyId: {
     metavar: "KEY",
-    value: textValue().min(1, { error: "expected a KMS key id or ARN" }),
+    value: kmsKeyIdValue(),
     fallback: absent("the AWS managed key"),
     description: "KMS key id or ARN for SSE-KMS (implies --sse aws:kms)",
   },

@@ -1,7 +1,7 @@
-import type { z } from "zod";
 import { ConfigError } from "./ConfigError.js";
 import { describeValue } from "./quote.js";
 import type { SourceValues } from "./ShipLogsConfig.js";
+import type { SourceSchema } from "./sourceSchema.js";
 
 /** How one source names its options and values in error messages. */
 export interface SourceDescription {
@@ -19,26 +19,29 @@ export interface SourceDescription {
  * Validates every value one source gives, whether or not a higher source
  * overrides it: a broken value is reported where it is, not only once it wins.
  * Reports the first problem, unknown keys before bad values (a misspelt key is
- * the likelier root cause).
+ * the likelier root cause); bad values in the schema's (table) order.
  */
 export function validateSource(
-  schema: z.ZodType<SourceValues, unknown>,
+  schema: SourceSchema,
   values: Readonly<Record<string, unknown>>,
   source: SourceDescription,
 ): SourceValues {
-  const result = schema.safeParse(values);
-  if (result.success) return result.data;
-  const issues = [...result.error.issues].sort(
-    (a, b) => Number(b.code === "unrecognized_keys") - Number(a.code === "unrecognized_keys"),
-  );
-  const [issue] = issues;
-  if (issue === undefined) throw new Error("zod reported a failure without issues");
-  if (issue.code === "unrecognized_keys") throw source.unknownKey(issue.keys[0] ?? "");
-  const [key, index] = issue.path;
-  if (typeof key !== "string") throw new Error(`zod reported an issue outside the options: ${issue.message}`);
-  const item = typeof index === "number" ? index : undefined;
-  throw new ConfigError(
-    `${source.label(key, item)}: ${issue.message}, got ${describeValue(source.shown(key, item))}`,
-    source.subject(key),
-  );
+  const unknownKey = Object.keys(values).find((key) => !schema.has(key));
+  if (unknownKey !== undefined) throw source.unknownKey(unknownKey);
+  const valid: Record<string, unknown> = {};
+  for (const [key, field] of schema) {
+    const given = values[key];
+    if (given === undefined) continue;
+    const result = field.parse(given);
+    if (!result.ok) {
+      throw new ConfigError(
+        `${source.label(key, result.index)}: ${result.message}, got ${describeValue(source.shown(key, result.index))}`,
+        source.subject(key),
+      );
+    }
+    valid[key] = result.value;
+  }
+  // Each value passed its own option's schema; SourceValues is the same table
+  // seen by the type checker, and the tests hold the two together.
+  return valid as SourceValues;
 }

@@ -251,6 +251,15 @@ describe("loadConfig config files", () => {
     expect((await loadError(["--config", path])).message).toBe(`ship-logs: config file ${path}: watch[1]: expected a non-empty glob, got 7`);
   });
 
+  it("reports an unknown key before any bad value, and bad values in table order rather than file order", async () => {
+    const typo = await configFile("typo-last.json", JSON.stringify({ compression: "zip", bucket: "ab", bucktet: "logs", watch: "/x" }));
+    expect((await loadError(["--config", typo])).message).toBe(`ship-logs: config file ${typo}: unknown key "bucktet"`);
+    const twoBad = await configFile("two-bad.json", JSON.stringify({ compression: "zip", bucket: "ab", watch: "/x" }));
+    expect((await loadError(["--config", twoBad])).message).toBe(
+      `ship-logs: config file ${twoBad}: bucket: expected an S3 bucket name of at least 3 characters, got "ab"`,
+    );
+  });
+
   it("reads through an injected reader", async () => {
     const files: Record<string, string> = { "/etc/ship-logs.yaml": "watch: /x\nbucket: injected\n" };
     const result = await loadConfig(["--config", "/etc/ship-logs.yaml"], {}, {

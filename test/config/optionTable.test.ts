@@ -59,7 +59,7 @@ describe("the option table", () => {
 
   it.each(OPTION_KEYS)("has a default for %s that passes its own validation", (key) => {
     for (const raw of constants(SHIP_LOGS_OPTIONS[key].fallback)) {
-      expect(fieldSchema(SHIP_LOGS_OPTIONS[key]).safeParse(raw).success).toBe(true);
+      expect(fieldSchema(SHIP_LOGS_OPTIONS[key]).parse(raw).ok).toBe(true);
     }
   });
 
