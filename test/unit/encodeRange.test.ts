@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, open, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdtemp, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ENCODE_CHUNK_BYTES, encodeBufferBytes, encodeRange } from "../../src/batch/encodeRange.js";
 import { RangeGoneError } from "../../src/batch/RangeGoneError.js";
 import { gzipOptions } from "../../src/sink/compress.js";
+import { withFileHandle } from "../support/withFileHandle.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -18,15 +19,8 @@ const LINES = Array.from({ length: 5_000 }, (_, i) => `2026-12-06T05:00:00Z line
 /** Log lines, then bytes that do not compress (and are not UTF-8), then more lines. */
 const CONTENT = Buffer.concat([Buffer.from(LINES), randomBytes(100_000), Buffer.from("\n"), Buffer.from(LINES)]);
 
-async function withContent<T>(use: (handle: FileHandle) => Promise<T>): Promise<T> {
-  const path = join(dir, "content.log");
-  await writeFile(path, CONTENT);
-  const handle = await open(path);
-  try {
-    return await use(handle);
-  } finally {
-    await handle.close();
-  }
+function withContent<T>(use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  return withFileHandle(join(dir, "content.log"), CONTENT, use);
 }
 
 function newlines(data: Buffer): number {

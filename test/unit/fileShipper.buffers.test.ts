@@ -12,6 +12,7 @@ import { FileShipper } from "../../src/ship/FileShipper.js";
 import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
+import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
@@ -32,6 +33,26 @@ class CountingBuffers extends BatchBuffers {
   override give(buffer: Buffer): void {
     this.lentOut -= 1;
     super.give(buffer);
+  }
+}
+
+/** A context of the parts each test chooses, around 4 KiB batches. */
+function context(state: ShipState, parts: Pick<ShipContext, "saver" | "sink" | "buffers" | "compression" | "compressionLevel" | "keyFor">): ShipContext {
+  return { state, slots: new Semaphore(SLOTS), logger: pino({ level: "silent" }), batchMaxBytes: 4096, stats: emptyStats(), ...parts };
+}
+
+/** Ships the whole file and waits for every upload; gives the shipper and the file's checkpoint to look at. */
+async function shipAll(ctx: ShipContext, path: string): Promise<{ shipper: FileShipper; checkpoint: FileCheckpoint }> {
+  const file = await openFile(path);
+  try {
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const shipper = new FileShipper(ctx, file, checkpoint);
+    await shipper.ship(file.size);
+    await shipper.settle();
+    return { shipper, checkpoint };
+  } finally {
+    await file.handle.close();
   }
 }
 
@@ -59,38 +80,24 @@ describe("FileShipper with pooled batch buffers", () => {
         },
       };
       const buffers = new CountingBuffers(4096, compression === "none" ? SLOTS : BUFFERS);
-      const ctx: ShipContext = {
-        state,
+      const ctx = context(state, {
         saver: new StateSaver(new StateStore(dir), state),
         sink: sink as unknown as S3Sink,
-        slots: new Semaphore(SLOTS),
         buffers,
-        logger: pino({ level: "silent" }),
-        batchMaxBytes: 4096,
         compression,
         compressionLevel: 1,
         keyFor: (_checkpoint, start, end) => `${String(start).padStart(10, "0")}-${end}`,
-        stats: emptyStats(),
-      };
-      const file = await openFile(path);
-      try {
-        const checkpoint = await freshCheckpoint(file);
-        state.files.push(checkpoint);
-        const shipper = new FileShipper(ctx, file, checkpoint);
-        await shipper.ship(file.size);
-        await shipper.settle();
-        expect(shipper.error).toBeUndefined();
+      });
+      const { shipper } = await shipAll(ctx, path);
+      expect(shipper.error).toBeUndefined();
 
-        const bodies = [...stored].sort(([a], [b]) => a.localeCompare(b)).map(([, body]) => body);
-        const text = bodies.map((body) => (compression === "gzip" ? gunzipSync(body) : body).toString("utf8")).join("");
-        expect(text).toBe(`${lines.join("\n")}\n`);
-        expect(bodies.length).toBeGreaterThan(10);
-        expect(buffers.lentOut).toBe(0);
-        expect(buffers.maxLentOut).toBe(buffers.limit);
-        expect(buffers.held, "no more buffers than the limit ever existed").toBe(buffers.limit);
-      } finally {
-        await file.handle.close();
-      }
+      const bodies = [...stored].sort(([a], [b]) => a.localeCompare(b)).map(([, body]) => body);
+      const text = bodies.map((body) => (compression === "gzip" ? gunzipSync(body) : body).toString("utf8")).join("");
+      expect(text).toBe(`${lines.join("\n")}\n`);
+      expect(bodies.length).toBeGreaterThan(10);
+      expect(buffers.lentOut).toBe(0);
+      expect(buffers.maxLentOut).toBe(buffers.limit);
+      expect(buffers.held, "no more buffers than the limit ever existed").toBe(buffers.limit);
     });
   }
 
@@ -101,33 +108,19 @@ describe("FileShipper with pooled batch buffers", () => {
     const puts: string[] = [];
     const buffers = new CountingBuffers(1024, BUFFERS);
     const diskFull = new Error("ENOSPC: no space left on device");
-    const ctx: ShipContext = {
-      state,
+    const ctx = context(state, {
       // Fails at once, while the batch is still being read and compressed.
       saver: { persist: () => Promise.reject(diskFull) } as unknown as StateSaver,
       sink: { put: (object: { key: string }) => puts.push(object.key) } as unknown as S3Sink,
-      slots: new Semaphore(SLOTS),
       buffers,
-      logger: pino({ level: "silent" }),
-      batchMaxBytes: 4096,
       compression: "gzip",
       compressionLevel: 6,
       keyFor: (_checkpoint, start, end) => `${start}-${end}`,
-      stats: emptyStats(),
-    };
-    const file = await openFile(path);
-    try {
-      const checkpoint = await freshCheckpoint(file);
-      state.files.push(checkpoint);
-      const shipper = new FileShipper(ctx, file, checkpoint);
-      await shipper.ship(file.size);
-      await shipper.settle();
-      expect(shipper.error).toBe(diskFull);
-      expect(puts, "no object without its intent on disk").toEqual([]);
-      expect(checkpoint.offset).toBe(0);
-      expect(buffers.lentOut).toBe(0);
-    } finally {
-      await file.handle.close();
-    }
+    });
+    const { shipper, checkpoint } = await shipAll(ctx, path);
+    expect(shipper.error).toBe(diskFull);
+    expect(puts, "no object without its intent on disk").toEqual([]);
+    expect(checkpoint.offset).toBe(0);
+    expect(buffers.lentOut).toBe(0);
   });
 });

@@ -1,9 +1,10 @@
-import { mkdtemp, open, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdtemp, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findBatchEnd } from "../../src/batch/findBatchEnd.js";
+import { withFileHandle } from "../support/withFileHandle.js";
 
 const NEWLINE = 0x0a;
 
@@ -14,15 +15,8 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 let files = 0;
-async function withFile<T>(content: Buffer | string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
-  const path = join(dir, `f${files++}`);
-  await writeFile(path, content);
-  const handle = await open(path);
-  try {
-    return await use(handle);
-  } finally {
-    await handle.close();
-  }
+function withFile<T>(content: Buffer | string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  return withFileHandle(join(dir, `f${files++}`), content, use);
 }
 
 /**

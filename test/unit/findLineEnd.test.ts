@@ -1,9 +1,10 @@
-import { mkdtemp, open, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdtemp, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findLineEnd } from "../../src/batch/findLineEnd.js";
+import { withFileHandle } from "../support/withFileHandle.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -12,15 +13,8 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 let files = 0;
-async function withFile<T>(content: Buffer, use: (handle: FileHandle) => Promise<T>): Promise<T> {
-  const path = join(dir, `f${files++}`);
-  await writeFile(path, content);
-  const handle = await open(path);
-  try {
-    return await use(handle);
-  } finally {
-    await handle.close();
-  }
+function withFile<T>(content: Buffer, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  return withFileHandle(join(dir, `f${files++}`), content, use);
 }
 
 /** What the scanner must answer: the offset after the first "\n" in [from, limit), by plain indexOf. */
