@@ -11,9 +11,9 @@ export function countLines(data: Buffer): number {
 }
 
 /**
- * The lines of a file range too large to hold, counted a chunk at a time.
- * For a range streamed into a multipart upload, whose object metadata must
- * name its lines before the first byte is sent.
+ * The lines of a file range too large to hold, counted a chunk at a time:
+ * for a replayed range that streams into a multipart upload, whose object
+ * metadata names its lines before the first byte is sent.
  */
 export async function countRangeLines(handle: FileHandle, start: number, end: number): Promise<number> {
   let count = 0;

@@ -15,6 +15,13 @@ export class IntentLostError extends Error {
 }
 
 /**
+ * Where an upload reads its bytes: through a pooled buffer, or, for a range
+ * longer than a batch, streamed from the file, with its line count known
+ * beforehand (object metadata is sent before the first byte).
+ */
+type UploadSource = { readonly buffer: Buffer } | { readonly streamedLines: number };
+
+/**
  * Ships one source file: reads complete lines in batches, records each upload
  * intent durably before its PutObject, and moves the checkpoint only over the
  * prefix of intents that S3 acknowledged, so a checkpoint never passes a line
@@ -49,15 +56,20 @@ export class FileShipper {
 
   /** Re-sends the intents a previous run recorded but did not see acknowledged, under their keys. */
   async replayPending(): Promise<void> {
+    const { size } = await this.file.handle.stat();
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
-      const { size } = await this.file.handle.stat();
       if (size < intent.end) {
         throw new IntentLostError(`${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${size})`);
       }
       const release = await this.ctx.slots.acquire();
       this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
-      this.track(this.upload(intent, this.streams(intent) ? undefined : await this.ctx.buffers.take(), release));
+      // A streamed intent is one long line when this run cut it, but a replayed
+      // one may come from a run with a larger --batch-max-bytes: count its lines.
+      const source: UploadSource = this.streams(intent)
+        ? { streamedLines: await countRangeLines(this.file.handle, intent.start, intent.end) }
+        : { buffer: await this.ctx.buffers.take() };
+      this.track(this.upload(intent, source, release));
     }
   }
 
@@ -91,10 +103,11 @@ export class FileShipper {
       const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()) };
       this.checkpoint.pending.push(intent);
       this.readOffset = end;
-      // A long line streams from the file and needs no pooled buffer.
+      // A range longer than a batch is one long line (findBatchEnd cuts no
+      // other): it streams from the file and needs no pooled buffer.
       const streams = this.streams(intent);
       if (streams) this.ctx.buffers.give(buffer);
-      this.track(this.upload(intent, streams ? undefined : buffer, release));
+      this.track(this.upload(intent, streams ? { streamedLines: 1 } : { buffer }, release));
     }
   }
 
@@ -117,12 +130,12 @@ export class FileShipper {
   }
 
   /**
-   * Uploads the intent's lines, read through `buffer` (a pooled one, given
-   * back as soon as nothing reads it: once compressed, or after the PUT that
-   * sends it raw, since the SDK may send a body again on a retry). Without a
-   * buffer the range is one long line, streamed into a multipart upload.
+   * Uploads the intent's lines, read through the source's pooled buffer
+   * (given back as soon as nothing reads it: once compressed, or after the
+   * PUT that sends it raw, since the SDK may send a body again on a retry),
+   * or streamed from the file into a multipart upload.
    */
-  private async upload(intent: UploadIntent, buffer: Buffer | undefined, release: () => void): Promise<void> {
+  private async upload(intent: UploadIntent, source: UploadSource, release: () => void): Promise<void> {
     const { ctx } = this;
     const { handle } = this.file;
     const object = (lines: number) => ({
@@ -130,7 +143,7 @@ export class FileShipper {
       contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
       metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(lines) },
     });
-    let lent = buffer;
+    let lent = "buffer" in source ? source.buffer : undefined;
     const giveBack = (): void => {
       if (lent !== undefined) ctx.buffers.give(lent);
       lent = undefined;
@@ -141,11 +154,9 @@ export class FileShipper {
       // The intent must be on disk before the object can exist: a crash after
       // the PUT then replays the same key instead of writing a second object.
       // Compression need not wait for that fsync, only the PUT does.
-      if (buffer === undefined) {
+      if ("streamedLines" in source) {
         await ctx.saver.persist();
-        // One long line when cut by this run, but a replayed intent may come
-        // from a run with a larger --batch-max-bytes: count, do not assume.
-        lines = await countRangeLines(handle, intent.start, intent.end);
+        lines = source.streamedLines;
         bytesOut = await ctx.sink.putStream({
           ...object(lines),
           body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
@@ -154,7 +165,7 @@ export class FileShipper {
         // Both settle before anything is thrown: a failed fsync must not give
         // back the buffer that encodeRange is still reading into.
         const [encoding, persisting] = await Promise.allSettled([
-          encodeRange(handle, intent.start, intent.end, ctx.compression, ctx.compressionLevel, buffer),
+          encodeRange(handle, intent.start, intent.end, ctx.compression, ctx.compressionLevel, source.buffer),
           ctx.saver.persist(),
         ]);
         if (encoding.status === "rejected") throw encoding.reason;

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
 import type { Compression } from "../../src/sink/compress.js";
 import type { S3Sink } from "../../src/sink/S3Sink.js";
-import { FileShipper } from "../../src/ship/FileShipper.js";
+import { FileShipper, IntentLostError } from "../../src/ship/FileShipper.js";
 import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
@@ -122,5 +122,35 @@ describe("FileShipper with pooled batch buffers", () => {
     expect(puts, "no object without its intent on disk").toEqual([]);
     expect(checkpoint.offset).toBe(0);
     expect(buffers.lentOut).toBe(0);
+  });
+
+  it("a replay whose bytes the file no longer holds fails with IntentLostError after replaying the intents before it", async () => {
+    const path = join(dir, "app.log");
+    await appendFile(path, "one\ntwo\n");
+    const state: ShipState = { files: [] };
+    const puts: string[] = [];
+    const buffers = new CountingBuffers(1024, BUFFERS);
+    const ctx = context(state, {
+      saver: new StateSaver(new StateStore(dir), state),
+      sink: { put: (object: { key: string }) => puts.push(object.key) } as unknown as S3Sink,
+      buffers,
+      compression: "gzip",
+      compressionLevel: 6,
+      keyFor: (_checkpoint, start, end) => `${start}-${end}`,
+    });
+    const file = await openFile(path);
+    try {
+      const checkpoint = await freshCheckpoint(file);
+      // Recorded by a run that saw the file longer than it is now.
+      checkpoint.pending.push({ start: 0, end: 4, key: "0-4" }, { start: 4, end: 12, key: "4-12" });
+      state.files.push(checkpoint);
+      const shipper = new FileShipper(ctx, file, checkpoint);
+      await expect(shipper.replayPending()).rejects.toBeInstanceOf(IntentLostError);
+      await shipper.settle();
+      expect(puts).toEqual(["0-4"]);
+      expect(buffers.lentOut).toBe(0);
+    } finally {
+      await file.handle.close();
+    }
   });
 });
