@@ -1,3 +1,4 @@
+import { checkedText } from "./optionValues.js";
 import type { ValueSchema } from "./ValueSchema.js";
 
 /** How each rule completes "expected an S3 bucket name ...", checked in this order; the first broken one is reported. */
@@ -19,13 +20,8 @@ const RULES: readonly (readonly [detail: string, holds: (name: string) => boolea
  * (`…-s3alias`) or a directory bucket (`…--x-s3`) is a valid upload target.
  */
 export function bucketNameValue(): ValueSchema<string> {
-  return {
-    parse(input) {
-      if (typeof input !== "string") {
-        return { ok: false, message: "expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)" };
-      }
-      const broken = RULES.find(([, holds]) => !holds(input));
-      return broken === undefined ? { ok: true, value: input } : { ok: false, message: `expected an S3 bucket name ${broken[0]}` };
-    },
-  };
+  return checkedText("expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)", (name) => {
+    const broken = RULES.find(([, holds]) => !holds(name));
+    return broken === undefined ? undefined : `expected an S3 bucket name ${broken[0]}`;
+  });
 }

@@ -64,6 +64,20 @@ function textKind(expected: string, test: (text: string) => boolean): ValueSchem
   return valueKind(expected, (input) => (typeof input === "string" && test(input) ? input : undefined));
 }
 
+/**
+ * Text kept as written, with two messages: `notText` for a value that is not
+ * a string, and whatever `problemOf` names for one that is (undefined: none).
+ */
+export function checkedText(notText: string, problemOf: (text: string) => string | undefined): ValueSchema<string> {
+  return {
+    parse(input) {
+      if (typeof input !== "string") return { ok: false, message: notText };
+      const problem = problemOf(input);
+      return problem === undefined ? { ok: true, value: input } : { ok: false, message: problem };
+    },
+  };
+}
+
 /** Any string, including the empty one (a key prefix). */
 export function textValue(): ValueSchema<string> {
   return textKind("expected a string", () => true);
@@ -71,12 +85,7 @@ export function textValue(): ValueSchema<string> {
 
 /** A KMS key id, alias or ARN. Only emptiness is refused here: KMS checks the form of the rest. */
 export function kmsKeyIdValue(): ValueSchema<string> {
-  return {
-    parse(input) {
-      if (typeof input !== "string") return { ok: false, message: "expected a string" };
-      return input === "" ? { ok: false, message: "expected a KMS key id or ARN" } : { ok: true, value: input };
-    },
-  };
+  return checkedText("expected a string", (text) => (text === "" ? "expected a KMS key id or ARN" : undefined));
 }
 
 /** A file-system path; NUL cannot be passed to the OS. */
@@ -209,18 +218,13 @@ export function listenAddressValue(): ValueSchema<string> {
 
 /** A `--key-template`, checked here so that a template keys cannot use is a configuration error (exit 2). */
 export function keyTemplateValue(): ValueSchema<string> {
-  return {
-    parse(input) {
-      if (typeof input !== "string") {
-        return { ok: false, message: "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}" };
-      }
-      try {
-        parseKeyTemplate(input);
-      } catch (error) {
-        if (!(error instanceof KeyTemplateError)) throw error;
-        return { ok: false, message: error.message };
-      }
-      return { ok: true, value: input };
-    },
-  };
+  return checkedText("expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}", (text) => {
+    try {
+      parseKeyTemplate(text);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof KeyTemplateError)) throw error;
+      return error.message;
+    }
+  });
 }

@@ -68,6 +68,7 @@ const INVALID: readonly (readonly [OptionKey, string, string])[] = [
   ["keyTemplate", "{prefix}{yyyy}/{file}", "expected {instance} or {hostname} in the template, so that hosts of a fleet never share a key"],
   ["keyTemplate", "{prefix}{instance}/{date}", "expected only the tokens {prefix} {instance} {region} {account} {hostname} {file} {yyyy} {mm} {dd} {hh}; {date} is not one"],
   ["keyTemplate", "{instance}", "expected {prefix} at the start of the template and nowhere else, so that keys stay under --prefix"],
+  ["sseKmsKeyId", "", "expected a KMS key id or ARN"],
   ["once", "yes", "expected true, false, 1 or 0"],
   ["logLevel", "verbose", "expected one of fatal, error, warn, info, debug, trace, silent"],
   ["stopTimeout", "0", "expected a positive number of seconds (at most 86400)"],
@@ -88,6 +89,8 @@ describe("values only the config file can hold", () => {
   it.each([
     ["bucket", 123, "expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got 123"],
     ["prefix", 2024, "expected a string, got 2024"],
+    ["sseKmsKeyId", 42, "expected a string, got 42"],
+    ["keyTemplate", 7, "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}, got 7"],
     ["once", "maybe", 'expected true, false, 1 or 0, got "maybe"'],
     ["once", 2, "expected true, false, 1 or 0, got 2"],
     ["flushInterval", true, "expected a positive number of seconds (at most 86400), got true"],
