@@ -2,9 +2,19 @@ import type { FileHandle } from "node:fs/promises";
 import type { Compression } from "../sink/compress.js";
 import { compressStream } from "../sink/compressStream.js";
 import { countLines } from "./countLines.js";
+import { joinBuffers } from "./joinBuffers.js";
+import { outputBufferBytes } from "./outputBufferBytes.js";
 import { RangeGoneError } from "./RangeGoneError.js";
 import { readAt } from "./readAt.js";
 import { readRangeChunks } from "./readRangeChunks.js";
+
+/** How a range becomes an object body. */
+export interface RangeEncoding {
+  readonly compression: Compression;
+  readonly level: number;
+  /** Compressed ÷ raw size expected of the range (the file's last batch), to size zlib's output buffer. */
+  readonly expectedRatio: number;
+}
 
 /** An object's body and the lines it holds. */
 export interface EncodedRange {
@@ -31,18 +41,13 @@ export function encodeBufferBytes(compression: Compression, batchMaxBytes: numbe
  * The object body of the complete lines [start, end), read through `buffer`.
  * With gzip the range streams through the compressor a chunk at a time, so a
  * batch is never held raw: four 8 MiB batches in flight used to be a third
- * of the peak RSS of `--once` (bench/RESULTS.md). Without compression the
- * body is the bytes themselves, a view of `buffer`. Throws `RangeGoneError`
- * when the file no longer holds the range.
+ * of the peak RSS of `--once` (bench/RESULTS.md); the compressed body is,
+ * when it fits as expected, zlib's output buffer itself. Without compression
+ * the body is the bytes themselves, a view of `buffer`. Throws
+ * `RangeGoneError` when the file no longer holds the range.
  */
-export async function encodeRange(
-  handle: FileHandle,
-  start: number,
-  end: number,
-  compression: Compression,
-  level: number,
-  buffer: Buffer,
-): Promise<EncodedRange> {
+export async function encodeRange(handle: FileHandle, start: number, end: number, encoding: RangeEncoding, buffer: Buffer): Promise<EncodedRange> {
+  const { compression, level, expectedRatio } = encoding;
   if (compression === "none") {
     const body = await readAt(handle, start, buffer.subarray(0, end - start));
     if (body.length < end - start) throw new RangeGoneError(`bytes ${start}-${end} are gone: the file ends at ${start + body.length}`);
@@ -56,6 +61,7 @@ export async function encodeRange(
     }
   }
   const output: Buffer[] = [];
-  for await (const piece of compressStream(counted(readRangeChunks(handle, start, end, buffer)), compression, level)) output.push(piece);
-  return { body: Buffer.concat(output), lines };
+  const chunks = counted(readRangeChunks(handle, start, end, buffer));
+  for await (const piece of compressStream(chunks, compression, level, outputBufferBytes(end - start, expectedRatio))) output.push(piece);
+  return { body: joinBuffers(output), lines };
 }

@@ -1,6 +1,7 @@
 import { countRangeLines } from "../batch/countLines.js";
 import { encodeRange } from "../batch/encodeRange.js";
 import { findBatchEnd } from "../batch/findBatchEnd.js";
+import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { compressStream } from "../sink/compressStream.js";
 import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
@@ -36,6 +37,8 @@ export class FileShipper {
   private readOffset: number;
   /** A line still without its newline: no "\n" in [start, scannedTo), so a growing long line is not scanned again. */
   private partialLine: { start: number; scannedTo: number } | undefined;
+  /** Compressed ÷ raw size of this file's last batch: what the next one is expected to compress to. */
+  private gzipRatio = INITIAL_GZIP_RATIO;
 
   constructor(
     private readonly ctx: ShipContext,
@@ -165,13 +168,16 @@ export class FileShipper {
         // Both settle before anything is thrown: a failed fsync must not give
         // back the buffer that encodeRange is still reading into.
         const [encoding, persisting] = await Promise.allSettled([
-          encodeRange(handle, intent.start, intent.end, ctx.compression, ctx.compressionLevel, source.buffer),
+          encodeRange(handle, intent.start, intent.end, { compression: ctx.compression, level: ctx.compressionLevel, expectedRatio: this.gzipRatio }, source.buffer),
           ctx.saver.persist(),
         ]);
         if (encoding.status === "rejected") throw encoding.reason;
         if (persisting.status === "rejected") throw persisting.reason;
         const { body } = encoding.value;
-        if (ctx.compression !== "none") giveBack();
+        if (ctx.compression !== "none") {
+          giveBack();
+          this.gzipRatio = body.length / (intent.end - intent.start);
+        }
         lines = encoding.value.lines;
         await ctx.sink.put({ ...object(lines), body });
         bytesOut = body.length;

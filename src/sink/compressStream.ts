@@ -7,14 +7,20 @@ import { gzipOptions, type Compression } from "./compress.js";
  * way it is compressed. The next input chunk is asked for only once zlib has
  * consumed the last one, so the source may reuse its buffer, and at most a
  * chunk's worth of output waits. Ending the iteration early (a failed
- * upload) ends the source's too.
+ * upload) ends the source's too. The chunks out are views of zlib's output
+ * buffers, `outputBufferBytes` each (see `gzipOptions`).
  */
-export async function* compressStream(source: AsyncIterable<Buffer>, compression: Compression, level: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* compressStream(
+  source: AsyncIterable<Buffer>,
+  compression: Compression,
+  level: number,
+  outputBufferBytes?: number,
+): AsyncGenerator<Buffer, void, undefined> {
   if (compression === "none") {
     yield* source;
     return;
   }
-  const gzip = createGzip(gzipOptions(level));
+  const gzip = createGzip(gzipOptions(level, outputBufferBytes));
   const output: Buffer[] = [];
   gzip.on("data", (chunk: Buffer) => output.push(chunk));
   // Errors also reach the write and end callbacks below; this keeps them from being unhandled.
