@@ -7,6 +7,7 @@ import type { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
 import { StatusWriter } from "../status/StatusWriter.js";
+import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
@@ -18,6 +19,7 @@ const UNREADY_AFTER_FAILING_MS = 120_000;
 
 /** Runs until SIGTERM/SIGINT; a second signal exits at once (every state save is atomic). */
 export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise<number> {
+  optimizeForSize();
   // The metrics read the pipeline lazily: they are built first so that the
   // sink can report every upload to them from the start. Their modules load
   // only when asked for: prom-client is a few MiB a daemon without them need not hold.
