@@ -1,7 +1,10 @@
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { classifyS3Error } from "../sink/classifyS3Error.js";
 import type { PutParameters } from "../sink/S3Sink.js";
 import type { CheckResult } from "./CheckResult.js";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const { PutObjectCommand } = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
 
 export interface ProbeTarget {
   client: S3Client;

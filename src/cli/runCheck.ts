@@ -11,7 +11,6 @@ import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { createS3Client } from "../sink/createS3Client.js";
 import { credentialSource, putParameters } from "./wirePipeline.js";
 import { hostname } from "node:os";
-import { sdkLogger } from "../credentials/sdkLogger.js";
 
 /**
  * `ship-logs check`: the preflight an operator runs after install. Every check
@@ -56,7 +55,7 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
       region,
       endpoint: config.endpoint,
       credentials: () => credentials.get(),
-      logger: sdkLogger(logger),
+      logger,
       checksum: config.checksum,
       idleTimeoutMs: config.requestTimeoutMs,
     });

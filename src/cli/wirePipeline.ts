@@ -134,7 +134,7 @@ export async function wirePipeline(
     region: identity.region,
     endpoint: config.endpoint,
     credentials: () => credentials.get(),
-    logger: sdkLogger(logger.child({ component: "s3" })),
+    logger: logger.child({ component: "s3" }),
     checksum: config.checksum,
     idleTimeoutMs: config.requestTimeoutMs,
   });

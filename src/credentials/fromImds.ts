@@ -1,6 +1,8 @@
-import { fromInstanceMetadata } from "@smithy/credential-provider-imds";
+import { requirePackage } from "../loading/requirePackage.js";
 import type { CredentialSource } from "./CredentialSource.js";
 import type { SdkLogger } from "./sdkLogger.js";
+
+const { fromInstanceMetadata } = requirePackage("@smithy/credential-provider-imds") as typeof import("@smithy/credential-provider-imds");
 
 export interface FromImdsOptions {
   logger: SdkLogger;

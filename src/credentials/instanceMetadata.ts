@@ -1,4 +1,6 @@
-import { MetadataService } from "@aws-sdk/ec2-metadata-service";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const { MetadataService } = requirePackage("@aws-sdk/ec2-metadata-service") as typeof import("@aws-sdk/ec2-metadata-service");
 
 export interface InstanceMetadataOptions {
   endpoint: string;

@@ -1,4 +1,7 @@
-import { pino, type Logger, type LevelWithSilent } from "pino";
+import type { Logger, LevelWithSilent } from "pino";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const { pino } = requirePackage("pino") as typeof import("pino");
 
 /**
  * Field paths that could ever hold a credential. The code never logs credential

@@ -1,15 +1,13 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-  type CompletedPart,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import type { CompletedPart, S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import { classifyS3Error } from "./classifyS3Error.js";
 import type { PutParameters } from "./PutParameters.js";
 import type { S3RequestRetrier } from "./S3RequestRetrier.js";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = requirePackage(
+  "@aws-sdk/client-s3",
+) as typeof import("@aws-sdk/client-s3");
 
 /**
  * Bytes per part (S3 accepts 5 MiB to 5 GiB for all but the last). 8 MiB, the

@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { backoffMs, sleep } from "./backoff.js";
@@ -7,6 +7,9 @@ import { MultipartUpload, PART_BYTES, type MultipartUploadContext } from "./Mult
 import type { PutParameters } from "./PutParameters.js";
 import { S3RequestRetrier, type RequestObserver, type RetryPolicy } from "./S3RequestRetrier.js";
 import { UploadFailedError } from "./UploadFailedError.js";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const { PutObjectCommand } = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
 
 export type { PutParameters } from "./PutParameters.js";
 export type { RetryPolicy } from "./S3RequestRetrier.js";

@@ -1,12 +1,18 @@
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { requirePackage } from "../loading/requirePackage.js";
+
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import type { SdkLogger } from "../credentials/sdkLogger.js";
+import type { Logger } from "pino";
+import { sdkLogger } from "../credentials/sdkLogger.js";
+
+const s3 = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
 
 export interface S3ClientOptions {
   region: string;
   endpoint: string | undefined;
   credentials: () => Promise<AwsCredentialIdentity>;
-  logger: SdkLogger;
+  /** Handed to the SDK only at debug level (see below). */
+  logger: Logger;
   /** "when-required" for S3-compatible stores that reject the SDK's default CRC32 header. */
   checksum?: "when-supported" | "when-required";
   /** How long a request may make no progress before it is abandoned and retried. */
@@ -21,11 +27,14 @@ export interface S3ClientOptions {
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
   const credentials = Object.assign(() => options.credentials(), { memoized: true });
-  return new S3Client({
+  return new s3.S3Client({
     region: options.region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     credentials,
-    logger: options.logger,
+    // The SDK builds a log record of every request's input and output for
+    // any logger but its own no-op one; ours keeps only debug messages, so
+    // above debug the records were work thrown away on the hot path.
+    ...(options.logger.isLevelEnabled("debug") ? { logger: sdkLogger(options.logger) } : {}),
     maxAttempts: 3,
     requestChecksumCalculation: options.checksum === "when-required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED",
     // A stalled request must fail and be retried: the idle timeout catches a

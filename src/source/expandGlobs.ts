@@ -1,6 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import picomatch from "picomatch";
+import { requirePackage } from "../loading/requirePackage.js";
+
+const picomatch = requirePackage("picomatch") as typeof import("picomatch");
 
 /** How deep `**` descends: log trees are shallow, and a runaway walk of / is not an option. */
 const MAX_DEPTH = 8;

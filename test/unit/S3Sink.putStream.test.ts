@@ -35,7 +35,7 @@ async function harness(checksum: "when-supported" | "when-required" = "when-supp
     logger,
     describeError: String,
   });
-  const client = createS3Client({ region: "us-east-1", endpoint: fake.endpoint, credentials: () => credentials.get(), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, checksum });
+  const client = createS3Client({ region: "us-east-1", endpoint: fake.endpoint, credentials: () => credentials.get(), logger, checksum });
   const uploaded: Array<{ bytes: number }> = [];
   const sink = new S3Sink({
     client,
