@@ -1,9 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { requirePackage } from "../loading/requirePackage.js";
-
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { Logger } from "pino";
 import { sdkLogger } from "../credentials/sdkLogger.js";
+import { requirePackage } from "../loading/requirePackage.js";
 
 const s3 = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
 
@@ -31,9 +30,9 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     region: options.region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     credentials,
-    // The SDK builds a log record of every request's input and output for
-    // any logger but its own no-op one; ours keeps only debug messages, so
-    // above debug the records were work thrown away on the hot path.
+    // For any logger but its own no-op one, the SDK builds a record of every
+    // request's input and output. Ours passes the SDK's messages on at debug
+    // level only, so at any other level those records were built for nothing.
     ...(options.logger.isLevelEnabled("debug") ? { logger: sdkLogger(options.logger) } : {}),
     maxAttempts: 3,
     requestChecksumCalculation: options.checksum === "when-required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED",
