@@ -2,9 +2,9 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { classifyS3Error } from "../sink/classifyS3Error.js";
 import type { PutParameters } from "../sink/S3Sink.js";
 import type { CheckResult } from "./CheckResult.js";
-import { requirePackage } from "../loading/requirePackage.js";
+import { clientS3 } from "../sink/clientS3.js";
 
-const { PutObjectCommand } = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+const { PutObjectCommand } = clientS3;
 
 export interface ProbeTarget {
   client: S3Client;

@@ -3,11 +3,9 @@ import type { Logger } from "pino";
 import { classifyS3Error } from "./classifyS3Error.js";
 import type { PutParameters } from "./PutParameters.js";
 import type { S3RequestRetrier } from "./S3RequestRetrier.js";
-import { requirePackage } from "../loading/requirePackage.js";
+import { clientS3 } from "./clientS3.js";
 
-const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = requirePackage(
-  "@aws-sdk/client-s3",
-) as typeof import("@aws-sdk/client-s3");
+const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = clientS3;
 
 /**
  * Bytes per part (S3 accepts 5 MiB to 5 GiB for all but the last). 8 MiB, the

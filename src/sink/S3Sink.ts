@@ -7,9 +7,9 @@ import { MultipartUpload, PART_BYTES, type MultipartUploadContext } from "./Mult
 import type { PutParameters } from "./PutParameters.js";
 import { S3RequestRetrier, type RequestObserver, type RetryPolicy } from "./S3RequestRetrier.js";
 import { UploadFailedError } from "./UploadFailedError.js";
-import { requirePackage } from "../loading/requirePackage.js";
+import { clientS3 } from "./clientS3.js";
 
-const { PutObjectCommand } = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+const { PutObjectCommand } = clientS3;
 
 export type { PutParameters } from "./PutParameters.js";
 export type { RetryPolicy } from "./S3RequestRetrier.js";

@@ -2,9 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { Logger } from "pino";
 import { sdkLogger } from "../credentials/sdkLogger.js";
-import { requirePackage } from "../loading/requirePackage.js";
-
-const s3 = requirePackage("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+import { clientS3 } from "./clientS3.js";
 
 export interface S3ClientOptions {
   region: string;
@@ -26,7 +24,7 @@ export interface S3ClientOptions {
  */
 export function createS3Client(options: S3ClientOptions): S3Client {
   const credentials = Object.assign(() => options.credentials(), { memoized: true });
-  return new s3.S3Client({
+  return new clientS3.S3Client({
     region: options.region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     credentials,
