@@ -46,6 +46,14 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await credentials.get().catch(() => undefined);
   credentials.keepFresh();
+  // Listening before the daemon starts shipping: a SIGTERM that arrives while
+  // it starts (it logs "watching" before the lifecycle watcher, the status
+  // file and the metrics are up) is a stop like any other: pending lines go
+  // up and the exit is 0, not Node's default exit by signal.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   await daemon.start();
   const running = daemon;
   lifecycle = new LifecycleWatcher({
@@ -83,10 +91,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     }, logger);
   }
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await stopRequested;
   logger.info({ signal, stopTimeoutMs: config.stopTimeoutMs }, "stopping: uploading what is pending");
   const again = (): void => {
     logger.warn("second signal: exiting now; unfinished uploads are replayed at the next start");

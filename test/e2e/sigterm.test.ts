@@ -1,6 +1,8 @@
+import { once } from "node:events";
 import { appendFile, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../support/freePort.js";
 import { baseArgs, linesBySource, runCli, startDaemon, startWorld, type World } from "../support/world.js";
 
 /*
@@ -56,4 +58,25 @@ describe("stop on SIGTERM / SIGINT", () => {
       expect(once.stdout).toMatch(/ lines=0 .*pending_bytes=14 /);
     });
   }
+
+  it("SIGTERM the moment the daemon logs \"watching\", while the rest of its start-up still runs: a stop like any other, exit 0", async () => {
+    const app = join(world.logs, "app.log");
+    const lines = numbered("early", 200);
+    await appendFile(app, `${lines.join("\n")}\n`);
+    // With metrics on, the daemon still loads and starts its metrics server after "watching".
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "60", "--metrics-listen", `127.0.0.1:${await freePort()}`]);
+    // Signalled from the stderr handler itself, not after a poll interval, to land inside that start-up.
+    const exited = once(daemon.child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    let signalled = false;
+    daemon.child.stderr?.on("data", () => {
+      if (!signalled && daemon.stderr().includes('"msg":"watching"')) {
+        signalled = true;
+        daemon.child.kill("SIGTERM");
+      }
+    });
+    const [code, signal] = await exited;
+    expect(signal, daemon.stderr().slice(-3000)).toBeNull();
+    expect(code, daemon.stderr().slice(-3000)).toBe(0);
+    expect([...linesBySource(world).values()]).toEqual([lines]);
+  });
 });
