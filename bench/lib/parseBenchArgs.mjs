@@ -33,7 +33,7 @@ once:
   --cap MIBPS              sink ingest cap for the second pair of runs (default 100; 0: skip them)
   --no-aws                 skip aws s3 cp
   --aws PATH               aws CLI to compare with (default /usr/bin/aws, else aws on PATH)
-  --cpu-prof               profile the uncapped ship-logs run (node --cpu-prof) and summarise it
+  --cpu-prof               profile one more uncapped ship-logs run (node --cpu-prof) and summarise it
 latency:
   --rate N                 lines per second (default 1000)
   --duration S             seconds of appending (default 60)
