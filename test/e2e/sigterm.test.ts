@@ -54,8 +54,8 @@ describe("stop on SIGTERM / SIGINT", () => {
       // State saved: nothing left in flight, and a later run finds only the partial line pending.
       const state = JSON.parse(await readFile(join(world.state, "state.json"), "utf8")) as { files: Array<{ pending: unknown[] }> };
       expect(state.files.flatMap((file) => file.pending)).toEqual([]);
-      const once = await runCli([...baseArgs(world), "--once"]);
-      expect(once.stdout).toMatch(/ lines=0 .*pending_bytes=14 /);
+      const laterRun = await runCli([...baseArgs(world), "--once"]);
+      expect(laterRun.stdout).toMatch(/ lines=0 .*pending_bytes=14 /);
     });
   }
 
