@@ -7,6 +7,7 @@ import type { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
 import { StatusWriter } from "../status/StatusWriter.js";
+import { FatalError } from "./FatalError.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
@@ -16,6 +17,33 @@ const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanen
 
 /** /readyz says "not ready" once uploads have failed without a success for this long. */
 const UNREADY_AFTER_FAILING_MS = 120_000;
+
+/**
+ * The metrics server, up, or a FatalError naming the address: a port taken
+ * or not allowed is the operator's to fix, not a crash with a stack.
+ */
+async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline: Pipeline, logger: Logger): Promise<Server> {
+  const { credentials, sink } = pipeline;
+  const { serveMetrics } = await import("../metrics/serveMetrics.js");
+  try {
+    return await serveMetrics(
+      address,
+      metrics,
+      {
+        notReadyBecause: () => {
+          const seconds = credentials.secondsToExpiry();
+          if (seconds === undefined || seconds <= 0) return "no valid credentials";
+          const failingSince = sink.failingSince;
+          if (failingSince !== undefined && Date.now() - failingSince > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
+          return undefined;
+        },
+      },
+      logger,
+    );
+  } catch (error) {
+    throw new FatalError(`cannot serve metrics on ${address}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
 
 /** Runs until SIGTERM/SIGINT; a second signal exits at once (every state save is atomic). */
 export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise<number> {
@@ -50,45 +78,56 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // it starts (it logs "watching" before the lifecycle watcher, the status
   // file and the metrics are up) is a stop like any other: pending lines go
   // up and the exit is 0, not Node's default exit by signal.
+  let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
+    requestStop = resolve;
   });
-  await daemon.start();
+  process.once("SIGTERM", requestStop);
+  process.once("SIGINT", requestStop);
+  const wired = pipeline;
   const running = daemon;
-  lifecycle = new LifecycleWatcher({
-    metadata: pipeline.metadata,
-    logger,
-    flushOnRebalance: config.flushOnRebalance,
-    onTerminating: (notice) => running.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
-    onResumed: () => running.clearUrgent(),
-  });
-  lifecycle.start();
-  const status = new StatusWriter(
-    config.stateDir,
-    () => ({
-      mode: running.isUrgent ? "urgent" : "normal",
-      notice: lifecycle?.notice,
-      credentialSecondsToExpiry: credentials.secondsToExpiry(),
-      failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
-      files: running.files(),
-    }),
-    () => pipeline?.ctx.stats.objects ?? 0,
-    logger,
-  );
-  status.start();
+  let status: StatusWriter | undefined;
   let server: Server | undefined;
-  if (metrics && config.metricsListen) {
-    const { serveMetrics } = await import("../metrics/serveMetrics.js");
-    server = await serveMetrics(config.metricsListen, metrics, {
-      notReadyBecause: () => {
-        const seconds = credentials.secondsToExpiry();
-        if (seconds === undefined || seconds <= 0) return "no valid credentials";
-        const failingSince = sink.failingSince;
-        if (failingSince !== undefined && Date.now() - failingSince > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
-        return undefined;
-      },
-    }, logger);
+  const shutdown = async (): Promise<void> => {
+    lifecycle?.stop();
+    server?.close();
+    await running.stop(config.stopTimeoutMs, wired.abort);
+    await status?.stop();
+    credentials.stopKeepingFresh();
+    wired.client.destroy();
+  };
+  try {
+    await running.start();
+    lifecycle = new LifecycleWatcher({
+      metadata: wired.metadata,
+      logger,
+      flushOnRebalance: config.flushOnRebalance,
+      onTerminating: (notice) => running.setUrgent(`${notice.kind} (${notice.detail}${notice.deadline ? `, at ${notice.deadline}` : ""})`),
+      onResumed: () => running.clearUrgent(),
+    });
+    lifecycle.start();
+    status = new StatusWriter(
+      config.stateDir,
+      () => ({
+        mode: running.isUrgent ? "urgent" : "normal",
+        notice: lifecycle?.notice,
+        credentialSecondsToExpiry: credentials.secondsToExpiry(),
+        failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
+        files: running.files(),
+      }),
+      () => wired.ctx.stats.objects,
+      logger,
+    );
+    status.start();
+    if (metrics && config.metricsListen) server = await listenForMetrics(config.metricsListen, metrics, wired, logger);
+  } catch (error) {
+    // A start that fails halfway must not leave the watchers and timers
+    // running (the process would never exit) with the signals still caught
+    // (a SIGTERM would then do nothing): stop what started, then report.
+    process.off("SIGTERM", requestStop);
+    process.off("SIGINT", requestStop);
+    await shutdown();
+    throw error;
   }
 
   const signal = await stopRequested;
@@ -99,12 +138,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   };
   process.once("SIGTERM", again);
   process.once("SIGINT", again);
-  lifecycle.stop();
-  server?.close();
-  await daemon.stop(config.stopTimeoutMs, pipeline.abort);
-  await status.stop();
-  credentials.stopKeepingFresh();
-  pipeline.client.destroy();
+  await shutdown();
   logger.info("stopped");
   return 0;
 }

@@ -1,4 +1,5 @@
 import { appendFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
@@ -176,4 +177,24 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expectShippedExactlyOnce(world, "app.log", ["first", ...writer.lines]);
     expectNoSecretsInPages(world);
   }, 80_000);
+
+  it("a metrics port already taken: one line naming it, exit 1, on its own (no watcher left running)", async () => {
+    const world = await scenario.startWorld();
+    appendFileSync(join(world.logs, "app.log"), "before the failed start\n");
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+      const daemon = scenario.startDaemon([...baseArgs(world), "--metrics-listen", address]);
+      await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
+      const result = await daemon.stop();
+      expect(result.code).toBe(1);
+      const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+      expect(plain).toEqual([`ship-logs: cannot serve metrics on ${address}: EADDRINUSE`]);
+      // What it had started, it stopped as on SIGTERM: the line it had seen is shipped.
+      expectShippedExactlyOnce(world, "app.log", ["before the failed start"]);
+    } finally {
+      taken.close();
+    }
+  }, 40_000);
 });
