@@ -13,6 +13,7 @@ import { parseFleetArgs, USAGE } from "./fleet/parseFleetArgs.mjs";
 import { putRates, S3_PUTS_PER_SECOND_PER_PREFIX } from "./fleet/putRates.mjs";
 import { verifyFleet } from "./fleet/verifyFleet.mjs";
 import { fixed, formatTable } from "./lib/formatTable.mjs";
+import { productCli } from "./lib/productCommand.mjs";
 
 /**
  * @typedef {object} FleetOptions
@@ -113,7 +114,7 @@ export async function simulateFleet(options) {
     // One endpoint trusts every host's credentials, as one bucket trusts every instance role session.
     s3 = await FakeS3.start({ authority: { lookup: (key) => hosts.map((host) => host.imds.lookup(key)).find((found) => found !== undefined) }, buckets: [BUCKET] });
     const endpoint = s3.endpoint;
-    const cli = join(productDir, "dist/cli/shipLogs.js");
+    const cli = productCli(productDir);
     const started = await Promise.allSettled(
       Array.from({ length: settings.hosts }, (_, index) =>
         FleetHost.start({ index, FakeImds, workDir, cli, s3Endpoint: endpoint, bucket: BUCKET, prefix: PREFIX, files: settings.files, flushIntervalS: settings.flushIntervalS, seed: settings.seed }),

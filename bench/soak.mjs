@@ -189,7 +189,7 @@ async function main(argv) {
     process.stderr.write(`soak: --minutes must be a positive number, not ${values.minutes}\n${USAGE}`);
     return 2;
   }
-  const cli = new URL("cli/shipLogs.js", DIST).pathname;
+  const cli = new URL("cli/bin.cjs", DIST).pathname;
   try {
     statSync(cli);
   } catch {

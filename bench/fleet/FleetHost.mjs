@@ -54,7 +54,7 @@ export class FleetHost {
    * @param {number} options.index
    * @param {ImdsClass} options.FakeImds
    * @param {string} options.workDir
-   * @param {string} options.cli dist/cli/shipLogs.js
+   * @param {string} options.cli the ship-logs executable (dist/cli/bin.cjs)
    * @param {string} options.s3Endpoint
    * @param {string} options.bucket
    * @param {string} options.prefix

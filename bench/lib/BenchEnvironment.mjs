@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BenchSink } from "./BenchSink.mjs";
 import { BenchUsageError } from "./BenchUsageError.mjs";
+import { productCli } from "./productCommand.mjs";
 
 /**
  * The slice of the product's FakeImds the bench uses.
@@ -35,10 +36,9 @@ export class BenchEnvironment {
    * @returns {Promise<BenchEnvironment>}
    */
   static async start({ productDir, nodeFlags, tmpRoot, keep }) {
-    const cli = join(productDir, "dist/cli/shipLogs.js");
     const imdsModule = join(productDir, "dist/fakes/imds/FakeImds.js");
-    if (!existsSync(cli) || !existsSync(imdsModule)) {
-      throw new BenchUsageError(`${productDir} has no built product (dist/cli/shipLogs.js): run npm run build first`);
+    if (!existsSync(join(productDir, "package.json")) || !existsSync(productCli(productDir)) || !existsSync(imdsModule)) {
+      throw new BenchUsageError(`${productDir} has no built product (its ship-logs executable and dist/fakes): run npm run build first`);
     }
     const { FakeImds } = /** @type {{ FakeImds: { start(options: { region: string }): Promise<Imds> } }} */ (
       await import(pathToFileURL(imdsModule).href)

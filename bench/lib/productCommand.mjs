@@ -1,4 +1,5 @@
 // @ts-check
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -17,7 +18,19 @@ import { join } from "node:path";
  */
 
 /**
- * `node [--cpu-prof …] dist/cli/shipLogs.js …`: the real CLI, as an operator runs it.
+ * The `ship-logs` executable of a checkout, as its package.json names it
+ * (dist/cli/bin.cjs; dist/cli/shipLogs.js in builds before it), so that
+ * `--product` can measure an older build.
+ * @param {string} productDir
+ * @returns {string}
+ */
+export function productCli(productDir) {
+  const manifest = /** @type {{ bin: Record<string, string> }} */ (JSON.parse(readFileSync(join(productDir, "package.json"), "utf8")));
+  return join(productDir, /** @type {string} */ (manifest.bin["ship-logs"]));
+}
+
+/**
+ * `node [--cpu-prof …] <the ship-logs executable> …`: the real CLI, as an operator runs it.
  * @param {string} productDir checkout with a built dist/
  * @param {ShipLogsRun} run
  * @returns {string[]} arguments for process.execPath
@@ -27,7 +40,7 @@ export function shipLogsArgs(productDir, run) {
   return [
     ...(run.nodeFlags ?? []),
     ...profile,
-    join(productDir, "dist/cli/shipLogs.js"),
+    productCli(productDir),
     ...(run.once ? ["--once"] : []),
     "--watch",
     run.watch,

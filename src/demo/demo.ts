@@ -10,7 +10,7 @@ import { FakeS3 } from "../fakes/s3/FakeS3.js";
 import { jsonLines, nginxLines } from "./sampleLogs.js";
 
 const BUCKET = "demo-logs";
-const CLI = fileURLToPath(new URL("../cli/shipLogs.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../cli/bin.cjs", import.meta.url));
 
 /** Runs the real CLI as a child process; asynchronously, since the fakes answer it from this process. */
 async function runShipper(args: string[]): Promise<number> {

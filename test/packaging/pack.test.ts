@@ -14,8 +14,9 @@ const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /** What an installed ship-logs needs at run time and for its install on EC2; nothing else ships. */
-const ALLOWED = [/^dist\/.+\.js$/, /^systemd\/[^/]+$/, /^docs\/.+$/, /^README\.md$/, /^package\.json$/, /^LICENSE(\.\w+)?$/];
+const ALLOWED = [/^dist\/.+\.c?js$/, /^systemd\/[^/]+$/, /^docs\/.+$/, /^README\.md$/, /^package\.json$/, /^LICENSE(\.\w+)?$/];
 const REQUIRED = [
+  "dist/cli/bin.cjs",
   "dist/cli/shipLogs.js",
   "dist/cli/fakeImds.js",
   "systemd/ship-logs.service",
@@ -56,7 +57,7 @@ let tarball: string;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "ship-logs-pack-"));
   manifest = JSON.parse(await readFile(join(REPO, "package.json"), "utf8")) as Manifest;
-  expect(existsSync(join(REPO, "dist/cli/shipLogs.js")), "run `npm run build` first").toBe(true);
+  expect(existsSync(join(REPO, "dist/cli/bin.cjs")), "run `npm run build` first").toBe(true);
   const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: REPO, encoding: "utf8" });
   const results = JSON.parse(stdout) as PackResult[];
   expect(results).toHaveLength(1);
@@ -79,8 +80,8 @@ describe("npm pack", () => {
   test("ships no stale build output: every dist/ module comes from a src/ file (build from a clean dist/)", () => {
     const stale = packed.files
       .map((file) => file.path)
-      .filter((path) => path.startsWith("dist/") && path.endsWith(".js"))
-      .filter((path) => !existsSync(join(REPO, "src", path.slice("dist/".length).replace(/\.js$/, ".ts"))));
+      .filter((path) => path.startsWith("dist/") && /\.c?js$/.test(path))
+      .filter((path) => !existsSync(join(REPO, "src", path.slice("dist/".length).replace(/\.js$/, ".ts").replace(/\.cjs$/, ".cts"))));
     expect(stale).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import type { FakeS3Options } from "../../src/fakes/s3/FakeS3Options.js";
  * The built CLI: end-to-end tests run the real binary (`npm test` builds first).
  * SHIP_LOGS_E2E_CLI points them at another build (e.g. an instrumented copy while debugging).
  */
-export const CLI = process.env.SHIP_LOGS_E2E_CLI ?? fileURLToPath(new URL("../../dist/cli/shipLogs.js", import.meta.url));
+export const CLI = process.env.SHIP_LOGS_E2E_CLI ?? fileURLToPath(new URL("../../dist/cli/bin.cjs", import.meta.url));
 export const FAKE_IMDS_CLI = fileURLToPath(new URL("../../dist/cli/fakeImds.js", import.meta.url));
 
 export const BUCKET = "test-logs";

@@ -11,7 +11,7 @@ import { lastValue, parseTimeSpanSeconds, readUnitFile, type UnitDirectives } fr
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const UNIT_PATH = join(REPO, "systemd/ship-logs.service");
-const CLI = join(REPO, "dist/cli/shipLogs.js");
+const CLI = join(REPO, "dist/cli/bin.cjs");
 
 /**
  * `systemd-analyze security` of the unit as shipped: measured 1.1 ("OK") with
