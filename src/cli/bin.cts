@@ -5,8 +5,8 @@
  *
  * zlib compresses on that pool, so its size is how many compressions share
  * the cores. Node's default of four has a 2-core host time-slice four
- * batches' compressions; one thread per core used 2-3 % less CPU and
- * shipped 2 % faster in `--once` (bench/RESULTS.md). (Bounding compressions
+ * batches' compressions; one thread per core used 2.5-3.5 % less CPU and
+ * shipped 1.5-2 % faster in `--once` (bench/RESULTS.md). (Bounding compressions
  * in JavaScript instead was slower: a core idled while each finished one's
  * callback reached the main thread.) At least two threads, so that one slow
  * file operation cannot stop compression; at most four, the default, which
