@@ -9,8 +9,9 @@ import { setFlagsFromString } from "node:v8";
  * measurable in bench/. It is set here, at run time, because a bin cannot
  * pass node flags and NODE_OPTIONS belongs to the operator; V8 reads this flag
  * at each growth decision, so it must run before any other module allocates:
- * it is the first import of the bin. V8 12+ (Node 22+) holds the factor at 2
- * or more, so there it does nothing, and the systemd unit's
- * NODE_OPTIONS=--max-semi-space-size=1 does the job.
+ * it is the first import of the CLI (after bin.cts, which allocates next to
+ * nothing). V8 12+ (Node 22+) holds the factor at 2 or more, so there it does
+ * nothing, and the systemd unit's NODE_OPTIONS=--max-semi-space-size=1 does
+ * the job.
  */
 setFlagsFromString("--semi-space-growth-factor=1");
