@@ -25,7 +25,11 @@ import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
 import { resolveKeyValues } from "./resolveKeyValues.js";
 
-/** Uploads in flight across all files: overlaps compression with the network, bounds memory. */
+/**
+ * Uploads in flight across all files: overlaps compression with the network,
+ * bounds memory. bin.cts caps libuv's pool at the same 4 (a CommonJS file
+ * cannot import this one on Node 20): change both together.
+ */
 const UPLOAD_SLOTS = 4;
 
 export interface Pipeline {
