@@ -19,8 +19,10 @@ import { once } from "node:events";
 import { closeSync, createWriteStream, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
+import { productCli } from "./lib/productCommand.mjs";
 
 // The product's SDK prints a Node-version notice on Node 20; this run's output is a report.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -189,7 +191,7 @@ async function main(argv) {
     process.stderr.write(`soak: --minutes must be a positive number, not ${values.minutes}\n${USAGE}`);
     return 2;
   }
-  const cli = new URL("cli/bin.cjs", DIST).pathname;
+  const cli = productCli(fileURLToPath(new URL("..", import.meta.url)));
   try {
     statSync(cli);
   } catch {
