@@ -10,8 +10,8 @@ import { setFlagsFromString } from "node:v8";
  * pass node flags and NODE_OPTIONS belongs to the operator; V8 reads this flag
  * at each growth decision, so it must run before any other module allocates:
  * it is the first import of the CLI (after bin.cts, which allocates next to
- * nothing). V8 12+ (Node 22+) holds the factor at 2 or more, so there it does
- * nothing, and the systemd unit's NODE_OPTIONS=--max-semi-space-size=1 does
- * the job.
+ * nothing). It works on Node 20, 22 and 24 alike
+ * (test/e2e/youngGeneration.test.ts runs on each in CI); the systemd unit's
+ * NODE_OPTIONS=--max-semi-space-size=1 makes the same cap a start-up setting.
  */
 setFlagsFromString("--semi-space-growth-factor=1");
