@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fromChain } from "../../src/credentials/fromChain.js";
+import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
+import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
+import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
+
+const quiet: SdkLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** Every variable the SDK's default chain reads before IMDS, so that only what a test sets is found. */
+const CHAIN_VARIABLES = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
+  "AWS_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_CONFIG_FILE",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_EC2_METADATA_DISABLED",
+  "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+  "AWS_EC2_METADATA_V1_DISABLED",
+];
+
+describe("fromChain", () => {
+  const saved = Object.fromEntries(CHAIN_VARIABLES.map((name) => [name, process.env[name]]));
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "ship-logs-chain-"));
+    for (const name of CHAIN_VARIABLES) delete process.env[name];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, "credentials");
+    process.env.AWS_CONFIG_FILE = join(dir, "config");
+  });
+
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads a rotated credentials file on the next call (the chain's memo and the SDK's file cache would hand back the old keys)", async () => {
+    const source = fromChain(quiet);
+    writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE as string, "[default]\naws_access_key_id = AKIAFIRSTKEY0000\naws_secret_access_key = first\n");
+    expect((await source()).accessKeyId).toBe("AKIAFIRSTKEY0000");
+
+    writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE as string, "[default]\naws_access_key_id = AKIASECONDKEY000\naws_secret_access_key = second\n");
+    expect((await source()).accessKeyId).toBe("AKIASECONDKEY000");
+  });
+
+  it("reads changed environment keys on the next call (keys without an expiry would be memoized forever)", async () => {
+    const source = fromChain(quiet);
+    process.env.AWS_ACCESS_KEY_ID = "AKIAENVFIRST0000";
+    process.env.AWS_SECRET_ACCESS_KEY = "first";
+    expect((await source()).accessKeyId).toBe("AKIAENVFIRST0000");
+
+    process.env.AWS_ACCESS_KEY_ID = "AKIAENVSECOND000";
+    process.env.AWS_SECRET_ACCESS_KEY = "second";
+    expect((await source()).accessKeyId).toBe("AKIAENVSECOND000");
+  });
+
+  it("never falls back to IMDSv1 when IMDS refuses the token PUT", async () => {
+    const imds = await FakeImds.start();
+    try {
+      process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds.endpoint;
+      imds.failWith(405);
+      await expect(fromChain(quiet)()).rejects.toThrow();
+      assertImdsV2Only(imds);
+      await imds.clearFaults();
+
+      expect((await fromChain(quiet)()).accessKeyId).toBe(imds.currentCredentials().accessKeyId);
+    } finally {
+      await imds.close();
+    }
+  });
+});
