@@ -1,3 +1,5 @@
+import { describeProviderFailure } from "./describeProviderFailure.js";
+
 /** Node error codes that mean "nothing answered at that address". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
 
@@ -64,12 +66,8 @@ export function describeImdsError(error: unknown, endpoint: string): string {
 /**
  * One line about a failure of the SDK's default chain. The chain's own message
  * ("Could not load credentials from any providers") hides the cause, so name
- * the error and keep its message, which for the chain holds no secret.
+ * the error, and say what of its message can hold no secret.
  */
 export function describeChainError(error: unknown): string {
-  const name = field(error, "name");
-  const message = field(error, "message");
-  return `the default credential chain found no credentials (${typeof name === "string" ? name : "error"}: ${
-    typeof message === "string" ? message.split("\n")[0] : "no message"
-  })`;
+  return `the default credential chain found no credentials (${describeProviderFailure(error)})`;
 }

@@ -1,12 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeChainError } from "../../src/credentials/describeCredentialError.js";
 import { fromChain } from "../../src/credentials/fromChain.js";
 import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
 import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 
+const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const quiet: SdkLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** Every variable the SDK's default chain reads before IMDS, so that only what a test sets is found. */
@@ -79,5 +83,25 @@ describe("fromChain", () => {
     } finally {
       await imds.close();
     }
+  });
+
+  it("keeps the secret out of the chain's error line when IMDS hands it a broken document", async () => {
+    // An IMDS whose credentials document is not JSON: the secret key is not quoted.
+    const server = createServer((req, res) => {
+      if (req.method === "PUT") return void res.end("token");
+      if (req.url?.endsWith("/security-credentials/")) return void res.end("role");
+      res.end(`{"Code":"Success","AccessKeyId":"AKIAIOSFODNN7EXAMPLE","SecretAccessKey":${SECRET},"Token":"t"}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const error: unknown = await fromChain(quiet)().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    await new Promise((resolve) => server.close(resolve));
+    expect(error).toBeDefined();
+    const line = describeChainError(error);
+    expect(line).toMatch(/^the default credential chain found no credentials \(.+\)$/);
+    expect(line).not.toContain("wJalr");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The configured credential source (e.g. an AWS profile) could not produce credentials.
- * The message carries the source's own message, which never contains key material.
+ * The message names the failure (describeProviderFailure), never what the source read.
  */
 export class CredentialSourceError extends Error {
   override readonly name = "CredentialSourceError";

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isIPv6 } from "node:net";
+import { describeProviderFailure } from "../../credentials/describeProviderFailure.js";
 import type { CredentialAuthority, IssuedCredential } from "../CredentialAuthority.js";
 import { buildMetadataTree } from "./buildMetadataTree.js";
 import type { Clock } from "./Clock.js";
@@ -220,7 +221,7 @@ export class FakeImds implements CredentialAuthority {
     try {
       sourced = await source();
     } catch (error: unknown) {
-      throw new CredentialSourceError(error instanceof Error ? error.message : String(error));
+      throw new CredentialSourceError(describeProviderFailure(error));
     }
     this.#refetchRequested = false;
     return this.#registry.add(sourcedCredential(sourced, this.#clock(), this.#lifetimeSeconds));

@@ -172,9 +172,15 @@ describe("fake-imds credentials", () => {
     });
 
     it("rejects start() with CredentialSourceError when the source fails, and answers 500 later", async () => {
-      await expect(
-        FakeImds.start({ credentialSource: () => Promise.reject(new Error("profile dev not found")) }),
-      ).rejects.toThrow(new CredentialSourceError("profile dev not found"));
+      const notFound = Object.assign(new Error("Profile dev could not be found"), { name: "CredentialsProviderError" });
+      await expect(FakeImds.start({ credentialSource: () => Promise.reject(notFound) })).rejects.toThrow(
+        new CredentialSourceError("CredentialsProviderError: Profile dev could not be found"),
+      );
+      // Any other error's message may quote what the source read: only its name is kept.
+      const parse = new SyntaxError(`Unexpected token 'w', "...Key":wJalrXUtnF"... is not valid JSON`);
+      await expect(FakeImds.start({ credentialSource: () => Promise.reject(parse) })).rejects.toThrow(
+        new CredentialSourceError("SyntaxError: a credentials document is not valid JSON"),
+      );
 
       let fail = false;
       const fake = await start({
