@@ -10,8 +10,12 @@ export interface RuntimeStatus {
   notice: LifecycleNotice | undefined;
   /** PutObject requests that succeeded in the last hour (or since start, if shorter). */
   putsLastHour: number;
-  /** Seconds until the cached credentials expire; never the credentials themselves. */
-  credentialSecondsToExpiry: number | undefined;
+  /**
+   * Seconds until the cached credentials expire; never the credentials themselves.
+   * null for keys without an expiry (`--credentials chain` with static keys):
+   * JSON writes their Infinity as null.
+   */
+  credentialSecondsToExpiry: number | null | undefined;
   /** Since when uploads have been failing, if they are. */
   failingSince: string | undefined;
   files: FileLag[];

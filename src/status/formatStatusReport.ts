@@ -19,7 +19,8 @@ export function formatStatusReport(report: StatusReport): string {
   if (daemon === undefined) {
     lines.push(`daemon: no runtime status in ${report.stateDir} (never ran, or not with this state dir)`);
   } else {
-    const expiry = daemon.credentialSecondsToExpiry === undefined ? "none yet" : duration(daemon.credentialSecondsToExpiry);
+    const seconds = daemon.credentialSecondsToExpiry;
+    const expiry = seconds === undefined ? "none yet" : seconds === null ? "never (keys without an expiry)" : duration(seconds);
     lines.push(
       `daemon: ${daemon.running ? `running (pid ${daemon.pid})` : `not running (last seen ${daemon.updatedAt})`}, mode ${daemon.mode}` +
         `${daemon.notice ? ` after ${daemon.notice.kind} notice` : ""}, ${daemon.putsLastHour} PUTs in the last hour, credentials expire in ${expiry}` +

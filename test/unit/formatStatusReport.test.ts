@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import type { StatusReport } from "../../src/status/buildStatusReport.js";
+import { formatStatusReport } from "../../src/status/formatStatusReport.js";
+import type { RuntimeStatus } from "../../src/status/RuntimeStatus.js";
+
+function reportWithExpiry(seconds: number): StatusReport {
+  const runtime: RuntimeStatus = {
+    pid: 4242,
+    startedAt: "2026-12-06T10:00:00.000Z",
+    updatedAt: "2026-12-06T10:05:00.000Z",
+    mode: "normal",
+    notice: undefined,
+    putsLastHour: 3,
+    credentialSecondsToExpiry: seconds,
+    failingSince: undefined,
+    files: [],
+  };
+  // What `status` reads back: the daemon writes status.json with JSON.stringify.
+  const written = JSON.parse(JSON.stringify(runtime)) as RuntimeStatus;
+  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true }, files: [] };
+}
+
+describe("formatStatusReport", () => {
+  it("says how long the credentials last", () => {
+    expect(formatStatusReport(reportWithExpiry(3_725))).toContain("credentials expire in 1h02m");
+    expect(formatStatusReport(reportWithExpiry(-5))).toContain("credentials expire in expired");
+  });
+
+  it("says keys without an expiry never expire, not that they expire now", () => {
+    expect(formatStatusReport(reportWithExpiry(Number.POSITIVE_INFINITY))).toContain("credentials expire in never (keys without an expiry)");
+  });
+});
