@@ -283,12 +283,21 @@ export class Daemon {
     const identity = `${file.dev}:${file.ino}`;
     const resolution = await resolveCheckpoint(this.ctx.state.files, file);
     if (resolution.kind === "replaced") {
+      const { previous } = resolution;
       // Under another name, the checkpoint's file was deleted and a new file
       // got its inode number (ext4 and tmpfs reuse them at once): no news.
-      if (resolution.previous.path === path) {
-        this.logger.warn({ path, previousOffset: resolution.previous.offset }, "file was truncated or replaced; shipping it from the start");
+      // At its own path, it was truncated while the shipper was not following
+      // it (stopped, or the file closed to save descriptors): after a
+      // copytruncate, what was not shipped yet is in the copy.
+      if (previous.path !== path) {
+        this.dropCheckpoint(previous);
+      } else if (!(await this.finishFromCopy(previous, path))) {
+        this.logger.warn(
+          { path, previousOffset: previous.offset, uploads: previous.pending.length },
+          "file was truncated or replaced, and no copy of its old content was found; shipping it from the start",
+        );
+        this.dropCheckpoint(previous);
       }
-      this.dropCheckpoint(resolution.previous);
     }
     if (resolution.kind !== "known") this.ctx.state.files.push(resolution.checkpoint);
     if (this.tailers.size >= (this.options.maxOpenFiles ?? 512) && !(await this.makeRoom(file, resolution.checkpoint))) {
@@ -393,7 +402,7 @@ export class Daemon {
   private async restartTruncated(tailer: Tailer): Promise<void> {
     await tailer.settle();
     this.tailers.delete(tailer.identity);
-    if (!(await this.finishFromCopy(tailer))) {
+    if (!(await this.finishFromCopy(tailer.checkpoint, tailer.file.path))) {
       const lost = tailer.bytesBehind;
       this.logger.warn(
         { path: tailer.file.path, unreadBytes: lost },
@@ -418,8 +427,7 @@ export class Daemon {
    * source id, from where reading stopped. Only lines written between the copy
    * and the truncation are lost.
    */
-  private async finishFromCopy(tailer: Tailer): Promise<boolean> {
-    const { checkpoint } = tailer;
+  private async finishFromCopy(checkpoint: FileCheckpoint, path: string): Promise<boolean> {
     const readTo = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
     const copy = await findCopy(checkpoint, readTo);
     if (copy === undefined) return false;
@@ -428,7 +436,7 @@ export class Daemon {
       await copy.handle.close();
       return false;
     }
-    this.logger.info({ path: tailer.file.path, copy: copy.path, unreadBytes: copy.size - readTo }, "file was copied and truncated; finishing its old content from the copy");
+    this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - readTo }, "file was copied and truncated; finishing its old content from the copy");
     checkpoint.path = copy.path;
     checkpoint.dev = copy.dev;
     checkpoint.ino = copy.ino;

@@ -5,10 +5,11 @@ import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { compressStream } from "../sink/compressStream.js";
 import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
-import { FINGERPRINT_BYTES } from "../source/fingerprint.js";
+import { FINGERPRINT_BYTES, fingerprintOf, readHead } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
+import { TruncatedError } from "./TruncatedError.js";
 
 /** Raised when the bytes of a recorded upload intent can no longer be read. */
 export class IntentLostError extends Error {
@@ -59,6 +60,8 @@ export class FileShipper {
 
   /** Re-sends the intents a previous run recorded but did not see acknowledged, under their keys. */
   async replayPending(): Promise<void> {
+    if (this.checkpoint.pending.length === 0) return;
+    await this.assertSameHead();
     const { size } = await this.file.handle.stat();
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
@@ -103,6 +106,14 @@ export class FileShipper {
         release();
         return;
       }
+      try {
+        // After the cut, so that the cut was made in the content fingerprinted.
+        await this.assertSameHead();
+      } catch (error) {
+        this.ctx.buffers.give(buffer);
+        release();
+        throw error;
+      }
       const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()) };
       this.checkpoint.pending.push(intent);
       this.readOffset = end;
@@ -125,6 +136,22 @@ export class FileShipper {
     });
     this.tasks.add(tracked);
     void tracked.finally(() => this.tasks.delete(tracked));
+  }
+
+  /**
+   * Throws TruncatedError when the file no longer starts with the bytes the
+   * checkpoint fingerprinted. A size check alone misses a file truncated and
+   * written again past the read offset before the next poll, which an S3
+   * outage can make minutes long (the poll waits for an upload slot).
+   * Nothing acknowledged yet means nothing fingerprinted: no check.
+   */
+  private async assertSameHead(): Promise<void> {
+    const { fingerprint, fingerprintLength } = this.checkpoint;
+    if (fingerprintLength === 0) return;
+    const head = await readHead(this.file.handle, fingerprintLength);
+    if (head.length < fingerprintLength || fingerprintOf(head).hash !== fingerprint) {
+      throw new TruncatedError(`${this.file.path} no longer starts with the lines already shipped: truncated or replaced`);
+    }
   }
 
   /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
@@ -173,6 +200,9 @@ export class FileShipper {
         ]);
         if (encoding.status === "rejected") throw encoding.reason;
         if (persisting.status === "rejected") throw persisting.reason;
+        // Truncated between the cut and the read: the body may be new content.
+        // The intent stays pending and is sent again, from the copy if one is found.
+        await this.assertSameHead();
         const { body } = encoding.value;
         if (ctx.compression !== "none") {
           giveBack();

@@ -2,6 +2,7 @@ import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { currentSize, type OpenFile } from "../source/openFile.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext } from "./ShipContext.js";
+import { TruncatedError } from "./TruncatedError.js";
 
 export type PollOutcome = "ok" | "truncated" | "failed";
 
@@ -97,6 +98,7 @@ export class Tailer {
 
   private async pollOnce(now: number, urgent: boolean): Promise<PollOutcome> {
     try {
+      if (this.shipper.error instanceof TruncatedError) return "truncated";
       if (this.shipper.error) {
         if (now < this.retryAt) return "failed";
         this.reportFailure(this.shipper.error);
@@ -124,8 +126,10 @@ export class Tailer {
         this.failureReported = false;
         this.ctx.logger.info({ path: this.file.path }, "file ships again");
       }
+      if (this.shipper.error instanceof TruncatedError) return "truncated";
       return this.shipper.error ? "failed" : "ok";
     } catch (error) {
+      if (error instanceof TruncatedError) return "truncated";
       this.reportFailure(error);
       return "failed";
     }

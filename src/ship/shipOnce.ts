@@ -1,8 +1,9 @@
-import { expandGlobs } from "../source/expandGlobs.js";
+import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
-import { resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
 
@@ -69,6 +70,38 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     else pendingBytes += file.size - shipper.nextOffset;
   };
 
+  const matched = globMatcher(patterns);
+  /**
+   * The copy a copytruncate left of a checkpoint's file, if the globs do not
+   * match it: one they match is shipped whole in this run, as a file of its own.
+   */
+  const findCopyToFinish = async (checkpoint: FileCheckpoint): Promise<OpenFile | undefined> => {
+    const copy = await findCopy(checkpoint, checkpoint.pending.at(-1)?.end ?? checkpoint.offset);
+    if (copy === undefined || !matched(copy.path)) return copy;
+    await copy.handle.close();
+    return undefined;
+  };
+
+  /**
+   * A checkpoint at its own path, which no glob matches: a rotated file whose
+   * new name an earlier run saved (it found the file renamed away, then
+   * failed to ship it all). Finished here, or its remaining lines and
+   * recorded uploads would never be read again. (The daemon does the same.)
+   */
+  const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
+    const file = await openFile(checkpoint.path).catch(() => undefined);
+    if (file === undefined) return;
+    try {
+      const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
+      if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
+        logger.info({ path: file.path }, "finishing a file that was rotated away");
+        await ship(file, checkpoint);
+      }
+    } finally {
+      await file.handle.close();
+    }
+  };
+
   await runPool(paths, OPEN_FILES, async (path) => {
     let file: OpenFile;
     try {
@@ -84,17 +117,33 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
       const resolution = await resolveCheckpoint(state.files, file);
       if (resolution.kind === "replaced") {
         const { previous } = resolution;
-        // Under another name: a deleted file's inode number reused by a new file.
-        if (previous.path === path) {
-          logger.warn(
-            { path, previousOffset: previous.offset },
-            "file was truncated or replaced since its checkpoint; shipping it from the start",
-          );
+        // Under another name: a deleted file's inode number reused by a new
+        // file. At its own path: truncated since the last run, and after a
+        // copytruncate what that run did not ship is in the copy.
+        const copy = previous.path === path ? await findCopyToFinish(previous) : undefined;
+        if (copy !== undefined) {
+          logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
+          previous.path = copy.path;
+          previous.dev = copy.dev;
+          previous.ino = copy.ino;
+          seen.add(previous);
+          try {
+            await ship(copy, previous);
+          } finally {
+            await copy.handle.close();
+          }
+        } else {
+          if (previous.path === path) {
+            logger.warn(
+              { path, previousOffset: previous.offset },
+              "file was truncated or replaced since its checkpoint, and no copy of its old content was found; shipping it from the start",
+            );
+          }
+          if (previous.pending.length > 0) {
+            fail(`${path}: ${previous.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
+          }
+          state.files.splice(state.files.indexOf(previous), 1);
         }
-        if (previous.pending.length > 0) {
-          fail(`${path}: ${previous.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
-        }
-        state.files.splice(state.files.indexOf(previous), 1);
       }
       if (resolution.kind !== "known") state.files.push(resolution.checkpoint);
       seen.add(resolution.checkpoint);
@@ -107,7 +156,10 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
   const unseen = state.files.filter((checkpoint) => !seen.has(checkpoint));
   await runPool(unseen, OPEN_FILES, async (checkpoint) => {
     const search = await findRenamed(checkpoint);
-    if (search.kind === "in-place") return; // no longer matched by a glob: kept, not shipped
+    if (search.kind === "in-place") {
+      await finishInPlace(checkpoint);
+      return;
+    }
     if (search.kind === "unknown") {
       fail(`${checkpoint.path}: cannot look for this file (${search.code}); its checkpoint is kept`);
       return;

@@ -1,7 +1,7 @@
 import { appendFile, copyFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { acknowledgedOffset, baseArgs, linesBySource, startDaemon, startWorld, waitFor, type World } from "../support/world.js";
+import { acknowledgedOffset, baseArgs, linesBySource, runCli, startDaemon, startWorld, waitFor, type World } from "../support/world.js";
 
 /*
  * logrotate copytruncate: copy app.log to app.log.1 (which the glob does not
@@ -13,6 +13,19 @@ import { acknowledgedOffset, baseArgs, linesBySource, startDaemon, startWorld, w
 
 function numbered(tag: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${tag}-${String(i).padStart(4, "0")}`);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Each source's lines, in S3, in the order of their first line. */
+function sources(world: World): string[][] {
+  return [...linesBySource(world).values()].sort((a, b) => (a[0] ?? "").localeCompare(b[0] ?? ""));
+}
+
+/** logrotate's copytruncate, with nothing written between the copy and the truncation. */
+async function copyTruncate(path: string): Promise<void> {
+  await copyFile(path, `${path}.1`);
+  await truncate(path, 0);
 }
 
 describe("copytruncate", () => {
@@ -47,5 +60,76 @@ describe("copytruncate", () => {
     expect(result.stderr).not.toMatch(/those bytes are lost/);
     const sources = [...linesBySource(world).values()].sort((a, b) => (a[0] ?? "").localeCompare(b[0] ?? ""));
     expect(sources).toEqual([after, [...shipped, ...unread]]);
+  });
+
+  it("a copytruncate between two --once runs: what the first did not see is shipped from the copy", async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 200);
+    const between = numbered("between", 100);
+    const after = numbered("after", 5);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    expect((await runCli([...baseArgs(world), "--once"])).code).toBe(0);
+    await appendFile(app, `${between.join("\n")}\n`);
+    await copyTruncate(app);
+    await appendFile(app, `${after.join("\n")}\n`);
+
+    const second = await runCli([...baseArgs(world), "--once"]);
+    expect(second.code, second.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+    // The copy is finished: a third run ships nothing more.
+    expect((await runCli([...baseArgs(world), "--once"])).code).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+  });
+
+  it("a copytruncate while the daemon is stopped: what it did not ship is shipped from the copy", async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 200);
+    const between = numbered("between", 100);
+    const after = numbered("after", 5);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    let daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+    expect((await daemon.stop("SIGTERM")).code).toBe(0);
+
+    await appendFile(app, `${between.join("\n")}\n`);
+    await copyTruncate(app);
+    await appendFile(app, `${after.join("\n")}\n`);
+    daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await daemon.waitForLog(/finishing its old content from the copy/);
+    await waitFor(() => sources(world).flat().length >= shipped.length + between.length + after.length, 15_000, "every line in S3");
+
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+  });
+
+  it("a copytruncate during an S3 outage, the file written again past the read offset: nothing lost, nothing cut", { timeout: 150_000 }, async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 10);
+    const during = numbered("during", 30);
+    const after = numbered("after", 300);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+
+    // Every upload slot ends up held by a retrying upload; the file's next poll waits for one.
+    world.s3.injectFault({ kind: "error", status: 503, code: "SlowDown" });
+    for (const line of during) {
+      await appendFile(app, `${line}\n`);
+      await sleep(200);
+    }
+    await copyTruncate(app);
+    // Longer than everything read before the truncation: a size check alone sees nothing.
+    await appendFile(app, `${after.join("\n")}\n`);
+    await sleep(2_000);
+    world.s3.clearFaults();
+    const total = shipped.length + during.length + after.length;
+    await waitFor(() => sources(world).flat().length >= total, 120_000, "every line in S3 once S3 is back");
+
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...during]]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { appendFile, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StateStore } from "../../src/source/StateStore.js";
@@ -109,5 +109,30 @@ describe("ship-logs --once: replay of recorded uploads (e2e)", () => {
     expect(world.s3.listObjects(BUCKET).every(({ object }) => object.putCount <= 2)).toBe(true);
     expect(rangeOfKey(storedKeys.at(-1) ?? "").end).toBe(size);
     expect(checkpointOf(await readState(world), path)).toMatchObject({ offset: size, pending: [] });
+  });
+
+  it("a rotated file whose first run failed is finished by the next, though its checkpoint already has the new name", async () => {
+    const world = await scenario.startWorld({ imds: { instanceId: INSTANCE_ID } });
+    const path = join(world.logs, "app.log");
+    const first = numberedLines("first", 200);
+    const rotated = numberedLines("rotated", 200);
+    const next = numberedLines("next", 200);
+    await writeLines(path, first);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await appendFile(path, rotated.map((line) => `${line}\n`).join(""));
+    await rename(path, join(world.logs, "app.log.1"));
+    await writeLines(path, next);
+
+    // The run finds app.log.1 by its identity, saves that name and its intent, and is refused.
+    const days = new Set([new Date(), new Date(Date.now() + 60_000)].map((at) => at.toISOString().slice(0, 10)));
+    for (const day of days) world.s3.injectFault({ kind: "deny", keyPrefix: `${INSTANCE_ID}/${day}/app.log.1/` });
+    expect((await runCli([...baseArgs(world), "--once"])).code).toBe(1);
+    expect((await readState(world)).files.find((file) => file.path.endsWith("app.log.1"))?.pending).toHaveLength(1);
+    world.s3.clearFaults();
+
+    // No glob matches app.log.1 and the file is where its checkpoint says: only its recorded state leads to it.
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    expect(linesInS3(world).get("app.log.1")).toEqual(rotated);
+    expect([...(linesInS3(world).get("app.log") ?? [])].sort()).toEqual([...first, ...next].sort());
   });
 });
