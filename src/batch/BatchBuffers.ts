@@ -26,8 +26,10 @@ export class BatchBuffers {
   /** A buffer of `size` bytes, once fewer than `limit` are lent out. */
   async take(): Promise<Buffer> {
     if (this.lent >= this.limit) return new Promise((resolve) => this.waiters.push(resolve));
+    // Allocated before it counts as lent: an allocation that throws must not use up the limit.
+    const buffer = this.free.pop() ?? Buffer.allocUnsafe(this.size);
     this.lent += 1;
-    return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    return buffer;
   }
 
   /** Returns a buffer from `take`; nothing may read or write it afterwards. */

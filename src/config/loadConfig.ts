@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
 import { envName, flagName } from "./optionNames.js";
 import { parseCommandLine, type FlagValues } from "./parseCommandLine.js";
@@ -53,7 +54,9 @@ export async function loadConfig(
     }),
   );
   // Built from the same table the type is derived from; the tests check the shape.
-  return { kind: "run", command: commandLine.command, config: config as unknown as ShipLogsConfig };
+  const resolved = config as unknown as ShipLogsConfig;
+  if (commandLine.command !== "status") checkCombinations(resolved);
+  return { kind: "run", command: commandLine.command, config: resolved };
 }
 
 async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceValues> {

@@ -70,11 +70,17 @@ export class FileShipper {
       }
       const release = await this.ctx.slots.acquire();
       this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
-      // A streamed intent is one long line when this run cut it, but a replayed
-      // one may come from a run with a larger --batch-max-bytes: count its lines.
-      const source: UploadSource = this.streams(intent)
-        ? { streamedLines: await countRangeLines(this.file.handle, intent.start, intent.end) }
-        : { buffer: await this.ctx.buffers.take() };
+      let source: UploadSource;
+      try {
+        // A streamed intent is one long line when this run cut it, but a replayed
+        // one may come from a run with a larger --batch-max-bytes: count its lines.
+        source = this.streams(intent)
+          ? { streamedLines: await countRangeLines(this.file.handle, intent.start, intent.end) }
+          : { buffer: await this.ctx.buffers.take() };
+      } catch (error) {
+        release();
+        throw error;
+      }
       this.track(this.upload(intent, source, release));
     }
   }
@@ -89,7 +95,13 @@ export class FileShipper {
       if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return;
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
-      const buffer = await this.ctx.buffers.take();
+      let buffer: Buffer;
+      try {
+        buffer = await this.ctx.buffers.take();
+      } catch (error) {
+        release();
+        throw error;
+      }
       const start = this.readOffset;
       const scanned = this.partialLine?.start === start ? this.partialLine.scannedTo : start;
       let end;

@@ -195,8 +195,13 @@ describe("loadConfig on arbitrary input (property)", () => {
       }
       return { argv, env, readTextFile: async () => JSON.stringify(file) };
     };
+    // The resolved config, or the error of a combination the winners make (--sse AES256 with a KMS key).
     const load = async ({ argv, env, readTextFile }: ReturnType<typeof inputs>) => {
-      const result = await loadConfig(argv, env, { readTextFile });
+      const result = await loadConfig(argv, env, { readTextFile }).catch((error: unknown) => {
+        if (error instanceof ConfigError) return { kind: "error" as const, message: error.message };
+        throw error;
+      });
+      if (result.kind === "error") return result;
       if (result.kind !== "run") throw new Error(`expected a run result, got ${result.kind}`);
       return result.config;
     };

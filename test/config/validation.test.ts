@@ -139,3 +139,30 @@ describe("valid values", () => {
     }
   });
 });
+
+describe("options that cannot go together", () => {
+  async function loadFile(values: Record<string, unknown>): Promise<unknown> {
+    return loadConfig(["--config", CONFIG_PATH], {}, { readTextFile: async () => JSON.stringify({ ...BASE, ...values }) }).then(
+      (result) => result,
+      (error: unknown) => error,
+    );
+  }
+
+  it("a KMS key with --sse AES256: S3 would refuse every upload", async () => {
+    const error = await loadFile({ sse: "AES256", sseKmsKeyId: "alias/logs" });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      "ship-logs: --sse-kms-key-id needs --sse aws:kms (or no --sse); S3 refuses a KMS key with --sse AES256",
+    );
+    expect(await loadFile({ sse: "aws:kms", sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
+    expect(await loadFile({ sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
+  });
+
+  it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
+    const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/^ship-logs: --batch-max-bytes 5368709120 is too large for --compression none, which holds a batch whole in one buffer: at most \d+, or compress$/);
+    expect(await loadFile({ compression: "gzip", batchMaxBytes: "5GiB" })).toMatchObject({ kind: "run" });
+    expect(await loadFile({ compression: "none", batchMaxBytes: "1GiB" })).toMatchObject({ kind: "run" });
+  });
+});

@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
 
@@ -14,6 +15,12 @@ describe("BatchBuffers", () => {
     expect(second).not.toBe(first);
     pool.give(first);
     expect(await pool.take()).toBe(first);
+  });
+
+  it("an allocation that fails does not count as lent: the next taker gets the same error, not a wait that never ends", async () => {
+    const pool = new BatchBuffers(constants.MAX_LENGTH + 1, 1);
+    await expect(pool.take()).rejects.toThrow(RangeError);
+    await expect(pool.take()).rejects.toThrow(RangeError);
   });
 
   it("lends at most `limit` at once: the next taker waits for one to come back, first come first served", async () => {

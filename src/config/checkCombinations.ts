@@ -1,0 +1,26 @@
+import { constants } from "node:buffer";
+import { ConfigError } from "./ConfigError.js";
+import type { ShipLogsConfig } from "./ShipLogsConfig.js";
+
+/**
+ * Without compression a batch is read into one buffer, whole: at most what
+ * Node.js holds in one (4 GiB on Node 20; more on later releases, which the
+ * same configuration must not depend on).
+ */
+const UNCOMPRESSED_MAX_BATCH_BYTES = Math.min(constants.MAX_LENGTH, 4 * 1024 * 1024 * 1024);
+
+/**
+ * Options each valid alone that cannot work together: refused at start, as a
+ * configuration error, instead of failing every upload later.
+ */
+export function checkCombinations(config: ShipLogsConfig): void {
+  if (config.sseKmsKeyId !== undefined && config.sse === "AES256") {
+    throw new ConfigError("--sse-kms-key-id needs --sse aws:kms (or no --sse); S3 refuses a KMS key with --sse AES256", "--sse-kms-key-id");
+  }
+  if (config.compression === "none" && config.batchMaxBytes > UNCOMPRESSED_MAX_BATCH_BYTES) {
+    throw new ConfigError(
+      `--batch-max-bytes ${config.batchMaxBytes} is too large for --compression none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,
+      "--batch-max-bytes",
+    );
+  }
+}
