@@ -50,7 +50,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     failures.push(line);
     logger.error(line);
   };
-  const paths = await expandGlobs(patterns, (dir, error) => fail(`cannot list ${dir}: ${error.code ?? error.message}`));
+  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`));
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();
   let files = 0;

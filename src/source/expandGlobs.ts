@@ -24,8 +24,9 @@ export function globMatcher(patterns: readonly string[]): (path: string) => bool
 
 /**
  * Regular files (or symlinks to them) that match any of the globs, as absolute
- * paths, sorted. Directories that cannot be listed are skipped and reported
- * through `onError`, so one unreadable directory never hides the others.
+ * paths, sorted. Directories that cannot be listed, and plain paths that
+ * cannot be reached, are skipped and reported through `onError`, so one
+ * unreadable directory never hides the others.
  */
 export async function expandGlobs(
   patterns: readonly string[],
@@ -59,8 +60,13 @@ export async function expandGlobs(
     const base = globBase(pattern);
     const scan = picomatch.scan(resolve(pattern));
     if (!scan.isGlob) {
-      // A plain path: no directory walk needed.
-      const info = await stat(base).catch(() => undefined);
+      // A plain path: no directory walk needed. Missing is fine (it may be
+      // created later); unreachable (EACCES on a parent) is reported like an
+      // unlistable directory, or --once would say it shipped everything.
+      const info = await stat(base).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOENT" && error.code !== "ENOTDIR") onError(base, error);
+        return undefined;
+      });
       if (info?.isFile()) found.add(resolve(pattern));
       continue;
     }
