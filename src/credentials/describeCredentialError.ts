@@ -26,6 +26,18 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /**
+ * The SDK's MetadataService (instance id, region) keeps a refused token PUT's
+ * status only in its message; only the number is taken from it.
+ */
+const TOKEN_STATUS_IN_MESSAGE = /\bFailed to fetch metadata token with status code (\d{3})\b/;
+
+function tokenRequestStatus(error: unknown): number | undefined {
+  const message = field(error, "message");
+  const found = typeof message === "string" ? TOKEN_STATUS_IN_MESSAGE.exec(message)?.[1] : undefined;
+  return found === undefined ? undefined : Number(found);
+}
+
+/**
  * One line for the operator about a failed IMDS credentials or metadata call.
  * Built from error names, codes and status codes only: provider messages can
  * echo response bodies (research §2b.6), and those bodies hold secrets.
@@ -34,6 +46,7 @@ export function describeImdsError(error: unknown, endpoint: string): string {
   const name = field(error, "name");
   const code = networkCode(error);
   const status = field(error, "statusCode") ?? (field(field(error, "$metadata"), "httpStatusCode") as unknown);
+  const tokenStatus = tokenRequestStatus(error);
   const message = typeof field(error, "message") === "string" ? (field(error, "message") as string) : "";
   if (name === "InstanceMetadataV1FallbackError") {
     // With IMDSv1 disabled, every token PUT failure other than 400 surfaces as this.
@@ -44,6 +57,13 @@ export function describeImdsError(error: unknown, endpoint: string): string {
   }
   if (/timeout/i.test(message) || code === "ETIMEDOUT" || name === "TimeoutError") {
     return `IMDS at ${endpoint} did not answer in time; ${HOP_LIMIT_HINT}`;
+  }
+  if (tokenStatus === 403 || status === 403) {
+    // EC2 answers 403 to everything while the instance's metadata endpoint is turned off.
+    return `IMDS at ${endpoint} refused the request (403): is the instance's metadata endpoint turned off? (aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled)`;
+  }
+  if (tokenStatus !== undefined) {
+    return `IMDS token request to ${endpoint} answered HTTP ${tokenStatus}: is that an instance metadata service?`;
   }
   if (status === 404) {
     return `IMDS at ${endpoint} has no IAM role for this instance (404): attach an instance profile (aws ec2 associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=PROFILE)`;

@@ -1,4 +1,7 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeImdsError } from "../../src/credentials/describeCredentialError.js";
 import { instanceMetadata } from "../../src/credentials/instanceMetadata.js";
 import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
@@ -22,5 +25,25 @@ describe("instanceMetadata", () => {
 
     await expect(metadata.get("meta-data/instance-id")).resolves.toBe("i-0a1b2c3d4e5f60718");
     assertImdsV2Only(imds);
+  });
+
+  it.each([
+    [403, /refused the request \(403\): is the instance's metadata endpoint turned off\?/],
+    [404, /token request to \S+ answered HTTP 404: is that an instance metadata service\?/],
+  ])("says what an endpoint answering %i to everything answered, which the SDK keeps only in its message", async (status, expected) => {
+    const server = createServer((_req, res) => res.writeHead(status).end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const error: unknown = await instanceMetadata({ endpoint, timeoutMs: 500, retries: 0 })
+        .get("meta-data/instance-id")
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(describeImdsError(error, endpoint)).toMatch(expected);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
