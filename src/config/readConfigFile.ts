@@ -20,7 +20,7 @@ export async function readConfigFile(path: string, readTextFile: ReadTextFile): 
   }
   let content: unknown;
   try {
-    content = extname(path).toLowerCase() === ".json" ? parseJson(text) : await parseYaml(text);
+    content = extname(path).toLowerCase() === ".json" ? await parseJson(text) : await parseYaml(text);
   } catch (error) {
     throw new ConfigError(`${where}: cannot parse: ${reasonOf(error)}`, path, { cause: error });
   }
@@ -34,9 +34,19 @@ export async function readConfigFile(path: string, readTextFile: ReadTextFile): 
   return content as Record<string, unknown>;
 }
 
-/** A byte-order mark is invisible in editors and fatal to JSON.parse. */
-function parseJson(text: string): unknown {
-  return JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+/**
+ * JSON.parse, after dropping a byte-order mark (invisible in editors, fatal
+ * to JSON.parse). It keeps the last of duplicate keys without a word; a
+ * config must mean exactly one thing, so duplicates are an error, as in YAML.
+ * JSON is YAML too: the YAML parser finds them.
+ */
+async function parseJson(text: string): Promise<unknown> {
+  const json = text.replace(/^\uFEFF/, "");
+  const content = JSON.parse(json) as unknown;
+  const { parseDocument } = await import("yaml");
+  const duplicate = parseDocument(json, { prettyErrors: false, logLevel: "silent" }).errors.find((error) => error.code === "DUPLICATE_KEY");
+  if (duplicate !== undefined) throw duplicate;
+  return content;
 }
 
 /** The YAML parser loads only for a YAML file: most runs have flags and no file. */

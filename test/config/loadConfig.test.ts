@@ -196,6 +196,7 @@ describe("loadConfig config files", () => {
     ["bad.yaml", "watch: [a\nbucket: b", /^ship-logs: config file .*bad\.yaml: cannot parse: .+/],
     ["bad.json", "{ bucket: 'x' }", /^ship-logs: config file .*bad\.json: cannot parse: .+/],
     ["dup.yaml", "bucket: a\nbucket: b", /^ship-logs: config file .*dup\.yaml: cannot parse: Map keys must be unique/],
+    ["dup.json", '{"bucket": "a", "bucket": "b"}', /^ship-logs: config file .*dup\.json: cannot parse: Map keys must be unique/],
     ["multi.yaml", "bucket: a\n---\nbucket: b", /^ship-logs: config file .*multi\.yaml: cannot parse: Source contains multiple documents/],
     ["tag.yaml", "bucket: !secret a", /^ship-logs: config file .*tag\.yaml: cannot parse: Unresolved tag: !secret/],
     ["list.yaml", "- a\n- b", /^ship-logs: config file .*list\.yaml: expected a mapping of option keys to values, got a list$/],
