@@ -59,9 +59,21 @@ function valueKind<T extends string | number | boolean>(expected: string, read: 
   };
 }
 
+/**
+ * What a text option says of a number or true/false, which only a config
+ * file can give: YAML reads `bucket: 123456` or `prefix: 2024` as a number.
+ * Not converted back: `0123` would come back as "123", `1e3` as "1000".
+ */
+const TYPED_NOT_TEXT = "expected quoted text";
+
+function isTypedScalar(input: unknown): boolean {
+  return typeof input === "number" || typeof input === "boolean";
+}
+
 /** Text that passes `test`, kept as written. */
 function textKind(expected: string, test: (text: string) => boolean): ValueSchema<string> {
-  return valueKind(expected, (input) => (typeof input === "string" && test(input) ? input : undefined));
+  const text = valueKind(expected, (input) => (typeof input === "string" && test(input) ? input : undefined));
+  return { parse: (input) => (isTypedScalar(input) ? { ok: false, message: TYPED_NOT_TEXT } : text.parse(input)) };
 }
 
 /**
@@ -71,7 +83,7 @@ function textKind(expected: string, test: (text: string) => boolean): ValueSchem
 export function checkedText(notText: string, problemOf: (text: string) => string | undefined): ValueSchema<string> {
   return {
     parse(input) {
-      if (typeof input !== "string") return { ok: false, message: notText };
+      if (typeof input !== "string") return { ok: false, message: isTypedScalar(input) ? TYPED_NOT_TEXT : notText };
       const problem = problemOf(input);
       return problem === undefined ? { ok: true, value: input } : { ok: false, message: problem };
     },

@@ -249,7 +249,7 @@ describe("loadConfig config files", () => {
 
   it("names the list item that is invalid", async () => {
     const path = await configFile("items.json", JSON.stringify({ bucket: "logs", watch: ["/a", 7] }));
-    expect((await loadError(["--config", path])).message).toBe(`ship-logs: config file ${path}: watch[1]: expected a non-empty glob, got 7`);
+    expect((await loadError(["--config", path])).message).toBe(`ship-logs: config file ${path}: watch[1]: expected quoted text, got 7`);
   });
 
   it("reports an unknown key before any bad value, and bad values in table order rather than file order", async () => {

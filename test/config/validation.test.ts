@@ -87,10 +87,12 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
 
 describe("values only the config file can hold", () => {
   it.each([
-    ["bucket", 123, "expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got 123"],
-    ["prefix", 2024, "expected a string, got 2024"],
-    ["sseKmsKeyId", 42, "expected a string, got 42"],
-    ["keyTemplate", 7, "expected a key template such as {prefix}{instance}/{yyyy}-{mm}-{dd}/{file}, got 7"],
+    ["bucket", 123, "expected quoted text, got 123"],
+    ["bucket", ["logs"], 'expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got ["logs"]'],
+    ["prefix", 2024, "expected quoted text, got 2024"],
+    ["prefix", { a: 1 }, 'expected a string, got {"a":1}'],
+    ["sseKmsKeyId", 42, "expected quoted text, got 42"],
+    ["keyTemplate", 7, "expected quoted text, got 7"],
     ["once", "maybe", 'expected true, false, 1 or 0, got "maybe"'],
     ["once", 2, "expected true, false, 1 or 0, got 2"],
     ["flushInterval", true, "expected a positive number of seconds (at most 86400), got true"],
