@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
 /** A source file, open for reading, with the identity the kernel gives it. */
@@ -13,11 +14,18 @@ export interface OpenFile {
  * Opens and stats through the same descriptor, so the identity and size
  * belong to the file actually read even if the path is rotated meanwhile.
  * Device and inode are kept as strings: inode numbers can exceed 2^53.
+ * Only regular files: the searches for a rotated file or a copytruncate copy
+ * open every file of a directory, and opening a named pipe for reading
+ * blocks until something writes to it (O_NONBLOCK, which regular files
+ * ignore, makes that open return at once, to be refused).
  */
 export async function openFile(path: string): Promise<OpenFile> {
-  const handle = await open(path, "r");
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await handle.stat({ bigint: true });
+    if (!info.isFile()) {
+      throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREGULAR" });
+    }
     return { path, handle, dev: info.dev.toString(), ino: info.ino.toString(), size: Number(info.size) };
   } catch (error) {
     await handle.close();

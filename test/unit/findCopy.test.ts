@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +39,20 @@ describe("findCopy", () => {
     await mkdir(join(dir, "app.log.0"));
     await writeFile(join(dir, "app.log.2"), "older content\n");
     await writeFile(join(dir, "app.log.3"), "one\n");
+    await writeFile(join(dir, "app.log.1"), content);
+    const copy = await findCopy(checkpoint, 8);
+    try {
+      expect(copy?.path).toBe(join(dir, "app.log.1"));
+    } finally {
+      await copy?.handle.close();
+    }
+  });
+
+  it("skips a named pipe beside the file instead of waiting for a writer to open it", async () => {
+    const content = "one\ntwo\nthree\n";
+    const checkpoint = await checkpointOf(content, 4);
+    // A search that opened it for reading would block there, for good.
+    execFileSync("mkfifo", [join(dir, "app.log.0")]);
     await writeFile(join(dir, "app.log.1"), content);
     const copy = await findCopy(checkpoint, 8);
     try {
