@@ -83,17 +83,19 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
   };
 
   /**
-   * A checkpoint at its own path, which no glob matches: a rotated file whose
-   * new name an earlier run saved (it found the file renamed away, then
-   * failed to ship it all). Finished here, or its remaining lines and
-   * recorded uploads would never be read again. (The daemon does the same.)
+   * A checkpoint at its own path, which no glob matches, with recorded
+   * uploads: a rotated file whose new name an earlier run saved (it found the
+   * file renamed away) and then failed to ship all of. Finished here, or its
+   * recorded uploads and remaining lines would never be read again. Without
+   * recorded uploads it is left alone: that is also what a file removed from
+   * --watch leaves, and it must not go on shipping.
    */
   const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
+    if (checkpoint.pending.length === 0) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
-      const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
-      if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
+      if (await matchesCheckpoint(file, checkpoint)) {
         logger.info({ path: file.path }, "finishing a file that was rotated away");
         await ship(file, checkpoint);
       }

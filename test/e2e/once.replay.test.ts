@@ -135,4 +135,18 @@ describe("ship-logs --once: replay of recorded uploads (e2e)", () => {
     expect(linesInS3(world).get("app.log.1")).toEqual(rotated);
     expect([...(linesInS3(world).get("app.log") ?? [])].sort()).toEqual([...first, ...next].sort());
   });
+
+  it("a file removed from --watch is not shipped again, though its checkpoint stays", async () => {
+    const world = await scenario.startWorld({ imds: { instanceId: INSTANCE_ID } });
+    const kept = join(world.logs, "kept.log");
+    const dropped = join(world.logs, "dropped.log");
+    await writeLines(kept, numberedLines("kept", 10));
+    await writeLines(dropped, numberedLines("dropped", 10));
+    const args = (...paths: string[]) => [...baseArgs(world, paths[0]), ...paths.slice(1).flatMap((path) => ["--watch", path]), "--once"];
+    expectSuccess(await runCli(args(kept, dropped)));
+    await appendFile(dropped, "written after it was dropped\n");
+    expectSuccess(await runCli(args(kept)));
+    expectSuccess(await runCli(args(kept)));
+    expect(linesInS3(world).get("dropped.log")).toEqual(numberedLines("dropped", 10));
+  });
 });
