@@ -166,6 +166,19 @@ export class FileShipper {
     }
   }
 
+  /**
+   * A streamed range's chunks, each checked after it is read: the stream
+   * reads on while its parts upload, which an S3 outage can stretch past a
+   * copytruncate. The object is then abandoned and its intent replayed from
+   * the copy, instead of carrying the new content's bytes under the old key.
+   */
+  private async *checkedChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of chunks) {
+      await this.assertSameHead();
+      yield chunk;
+    }
+  }
+
   /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
   private streams(intent: UploadIntent): boolean {
     return intent.end - intent.start > this.ctx.batchMaxBytes;
@@ -201,7 +214,7 @@ export class FileShipper {
         lines = source.streamedLines;
         bytesOut = await ctx.sink.putStream({
           ...object(lines),
-          body: () => compressStream(readRangeChunks(handle, intent.start, intent.end), ctx.compression, ctx.compressionLevel),
+          body: () => compressStream(this.checkedChunks(readRangeChunks(handle, intent.start, intent.end)), ctx.compression, ctx.compressionLevel),
         });
       } else {
         // Both settle before anything is thrown: a failed fsync must not give
