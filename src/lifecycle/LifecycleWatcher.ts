@@ -29,6 +29,9 @@ const PROBES: readonly Probe[] = [
   { path: "meta-data/events/recommendations/rebalance", parse: parseRebalance },
 ];
 
+/** Which notice status and metrics name when several are up: the one that says most about the end. */
+const WEIGHT: Readonly<Record<LifecycleNotice["kind"], number>> = { rebalance: 0, "scale-in": 1, "spot-interruption": 2 };
+
 function statusOf(error: unknown): number | undefined {
   const metadata = typeof error === "object" && error !== null ? (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata : undefined;
   return typeof metadata?.httpStatusCode === "number" ? metadata.httpStatusCode : undefined;
@@ -46,6 +49,7 @@ export class LifecycleWatcher {
   private failing = false;
   private readonly seen = new Set<LifecycleNotice["kind"]>();
   private terminating = false;
+  private stopped = false;
   private latest: LifecycleNotice | undefined;
 
   constructor(private readonly options: LifecycleWatcherOptions) {}
@@ -57,6 +61,7 @@ export class LifecycleWatcher {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -72,6 +77,9 @@ export class LifecycleWatcher {
       let failed = false;
       let acting = false;
       for (const probe of PROBES) {
+        // A stalled IMDS holds each probe for its timeouts and retries, and
+        // their sockets hold the process: a stopped watcher asks no more.
+        if (this.stopped) return;
         try {
           const notice = probe.parse(await this.options.metadata.get(probe.path));
           if (notice) acting = this.observe(notice) || acting;
@@ -94,7 +102,9 @@ export class LifecycleWatcher {
     const acts = notice.kind !== "rebalance" || this.options.flushOnRebalance;
     if (this.seen.has(notice.kind)) return acts;
     this.seen.add(notice.kind);
-    this.latest = notice;
+    // Status and metrics show the weightiest notice: a rebalance recommendation
+    // often comes with or after a spot interruption, and must not hide it.
+    if (this.latest === undefined || WEIGHT[notice.kind] > WEIGHT[this.latest.kind]) this.latest = notice;
     this.options.logger.warn({ notice: notice.kind, detail: notice.detail, deadline: notice.deadline }, acts ? "instance is going away" : "rebalance recommended");
     if (acts && !this.terminating) {
       this.terminating = true;

@@ -23,14 +23,22 @@ export function parseSpotAction(body: string): LifecycleNotice | undefined {
   return { kind: "spot-interruption", detail: doc.action, deadline: typeof doc.time === "string" ? doc.time : undefined };
 }
 
-/** `meta-data/autoscaling/target-lifecycle-state`: only `Terminated` means the instance goes. */
+/**
+ * `meta-data/autoscaling/target-lifecycle-state`: `Terminated` means the
+ * instance goes, and so does `Warmed:Terminated` (an instance of a warm pool).
+ */
 export function parseTargetLifecycleState(body: string): LifecycleNotice | undefined {
-  return body.trim() === "Terminated" ? { kind: "scale-in", detail: "Terminated", deadline: undefined } : undefined;
+  const state = body.trim();
+  return state === "Terminated" || state === "Warmed:Terminated" ? { kind: "scale-in", detail: state, deadline: undefined } : undefined;
 }
 
-/** `meta-data/events/recommendations/rebalance`: `{"noticeTime": "…Z"}`. */
+/**
+ * `meta-data/events/recommendations/rebalance`: `{"noticeTime": "…Z"}`, when
+ * the recommendation was made: no deadline.
+ */
 export function parseRebalance(body: string): LifecycleNotice | undefined {
   const doc = parseJson(body);
   if (!doc) return undefined;
-  return { kind: "rebalance", detail: "recommendation", deadline: typeof doc.noticeTime === "string" ? doc.noticeTime : undefined };
+  const made = typeof doc.noticeTime === "string" ? ` made ${doc.noticeTime}` : "";
+  return { kind: "rebalance", detail: `recommendation${made}`, deadline: undefined };
 }

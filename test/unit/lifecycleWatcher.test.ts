@@ -2,6 +2,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../../src/lifecycle/LifecycleWatcher.js";
+import { parseRebalance, parseTargetLifecycleState } from "../../src/lifecycle/parseNotice.js";
 
 /** IMDS paths as a map the test edits; a missing path answers 404, "fail" answers 500. */
 function metadata(paths: Map<string, string>): InstanceMetadata {
@@ -68,5 +69,69 @@ describe("LifecycleWatcher", () => {
       watcher.stop();
       expect(events).toEqual(flushOnRebalance ? ["terminating"] : []);
     }
+  });
+
+  it("names the spot interruption, not a rebalance recommendation that comes with it", async () => {
+    const paths = new Map([
+      ["meta-data/spot/instance-action", JSON.stringify({ action: "terminate", time: "2026-11-28T05:02:00Z" })],
+      ["meta-data/events/recommendations/rebalance", JSON.stringify({ noticeTime: "2026-11-28T05:00:00Z" })],
+    ]);
+    const events: string[] = [];
+    const watcher = new LifecycleWatcher({
+      metadata: metadata(paths),
+      logger: pino({ level: "silent" }),
+      flushOnRebalance: true,
+      intervalMs: 10,
+      onTerminating: (notice) => events.push(notice.kind),
+      onResumed: () => events.push("resumed"),
+    });
+    watcher.start();
+    try {
+      await until(() => watcher.notice !== undefined);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(watcher.notice).toEqual({ kind: "spot-interruption", detail: "terminate", deadline: "2026-11-28T05:02:00Z" });
+      expect(events).toEqual(["spot-interruption"]);
+    } finally {
+      watcher.stop();
+    }
+  });
+
+  it("asks IMDS nothing more once stopped, even in the middle of a round", async () => {
+    const asked: string[] = [];
+    let watcher: LifecycleWatcher | undefined;
+    const stalling: InstanceMetadata = {
+      get: async (path) => {
+        asked.push(path);
+        watcher?.stop();
+        throw Object.assign(new Error("404"), { $metadata: { httpStatusCode: 404 } });
+      },
+    };
+    watcher = new LifecycleWatcher({
+      metadata: stalling,
+      logger: pino({ level: "silent" }),
+      flushOnRebalance: false,
+      intervalMs: 10,
+      onTerminating: () => undefined,
+      onResumed: () => undefined,
+    });
+    watcher.start();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(asked).toEqual(["meta-data/spot/instance-action"]);
+  });
+});
+
+describe("parseNotice", () => {
+  it("takes a warm pool's Warmed:Terminated as a scale-in, and no other state", () => {
+    expect(parseTargetLifecycleState("Terminated\n")).toMatchObject({ kind: "scale-in", detail: "Terminated" });
+    expect(parseTargetLifecycleState("Warmed:Terminated")).toMatchObject({ kind: "scale-in", detail: "Warmed:Terminated" });
+    for (const state of ["InService", "Warmed:Stopped", "Warmed:Running", "Detached", ""]) expect(parseTargetLifecycleState(state)).toBeUndefined();
+  });
+
+  it("gives a rebalance recommendation no deadline: its time is when it was made", () => {
+    expect(parseRebalance(JSON.stringify({ noticeTime: "2026-11-28T05:00:00Z" }))).toEqual({
+      kind: "rebalance",
+      detail: "recommendation made 2026-11-28T05:00:00Z",
+      deadline: undefined,
+    });
   });
 });
