@@ -74,7 +74,9 @@ export class Daemon {
       changed: (path) => {
         const tailer = this.byPath.get(path);
         // A file closed to save descriptors is opened again when it is written.
-        void (tailer ? tailer.poll(Date.now(), this.urgent) : this.attach(path));
+        // Never urgent: in urgent mode the tick uploads what is pending once a
+        // tick; urgent polls here made every write event a PUT of its own.
+        void (tailer ? tailer.poll(Date.now(), false) : this.attach(path));
       },
       error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
     });

@@ -110,6 +110,26 @@ describe("lifecycle notices (e2e, real CLI, issue 8)", () => {
     await assertNoSecretLeaks(run.world, [result.stdout, result.stderr]);
   }, 60_000);
 
+  it("in urgent mode a busy file is uploaded once a tick, not once per write", async () => {
+    const run = await startWithPendingLines(LONG_FLUSH);
+    run.world.imds.raiseSpotInterruption("terminate");
+    await waitForLinesInS3(run.world, "app.log", run.writer.lines.length, NOTICE_DEADLINE_MS);
+    const before = putObjects(run.world);
+    const started = Date.now();
+    // 100 writes in about 2 s, each a file event.
+    for (let i = 0; i < 100; i += 1) {
+      run.writer.write();
+      await sleep(20);
+    }
+    await waitForLinesInS3(run.world, "app.log", run.writer.lines.length, 5_000);
+    const seconds = (Date.now() - started) / 1000;
+    // The tick is 1 s with this flush interval: about one PUT a second, with room for a late tick.
+    expect(putObjects(run.world) - before).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    const result = await run.daemon.stop("SIGTERM");
+    expect(result.code).toBe(0);
+    expectShippedExactlyOnce(run.world, "app.log", run.writer.lines);
+  });
+
   it("an Auto Scaling target lifecycle state of Terminated does the same", async () => {
     const run = await startWithPendingLines(LONG_FLUSH);
     await expectUrgentShipping(run, (imds) => imds.setTargetLifecycleState("Terminated"));
