@@ -48,6 +48,20 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
 /** Runs until SIGTERM/SIGINT; a second signal exits at once (every state save is atomic). */
 export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise<number> {
   optimizeForSize();
+  // Listening from the first moment: a SIGTERM while the daemon waits for
+  // IMDS or starts (it logs "watching" before the lifecycle watcher, the
+  // status file and the metrics are up) is a stop like any other: pending
+  // lines go up and the exit is 0, not Node's default exit by signal.
+  const stopping = new AbortController();
+  let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    requestStop = (signal) => {
+      stopping.abort();
+      resolve(signal);
+    };
+  });
+  process.once("SIGTERM", requestStop);
+  process.once("SIGINT", requestStop);
   // The metrics read the pipeline lazily: they are built first so that the
   // sink can report every upload to them from the start. Their modules load
   // only when asked for: prom-client is a few MiB a daemon without them need not hold.
@@ -65,7 +79,11 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
       })
     : undefined;
   if (config.credentials === "imds") {
-    await waitForImds(instanceMetadata({ endpoint: config.imdsEndpoint }), config.imdsEndpoint, logger);
+    await waitForImds(instanceMetadata({ endpoint: config.imdsEndpoint }), config.imdsEndpoint, logger, stopping.signal);
+    if (stopping.signal.aborted) {
+      logger.info({ signal: await stopRequested }, "stopped before the instance metadata service answered; nothing was shipped");
+      return 0;
+    }
   }
   pipeline = await wirePipeline(config, logger, DAEMON_RETRY, metrics);
   const { credentials, sink } = pipeline;
@@ -74,16 +92,6 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await credentials.get().catch(() => undefined);
   credentials.keepFresh();
-  // Listening before the daemon starts shipping: a SIGTERM that arrives while
-  // it starts (it logs "watching" before the lifecycle watcher, the status
-  // file and the metrics are up) is a stop like any other: pending lines go
-  // up and the exit is 0, not Node's default exit by signal.
-  let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
-  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-    requestStop = resolve;
-  });
-  process.once("SIGTERM", requestStop);
-  process.once("SIGINT", requestStop);
   const wired = pipeline;
   const running = daemon;
   let status: StatusWriter | undefined;

@@ -9,10 +9,11 @@ import { backoffMs, sleep } from "../sink/backoff.js";
  * restart loop that systemd abandons after a few tries, while IMDS may be
  * late for good reasons (instance still booting, endpoint re-enabled, hop
  * limit raised). So wait for it: say why once, then try again with capped
- * backoff. (`--once` does not wait: it exits 1 with the reason.)
+ * backoff, until IMDS answers or `signal` says stop. (`--once` does not
+ * wait: it exits 1 with the reason.)
  */
-export async function waitForImds(metadata: InstanceMetadata, endpoint: string, logger: Logger, maxWaitMs = 30_000): Promise<void> {
-  for (let attempt = 0; ; attempt += 1) {
+export async function waitForImds(metadata: InstanceMetadata, endpoint: string, logger: Logger, signal: AbortSignal, maxWaitMs = 30_000): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt += 1) {
     try {
       await metadata.get("meta-data/instance-id");
       if (attempt > 0) logger.info({ attempts: attempt + 1 }, "instance metadata service answers; starting");
@@ -24,7 +25,7 @@ export async function waitForImds(metadata: InstanceMetadata, endpoint: string, 
           "cannot read the instance id from the instance metadata service; retrying until it answers (nothing is shipped meanwhile, nothing is lost)",
         );
       }
-      await sleep(backoffMs(attempt, 1_000, maxWaitMs));
+      await sleep(backoffMs(attempt, 1_000, maxWaitMs), signal);
     }
   }
 }

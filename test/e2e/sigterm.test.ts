@@ -79,4 +79,20 @@ describe("stop on SIGTERM / SIGINT", () => {
     expect(code, daemon.stderr().slice(-3000)).toBe(0);
     expect([...linesBySource(world).values()]).toEqual([lines]);
   });
+
+  it("SIGTERM while the daemon waits for IMDS to answer: exit 0 at once, nothing shipped", async () => {
+    const app = join(world.logs, "app.log");
+    await appendFile(app, "waiting\n");
+    // Nothing listens on this port: IMDS is refused, and the daemon waits for it.
+    const args = baseArgs(world);
+    args[args.indexOf("--imds-endpoint") + 1] = `http://127.0.0.1:${await freePort()}`;
+    const daemon = startDaemon(args);
+    await daemon.waitForLog(/retrying until it answers/);
+    const stoppedAt = Date.now();
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(result.stderr).toMatch(/stopped before the instance metadata service answered/);
+    expect(linesBySource(world).size).toBe(0);
+  });
 });
