@@ -45,23 +45,44 @@ export function encodeBufferBytes(compression: Compression, batchMaxBytes: numbe
  * when it fits as expected, zlib's output buffer itself. Without compression
  * the body is the bytes themselves, a view of `buffer`. Throws
  * `RangeGoneError` when the file no longer holds the range.
+ *
+ * `afterRead` runs once the range's last bytes are read, while they are
+ * still compressing (a check that the file was not truncated meanwhile costs
+ * no wait that way); its rejection is the result's.
  */
-export async function encodeRange(handle: FileHandle, start: number, end: number, encoding: RangeEncoding, buffer: Buffer): Promise<EncodedRange> {
+export async function encodeRange(
+  handle: FileHandle,
+  start: number,
+  end: number,
+  encoding: RangeEncoding,
+  buffer: Buffer,
+  afterRead: () => Promise<void> = async () => undefined,
+): Promise<EncodedRange> {
   const { compression, level, expectedRatio } = encoding;
   if (compression === "none") {
     const body = await readAt(handle, start, buffer.subarray(0, end - start));
     if (body.length < end - start) throw new RangeGoneError(`bytes ${start}-${end} are gone: the file ends at ${start + body.length}`);
+    await afterRead();
     return { body, lines: countLines(body) };
   }
   let lines = 0;
+  let read = 0;
+  let checked: Promise<void> | undefined;
   async function* counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
     for await (const chunk of chunks) {
       lines += countLines(chunk);
+      read += chunk.length;
+      if (read === end - start) {
+        checked = afterRead();
+        // Awaited below, after compression; until then a rejection is not unhandled.
+        checked.catch(() => undefined);
+      }
       yield chunk;
     }
   }
   const output: Buffer[] = [];
   const chunks = counted(readRangeChunks(handle, start, end, buffer));
   for await (const piece of compressStream(chunks, compression, level, outputBufferBytes(end - start, expectedRatio))) output.push(piece);
+  await (checked ?? afterRead());
   return { body: joinBuffers(output), lines };
 }

@@ -220,14 +220,20 @@ export class FileShipper {
         // Both settle before anything is thrown: a failed fsync must not give
         // back the buffer that encodeRange is still reading into.
         const [encoding, persisting] = await Promise.allSettled([
-          encodeRange(handle, intent.start, intent.end, { compression: ctx.compression, level: ctx.compressionLevel, expectedRatio: this.gzipRatio }, source.buffer),
+          // Truncated between the cut and the read: the body may be new content.
+          // The intent stays pending and is sent again, from the copy if one is found.
+          encodeRange(
+            handle,
+            intent.start,
+            intent.end,
+            { compression: ctx.compression, level: ctx.compressionLevel, expectedRatio: this.gzipRatio },
+            source.buffer,
+            () => this.assertSameHead(),
+          ),
           ctx.saver.persist(),
         ]);
         if (encoding.status === "rejected") throw encoding.reason;
         if (persisting.status === "rejected") throw persisting.reason;
-        // Truncated between the cut and the read: the body may be new content.
-        // The intent stays pending and is sent again, from the copy if one is found.
-        await this.assertSameHead();
         const { body } = encoding.value;
         if (ctx.compression !== "none") {
           giveBack();

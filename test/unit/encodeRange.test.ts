@@ -83,4 +83,21 @@ describe("encodeRange", () => {
     expect(encodeBufferBytes("gzip", 4096)).toBe(4096);
     expect(encodeBufferBytes("none", 8 * 1024 * 1024)).toBe(8 * 1024 * 1024);
   });
+
+  test("afterRead runs once the whole range is read, and its rejection is the result's", async () => {
+    await withContent(async (handle) => {
+      for (const encoding of [GZIP, NONE]) {
+        const calls: number[] = [];
+        await encodeRange(handle, 100, 30_100, encoding, Buffer.alloc(encoding === NONE ? 30_000 : 4096), async () => {
+          calls.push(1);
+        });
+        expect(calls, encoding.compression).toEqual([1]);
+        const truncated = new Error("truncated meanwhile");
+        await expect(
+          encodeRange(handle, 100, 30_100, encoding, Buffer.alloc(encoding === NONE ? 30_000 : 4096), () => Promise.reject(truncated)),
+          encoding.compression,
+        ).rejects.toBe(truncated);
+      }
+    });
+  });
 });
