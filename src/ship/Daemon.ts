@@ -403,21 +403,29 @@ export class Daemon {
    */
   private async restartTruncated(tailer: Tailer): Promise<void> {
     await tailer.settle();
-    this.tailers.delete(tailer.identity);
-    if (!(await this.finishFromCopy(tailer.checkpoint, tailer.file.path))) {
-      const lost = tailer.bytesBehind;
-      this.logger.warn(
-        { path: tailer.file.path, unreadBytes: lost },
-        lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
-      );
-      this.dropCheckpoint(tailer.checkpoint);
+    // Until the new content has its tailer, a scan or a file event must not
+    // attach the file as new: that would be a second tailer on it, shipping
+    // every line twice (finishing from the copy can wait long for a slot).
+    this.attachingIdentities.add(tailer.identity);
+    try {
+      this.tailers.delete(tailer.identity);
+      if (!(await this.finishFromCopy(tailer.checkpoint, tailer.file.path))) {
+        const lost = tailer.bytesBehind;
+        this.logger.warn(
+          { path: tailer.file.path, unreadBytes: lost },
+          lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
+        );
+        this.dropCheckpoint(tailer.checkpoint);
+      }
+      const file = tailer.file;
+      const fresh = await freshCheckpoint({ ...file, size: 0 });
+      this.ctx.state.files.push(fresh);
+      await this.track(file, fresh, tailer.detachedAt);
+      const replacement = this.tailers.get(tailer.identity);
+      if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
+    } finally {
+      this.attachingIdentities.delete(tailer.identity);
     }
-    const file = tailer.file;
-    const fresh = await freshCheckpoint({ ...file, size: 0 });
-    this.ctx.state.files.push(fresh);
-    await this.track(file, fresh, tailer.detachedAt);
-    const replacement = this.tailers.get(tailer.identity);
-    if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
     await this.ctx.saver.persist();
   }
 
@@ -433,8 +441,10 @@ export class Daemon {
     const readTo = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
     const copy = await findCopy(checkpoint, readTo);
     if (copy === undefined) return false;
-    if (this.tailers.has(`${copy.dev}:${copy.ino}`)) {
-      // A glob that matches the copy already ships it whole, as a new file.
+    const shippedOnItsOwn = (other: FileCheckpoint): boolean => other !== checkpoint && other.dev === copy.dev && other.ino === copy.ino;
+    if (this.tailers.has(`${copy.dev}:${copy.ino}`) || this.ctx.state.files.some(shippedOnItsOwn)) {
+      // A glob that matches the copy already ships it whole, as a new file
+      // (followed now, or closed to save descriptors with its checkpoint kept).
       await copy.handle.close();
       return false;
     }
