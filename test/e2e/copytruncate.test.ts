@@ -37,16 +37,24 @@ describe("copytruncate", () => {
     await world.close();
   });
 
+  /**
+   * A daemon (flush interval 1 s) that has had `shipped` lines of app.log
+   * acknowledged, not just stored: it knows the head it recognises the copy by.
+   */
+  async function daemonPast(app: string, shipped: readonly string[]): Promise<ReturnType<typeof startDaemon>> {
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+    return daemon;
+  }
+
   it("lines not yet read when the file is copied and truncated are shipped from the copy", async () => {
     const app = join(world.logs, "app.log");
     const shipped = numbered("shipped", 10);
     const unread = numbered("unread", 100);
     const after = numbered("after", 5);
-    await appendFile(app, `${shipped.join("\n")}\n`);
-    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
-    await daemon.waitForLog(/"msg":"watching"/);
-    // Acknowledged, not just stored: the daemon knows the head it recognises the copy by.
-    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+    const daemon = await daemonPast(app, shipped);
 
     // Written and rotated well within one flush interval: not read yet.
     await appendFile(app, `${unread.join("\n")}\n`);
@@ -86,16 +94,12 @@ describe("copytruncate", () => {
     const shipped = numbered("shipped", 200);
     const between = numbered("between", 100);
     const after = numbered("after", 5);
-    await appendFile(app, `${shipped.join("\n")}\n`);
-    let daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
-    await daemon.waitForLog(/"msg":"watching"/);
-    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
-    expect((await daemon.stop("SIGTERM")).code).toBe(0);
+    expect((await (await daemonPast(app, shipped)).stop("SIGTERM")).code).toBe(0);
 
     await appendFile(app, `${between.join("\n")}\n`);
     await copyTruncate(app);
     await appendFile(app, `${after.join("\n")}\n`);
-    daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
     await daemon.waitForLog(/finishing its old content from the copy/);
     await waitFor(() => sources(world).flat().length >= shipped.length + between.length + after.length, 15_000, "every line in S3");
 
@@ -109,10 +113,7 @@ describe("copytruncate", () => {
     const shipped = numbered("shipped", 10);
     const during = numbered("during", 30);
     const after = numbered("after", 300);
-    await appendFile(app, `${shipped.join("\n")}\n`);
-    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
-    await daemon.waitForLog(/"msg":"watching"/);
-    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+    const daemon = await daemonPast(app, shipped);
 
     // Every upload slot ends up held by a retrying upload; the file's next poll waits for one.
     world.s3.injectFault({ kind: "error", status: 503, code: "SlowDown" });

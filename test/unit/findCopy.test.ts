@@ -33,6 +33,15 @@ describe("findCopy", () => {
     }
   }
 
+  async function expectCopyAt(checkpoint: FileCheckpoint, readTo: number, path: string): Promise<void> {
+    const copy = await findCopy(checkpoint, readTo);
+    try {
+      expect(copy?.path).toBe(path);
+    } finally {
+      await copy?.handle.close();
+    }
+  }
+
   it("finds the sibling that starts with the shipped head and holds what was read, skipping the file itself and directories", async () => {
     const content = "one\ntwo\nthree\n";
     const checkpoint = await checkpointOf(content, 4);
@@ -40,12 +49,7 @@ describe("findCopy", () => {
     await writeFile(join(dir, "app.log.2"), "older content\n");
     await writeFile(join(dir, "app.log.3"), "one\n");
     await writeFile(join(dir, "app.log.1"), content);
-    const copy = await findCopy(checkpoint, 8);
-    try {
-      expect(copy?.path).toBe(join(dir, "app.log.1"));
-    } finally {
-      await copy?.handle.close();
-    }
+    await expectCopyAt(checkpoint, 8, join(dir, "app.log.1"));
   });
 
   it("skips a named pipe beside the file instead of waiting for a writer to open it", async () => {
@@ -54,12 +58,7 @@ describe("findCopy", () => {
     // A search that opened it for reading would block there, for good.
     execFileSync("mkfifo", [join(dir, "app.log.0")]);
     await writeFile(join(dir, "app.log.1"), content);
-    const copy = await findCopy(checkpoint, 8);
-    try {
-      expect(copy?.path).toBe(join(dir, "app.log.1"));
-    } finally {
-      await copy?.handle.close();
-    }
+    await expectCopyAt(checkpoint, 8, join(dir, "app.log.1"));
   });
 
   it("finds nothing without an acknowledged head to recognise the copy by", async () => {
