@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { appendFile, copyFile, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -132,5 +133,34 @@ describe("copytruncate", () => {
     const result = await daemon.stop("SIGTERM");
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(sources(world)).toEqual([after, [...shipped, ...during]]);
+  });
+
+  it("a long line streaming during an S3 outage, the file copytruncated and written again past it: the line comes whole from the copy", { timeout: 150_000 }, async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 10);
+    // Longer than --batch-max-bytes (8 MiB), so streamed from the file; random, so that gzip
+    // leaves it longer than one 8 MiB part and the stream reads on after the first part.
+    const long = `long-${randomBytes(15 * 1024 * 1024).toString("base64")}`;
+    // About 24 MiB: past the end of the long line, so reading on never meets the end of the file.
+    const after = Array.from({ length: 240_000 }, (_, i) => `after-${String(i).padStart(6, "0")}-${"y".repeat(90)}`);
+    const daemon = await daemonPast(app, shipped);
+
+    world.s3.injectFault({ kind: "error", status: 503, code: "SlowDown" });
+    await appendFile(app, `${long}\n`);
+    await waitFor(() => world.s3.requests.some((request) => request.status === 503), 10_000, "the long line's upload refused");
+    await copyTruncate(app);
+    await appendFile(app, `${after.join("\n")}\n`);
+    await sleep(1_000);
+    world.s3.clearFaults();
+    const total = shipped.length + 1 + after.length;
+    await waitFor(() => sources(world).flat().length >= total, 120_000, "every line in S3 once S3 is back");
+
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    const [newContent, oldContent] = sources(world);
+    expect(newContent).toEqual(after);
+    expect(oldContent?.length).toBe(shipped.length + 1);
+    expect(oldContent?.slice(0, shipped.length)).toEqual(shipped);
+    expect(oldContent?.[shipped.length] === long, "the long line, whole").toBe(true);
   });
 });
