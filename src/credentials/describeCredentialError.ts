@@ -1,14 +1,11 @@
 import { describeProviderFailure } from "./describeProviderFailure.js";
+import { errorField } from "./errorField.js";
 
 /** Node error codes that mean "nothing answered at that address". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
 
 const HOP_LIMIT_HINT =
   "inside a container, the instance's HttpPutResponseHopLimit must be 2 (aws ec2 modify-instance-metadata-options --http-put-response-hop-limit 2)";
-
-function field(error: unknown, name: string): unknown {
-  return typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
-}
 
 const UNREACHABLE_IN_MESSAGE = new RegExp(`\\b(${[...UNREACHABLE_CODES].join("|")})\\b`);
 
@@ -19,9 +16,9 @@ const UNREACHABLE_IN_MESSAGE = new RegExp(`\\b(${[...UNREACHABLE_CODES].join("|"
  * so look there too; only the code is taken from the message, never its text.
  */
 function networkCode(error: unknown): string | undefined {
-  const code = field(error, "code");
+  const code = errorField(error, "code");
   if (typeof code === "string") return code;
-  const message = field(error, "message");
+  const message = errorField(error, "message");
   return typeof message === "string" ? UNREACHABLE_IN_MESSAGE.exec(message)?.[1] : undefined;
 }
 
@@ -32,7 +29,7 @@ function networkCode(error: unknown): string | undefined {
 const TOKEN_STATUS_IN_MESSAGE = /\bFailed to fetch metadata token with status code (\d{3})\b/;
 
 function tokenRequestStatus(error: unknown): number | undefined {
-  const message = field(error, "message");
+  const message = errorField(error, "message");
   const found = typeof message === "string" ? TOKEN_STATUS_IN_MESSAGE.exec(message)?.[1] : undefined;
   return found === undefined ? undefined : Number(found);
 }
@@ -43,11 +40,11 @@ function tokenRequestStatus(error: unknown): number | undefined {
  * echo response bodies (research §2b.6), and those bodies hold secrets.
  */
 export function describeImdsError(error: unknown, endpoint: string): string {
-  const name = field(error, "name");
+  const name = errorField(error, "name");
   const code = networkCode(error);
-  const status = field(error, "statusCode") ?? (field(field(error, "$metadata"), "httpStatusCode") as unknown);
+  const status = errorField(error, "statusCode") ?? (errorField(errorField(error, "$metadata"), "httpStatusCode") as unknown);
   const tokenStatus = tokenRequestStatus(error);
-  const message = typeof field(error, "message") === "string" ? (field(error, "message") as string) : "";
+  const message = typeof errorField(error, "message") === "string" ? (errorField(error, "message") as string) : "";
   if (name === "InstanceMetadataV1FallbackError") {
     // With IMDSv1 disabled, every token PUT failure other than 400 surfaces as this.
     return `IMDS token request failed at ${endpoint} (endpoint unreachable, timed out, refused or returned an error); ${HOP_LIMIT_HINT}`;

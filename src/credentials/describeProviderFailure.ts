@@ -1,6 +1,4 @@
-function field(error: unknown, name: string): unknown {
-  return typeof error === "object" && error !== null ? (error as Record<string, unknown>)[name] : undefined;
-}
+import { errorField } from "./errorField.js";
 
 /**
  * A credential provider's failure in a few words that cannot hold a secret:
@@ -12,12 +10,12 @@ function field(error: unknown, name: string): unknown {
  * a nested error's text, which is quoted too, hence the cut.
  */
 export function describeProviderFailure(error: unknown): string {
-  const rawName = field(error, "name");
+  const rawName = errorField(error, "name");
   const name = typeof rawName === "string" ? rawName : "error";
   if (name === "SyntaxError") return "SyntaxError: a credentials document is not valid JSON";
-  const code = field(error, "code");
+  const code = errorField(error, "code");
   const named = typeof code === "string" ? `${name} ${code}` : name;
-  const message = field(error, "message");
+  const message = errorField(error, "message");
   if (name !== "CredentialsProviderError" || typeof message !== "string") return named;
   const text = (message.split("\n")[0] ?? "").split(/["'`]/)[0]?.trim();
   return text ? `${named}: ${text}` : named;
