@@ -58,6 +58,9 @@ export class Daemon {
   private tick: NodeJS.Timeout | undefined;
   private rescan: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** The stop's last look at the paths: the only attaches allowed while stopping. */
+  private lookingLast = false;
+  private rescanning = false;
   private urgent = false;
   private ticking = false;
   private rotatedWarned = false;
@@ -131,7 +134,8 @@ export class Daemon {
     clearInterval(this.rescan);
     await this.paths.close();
     const flush = (async () => {
-      while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (this.ticking || this.rescanning || this.attaching.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await this.lastLook(abort.signal);
       for (const tailer of this.tailers.values()) await tailer.poll(Date.now(), true);
       await Promise.all([...this.tailers.values()].map((tailer) => tailer.settle()));
     })();
@@ -150,6 +154,29 @@ export class Daemon {
     }
     await this.ctx.saver.persist();
     await Promise.all([...this.tailers.values()].map((tailer) => tailer.close()));
+  }
+
+  /**
+   * File events arrive late and scans come every few seconds, so a file
+   * created (or rotated in) just before the signal is not followed yet. Its
+   * lines would wait for the next start, and an instance being terminated has
+   * none: look at the paths once more, with events and scans stopped.
+   */
+  private async lastLook(signal: AbortSignal): Promise<void> {
+    this.lookingLast = true;
+    try {
+      for (const tailer of [...this.tailers.values()]) {
+        if (signal.aborted) return;
+        if (tailer.detachedAt === undefined) await this.checkPath(tailer);
+      }
+      const paths = await expandGlobs(this.options.patterns, (dir, error) => this.reportUnreadable(dir, error.code ?? error.message));
+      for (const path of paths) {
+        if (signal.aborted) return;
+        await this.attach(path);
+      }
+    } finally {
+      this.lookingLast = false;
+    }
   }
 
   private async onTick(): Promise<void> {
@@ -191,11 +218,15 @@ export class Daemon {
   }
 
   private async rescanNow(): Promise<void> {
+    if (this.rescanning) return;
+    this.rescanning = true;
     try {
       await this.scan();
       await this.settleIdleCheckpoints();
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, "rescan failed; trying again at the next one");
+    } finally {
+      this.rescanning = false;
     }
   }
 
@@ -241,7 +272,7 @@ export class Daemon {
    * attaches of one file would give it two checkpoints and ship it twice.
    */
   private async attach(path: string): Promise<void> {
-    if (this.stopping || this.attaching.has(path)) return;
+    if ((this.stopping && !this.lookingLast) || this.attaching.has(path)) return;
     this.attaching.add(path);
     try {
       await this.attachOnce(path);

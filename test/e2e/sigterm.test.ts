@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { appendFile, readFile, rename } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../support/freePort.js";
@@ -58,6 +58,21 @@ describe("stop on SIGTERM / SIGINT", () => {
       expect(laterRun.stdout).toMatch(/ lines=0 .*pending_bytes=14 /);
     });
   }
+
+  it("SIGTERM right after a new file appears that no file event has reported yet: its lines ship in the stop flush", async () => {
+    // The glob's directory does not exist at start, so no watcher covers it
+    // until the periodic rescan (10 s): only a last look at stop finds the file.
+    const later = join(world.logs, "later");
+    const daemon = startDaemon([...baseArgs(world, join(later, "*.log")), "--flush-interval", "60"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await mkdir(later);
+    const lines = numbered("late", 50);
+    await appendFile(join(later, "new.log"), `${lines.join("\n")}\n`);
+
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect([...linesBySource(world).values()]).toEqual([lines]);
+  });
 
   it("SIGTERM the moment the daemon logs \"watching\", while the rest of its start-up still runs: a stop like any other, exit 0", async () => {
     const app = join(world.logs, "app.log");
