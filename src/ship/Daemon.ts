@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { moveCheckpoint, recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -347,8 +347,7 @@ export class Daemon {
    * False when the file must wait (for the next scan or write event).
    */
   private async makeRoom(file: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
-    const acked = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
-    if (checkpoint.pending.length === 0 && file.size <= acked) return false;
+    if (checkpoint.pending.length === 0 && file.size <= checkpoint.offset) return false;
     const now = Date.now();
     const idle = [...this.tailers.values()]
       .filter((tailer) => tailer.detachedAt === undefined && tailer.isDrained(now, IDLE_CLOSE_MS))
@@ -469,8 +468,7 @@ export class Daemon {
    * and the truncation are lost.
    */
   private async finishFromCopy(checkpoint: FileCheckpoint, path: string): Promise<boolean> {
-    const readTo = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
-    const copy = await findCopy(checkpoint, readTo);
+    const copy = await findCopy(checkpoint);
     if (copy === undefined) return false;
     const shippedOnItsOwn = (other: FileCheckpoint): boolean => other !== checkpoint && other.dev === copy.dev && other.ino === copy.ino;
     if (this.tailers.has(`${copy.dev}:${copy.ino}`) || this.ctx.state.files.some(shippedOnItsOwn)) {
@@ -479,10 +477,8 @@ export class Daemon {
       await copy.handle.close();
       return false;
     }
-    this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - readTo }, "file was copied and truncated; finishing its old content from the copy");
-    checkpoint.path = copy.path;
-    checkpoint.dev = copy.dev;
-    checkpoint.ino = copy.ino;
+    this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - recordedEnd(checkpoint) }, "file was copied and truncated; finishing its old content from the copy");
+    moveCheckpoint(checkpoint, copy);
     await this.track(copy, checkpoint, Date.now());
     return true;
   }

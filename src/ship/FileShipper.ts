@@ -4,7 +4,7 @@ import { findBatchEnd } from "../batch/findBatchEnd.js";
 import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import { compressStream } from "../sink/compressStream.js";
-import type { FileCheckpoint, UploadIntent } from "../source/FileCheckpoint.js";
+import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES, fingerprintOf, readHead } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
@@ -46,7 +46,7 @@ export class FileShipper {
     readonly file: OpenFile,
     readonly checkpoint: FileCheckpoint,
   ) {
-    this.readOffset = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+    this.readOffset = recordedEnd(checkpoint);
   }
 
   /** The first byte not yet handed to an upload. */

@@ -1,4 +1,4 @@
-import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { currentSize, type OpenFile } from "../source/openFile.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext } from "./ShipContext.js";
@@ -36,7 +36,7 @@ export class Tailer {
     now: number,
   ) {
     this.shipper = new FileShipper(ctx, file, checkpoint);
-    this.seenSize = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+    this.seenSize = recordedEnd(checkpoint);
     this.lastGrowthAt = now;
   }
 

@@ -1,5 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { moveCheckpoint, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -76,7 +76,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
    * match it: one they match is shipped whole in this run, as a file of its own.
    */
   const findCopyToFinish = async (checkpoint: FileCheckpoint): Promise<OpenFile | undefined> => {
-    const copy = await findCopy(checkpoint, checkpoint.pending.at(-1)?.end ?? checkpoint.offset);
+    const copy = await findCopy(checkpoint);
     if (copy === undefined || !matched(copy.path)) return copy;
     await copy.handle.close();
     return undefined;
@@ -125,9 +125,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
         const copy = previous.path === path ? await findCopyToFinish(previous) : undefined;
         if (copy !== undefined) {
           logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
-          previous.path = copy.path;
-          previous.dev = copy.dev;
-          previous.ino = copy.ino;
+          moveCheckpoint(previous, copy);
           seen.add(previous);
           try {
             await ship(copy, previous);

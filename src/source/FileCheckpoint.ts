@@ -26,3 +26,19 @@ export interface FileCheckpoint {
   /** ISO time of the last acknowledged upload. */
   lastUploadAt?: string;
 }
+
+/**
+ * Where the checkpoint's file is read on from: the end of the last recorded
+ * upload, or the acknowledged offset when none is in flight. Recorded uploads
+ * are replayed under their keys, never read into new batches.
+ */
+export function recordedEnd(checkpoint: FileCheckpoint): number {
+  return checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
+}
+
+/** The checkpoint's content now lives in another file: the copy a copytruncate left. */
+export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; dev: string; ino: string }): void {
+  checkpoint.path = to.path;
+  checkpoint.dev = to.dev;
+  checkpoint.ino = to.ino;
+}

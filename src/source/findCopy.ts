@@ -1,19 +1,21 @@
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { FileCheckpoint } from "./FileCheckpoint.js";
+import { recordedEnd, type FileCheckpoint } from "./FileCheckpoint.js";
 import { fingerprint } from "./fingerprint.js";
 import { openFile, type OpenFile } from "./openFile.js";
 
 /**
  * Where a truncated file's old content went when it was copied first
  * (logrotate's `copytruncate` writes `app.log.1` or `app.log-DATE` next to
- * it): the sibling, opened, that is not the file itself, holds at least
- * `readTo` bytes and starts with the head the checkpoint fingerprinted.
+ * it): the sibling, opened, that is not the file itself, holds every byte
+ * the checkpoint read or recorded uploads of, and starts with the head the
+ * checkpoint fingerprinted.
  * Undefined when nothing was acknowledged yet (no head to recognise the copy
  * by) or no sibling matches: the bytes not read before the truncation are lost.
  */
-export async function findCopy(checkpoint: FileCheckpoint, readTo: number): Promise<OpenFile | undefined> {
+export async function findCopy(checkpoint: FileCheckpoint): Promise<OpenFile | undefined> {
   if (checkpoint.fingerprintLength === 0) return undefined;
+  const readTo = recordedEnd(checkpoint);
   let names: string[];
   try {
     names = await readdir(dirname(checkpoint.path));

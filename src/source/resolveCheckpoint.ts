@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { FileCheckpoint } from "./FileCheckpoint.js";
+import { recordedEnd, type FileCheckpoint } from "./FileCheckpoint.js";
 import { fingerprint, fingerprintOf, readHead } from "./fingerprint.js";
 import type { OpenFile } from "./openFile.js";
 
@@ -17,8 +17,7 @@ export function newSourceId(): string {
 /** Does the open file still hold the content the checkpoint was taken of? */
 export async function matchesCheckpoint(file: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
   if (file.dev !== checkpoint.dev || file.ino !== checkpoint.ino) return false;
-  const acked = checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
-  if (file.size < acked || file.size < checkpoint.fingerprintLength) return false;
+  if (file.size < recordedEnd(checkpoint) || file.size < checkpoint.fingerprintLength) return false;
   const current = await fingerprint(file.handle, file.size, checkpoint.fingerprintLength);
   return current.hash === checkpoint.fingerprint;
 }
