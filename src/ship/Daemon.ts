@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
+import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { moveCheckpoint, recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
@@ -41,6 +42,22 @@ export interface DaemonOptions {
 
 /** An idle file must have been quiet this long before its descriptor is taken back. */
 const IDLE_CLOSE_MS = 5_000;
+
+/** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
+const AFTER_ABORT_MS = 5_000;
+
+/** Whether `task` (which never rejects) settles within `ms`. */
+async function settlesWithin(task: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    task.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
 
 /**
  * The long-running shipper: discovers files (globs + chokidar), tails each
@@ -127,33 +144,44 @@ export class Daemon {
    * SIGTERM: stop watching, hand every complete line to an upload, wait for
    * the uploads until `timeoutMs`, save state. What did not finish stays in the
    * state as upload intents and is replayed under the same keys at next start.
+   * Never throws: a failure here is logged, and the state saved as far as it can be.
    */
   async stop(timeoutMs: number, abort: AbortController): Promise<void> {
     this.stopping = true;
     clearInterval(this.tick);
     clearInterval(this.rescan);
     await this.paths.close();
-    const flush = (async () => {
-      while (this.ticking || this.rescanning || this.attaching.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      await this.lastLook(abort.signal);
-      for (const tailer of this.tailers.values()) await tailer.poll(Date.now(), true);
-      await Promise.all([...this.tailers.values()].map((tailer) => tailer.settle()));
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      flush.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
+    const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
+      this.logger.error({ err: errorMessage(error) }, "the stop flush failed; what it did not upload is shipped at the next start");
+    });
+    if (!(await settlesWithin(flush, timeoutMs))) {
       this.logger.warn({ timeoutMs }, "stop timeout reached; unfinished uploads are replayed at the next start");
       abort.abort();
-      await flush.catch(() => undefined);
+      // Aborted uploads fail at once; what still runs is waiting on a
+      // filesystem that does not answer, and must not hold the state save.
+      if (!(await settlesWithin(flush, AFTER_ABORT_MS))) this.logger.warn("still waiting for a file read after the stop timeout; saving state without it");
     }
-    await this.ctx.saver.persist();
-    await Promise.all([...this.tailers.values()].map((tailer) => tailer.close()));
+    try {
+      await this.ctx.saver.persist();
+    } catch (error) {
+      this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "cannot save state at stop; the next start resumes from the last saved state");
+    }
+    await Promise.all([...this.tailers.values()].map((tailer) => tailer.close().catch(() => undefined)));
+  }
+
+  private async flushAtStop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && (this.ticking || this.rescanning || this.attaching.size > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Followed files first: their lines go up before the last look spends
+    // time on the paths, and a file that has just grown is not the idle one
+    // that makeRoom() closes to attach a new file at the descriptor bound.
+    await this.pollAll();
+    if (!signal.aborted) await this.lastLook(signal);
+    await this.pollAll();
+    await Promise.all([...this.tailers.values()].map((tailer) => tailer.settle()));
+  }
+
+  private async pollAll(): Promise<void> {
+    for (const tailer of [...this.tailers.values()]) await tailer.poll(Date.now(), true);
   }
 
   /**
@@ -193,6 +221,10 @@ export class Daemon {
         }
       }
       this.checkRotatedBound();
+    } catch (error) {
+      // A state save that failed (a full or read-only disk): the next tick
+      // saves again. Uncaught, it would end the process without a stop flush.
+      this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "a poll of the files failed; trying again at the next tick");
     } finally {
       this.ticking = false;
     }
@@ -224,7 +256,7 @@ export class Daemon {
       await this.scan();
       await this.settleIdleCheckpoints();
     } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, "rescan failed; trying again at the next one");
+      this.logger.warn({ err: errorMessage(error) }, "rescan failed; trying again at the next one");
     } finally {
       this.rescanning = false;
     }
@@ -249,9 +281,9 @@ export class Daemon {
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
         checkpoint.path = search.file.path;
-        if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.tailers.has(`${search.file.dev}:${search.file.ino}`)) {
+        if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
           this.logger.info({ path: search.file.path }, "finishing a file that was rotated away");
-          await this.track(search.file, checkpoint, Date.now());
+          this.track(search.file, checkpoint, Date.now());
         } else {
           await search.file.handle.close();
         }
@@ -276,6 +308,9 @@ export class Daemon {
     this.attaching.add(path);
     try {
       await this.attachOnce(path);
+    } catch (error) {
+      // Called from file events too, where nothing else would catch it; the next scan tries again.
+      this.logger.error({ path, code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "cannot follow this file now; trying again at the next scan");
     } finally {
       this.attaching.delete(path);
     }
@@ -337,7 +372,7 @@ export class Daemon {
       await file.handle.close();
       return;
     }
-    await this.track(file, resolution.checkpoint, undefined);
+    this.track(file, resolution.checkpoint, undefined);
     this.byPath.set(path, this.tailers.get(identity) as Tailer);
   }
 
@@ -366,15 +401,20 @@ export class Daemon {
     return true;
   }
 
-  private async track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): Promise<void> {
+  /**
+   * Followed, or being attached now (its attach awaits reads before it
+   * tracks): a second tailer on one identity would overwrite the first in
+   * `tailers`, which then runs on unpolled, its descriptor never closed.
+   */
+  private isTaken(identity: string): boolean {
+    return this.tailers.has(identity) || this.attachingIdentities.has(identity);
+  }
+
+  private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): void {
     const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, Date.now());
     tailer.detachedAt = detachedAt;
     this.tailers.set(tailer.identity, tailer);
-    try {
-      await tailer.start();
-    } catch (error) {
-      this.logger.error({ path: file.path, err: (error as Error).message }, "cannot replay recorded uploads of this file");
-    }
+    tailer.start();
   }
 
   /** After a restart: finish files that were rotated away while the shipper was down. */
@@ -386,7 +426,7 @@ export class Daemon {
       if (search.kind === "found") {
         checkpoint.path = search.file.path;
         this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
-        await this.track(search.file, checkpoint, Date.now());
+        this.track(search.file, checkpoint, Date.now());
       } else if (search.kind === "in-place" && !globMatcher(this.options.patterns)(checkpoint.path)) {
         await this.finishInPlace(checkpoint);
       } else {
@@ -407,7 +447,7 @@ export class Daemon {
     const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
     if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
       this.logger.info({ path: file.path }, "finishing a file that was rotated away while stopped");
-      await this.track(file, checkpoint, Date.now());
+      this.track(file, checkpoint, Date.now());
     } else {
       await file.handle.close();
     }
@@ -450,7 +490,7 @@ export class Daemon {
       const file = tailer.file;
       const fresh = await freshCheckpoint({ ...file, size: 0 });
       this.ctx.state.files.push(fresh);
-      await this.track(file, fresh, tailer.detachedAt);
+      this.track(file, fresh, tailer.detachedAt);
       const replacement = this.tailers.get(tailer.identity);
       if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
     } finally {
@@ -471,7 +511,7 @@ export class Daemon {
     const copy = await findCopy(checkpoint);
     if (copy === undefined) return false;
     const shippedOnItsOwn = (other: FileCheckpoint): boolean => other !== checkpoint && other.dev === copy.dev && other.ino === copy.ino;
-    if (this.tailers.has(`${copy.dev}:${copy.ino}`) || this.ctx.state.files.some(shippedOnItsOwn)) {
+    if (this.isTaken(`${copy.dev}:${copy.ino}`) || this.ctx.state.files.some(shippedOnItsOwn)) {
       // A glob that matches the copy already ships it whole, as a new file
       // (followed now, or closed to save descriptors with its checkpoint kept).
       await copy.handle.close();
@@ -479,7 +519,7 @@ export class Daemon {
     }
     this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - recordedEnd(checkpoint) }, "file was copied and truncated; finishing its old content from the copy");
     moveCheckpoint(checkpoint, copy);
-    await this.track(copy, checkpoint, Date.now());
+    this.track(copy, checkpoint, Date.now());
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { errorMessage } from "../log/errorMessage.js";
 import { recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { currentSize, type OpenFile } from "../source/openFile.js";
 import { FileShipper } from "./FileShipper.js";
@@ -59,8 +60,27 @@ export class Tailer {
     return this.waitingSince;
   }
 
-  async start(): Promise<void> {
-    await this.shipper.replayPending();
+  /**
+   * Replays the uploads a previous run recorded, as this tailer's first poll:
+   * later polls wait for it, the caller does not. With S3 down, replays wait
+   * for upload slots as long as it stays down, and a daemon whose start
+   * waited with them could not even be stopped.
+   */
+  start(): void {
+    this.running = this.replay().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async replay(): Promise<PollOutcome> {
+    try {
+      await this.shipper.replayPending();
+      return "ok";
+    } catch (error) {
+      if (error instanceof TruncatedError) return "truncated";
+      this.ctx.logger.error({ path: this.file.path, err: errorMessage(error) }, "cannot replay recorded uploads of this file");
+      return "failed";
+    }
   }
 
   /**
@@ -151,7 +171,7 @@ export class Tailer {
     this.failedAtOffset = this.checkpoint.offset;
     const code = (error as NodeJS.ErrnoException).code;
     this.ctx.logger.error(
-      { path: this.file.path, code, err: error instanceof Error ? error.message : String(error) },
+      { path: this.file.path, code, err: errorMessage(error) },
       "cannot ship this file for now; retrying (its checkpoint does not move)",
     );
   }

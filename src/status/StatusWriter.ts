@@ -16,6 +16,8 @@ export class StatusWriter {
   private readonly samples: Array<[number, number]> = [];
   private readonly startedAt = new Date().toISOString();
   private failed = false;
+  /** The last write queued. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -43,7 +45,13 @@ export class StatusWriter {
     return objects - first;
   }
 
-  private async write(): Promise<void> {
+  /** Two writes into the one temporary file at once could leave a longer write's tail after a shorter one. */
+  private write(): Promise<void> {
+    this.writing = this.writing.then(() => this.writeNow());
+    return this.writing;
+  }
+
+  private async writeNow(): Promise<void> {
     const now = Date.now();
     const status: RuntimeStatus = {
       pid: process.pid,

@@ -1,0 +1,156 @@
+import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
+import type { S3Object, S3Sink } from "../../src/sink/S3Sink.js";
+import { Daemon, type DaemonOptions } from "../../src/ship/Daemon.js";
+import { Semaphore } from "../../src/ship/Semaphore.js";
+import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
+import { StateSaver } from "../../src/ship/StateSaver.js";
+import { openFile } from "../../src/source/openFile.js";
+import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
+import { StateStore, type ShipState } from "../../src/source/StateStore.js";
+
+/*
+ * The daemon's start and stop against an in-process sink: the moments these
+ * tests need (a file written between two polls, replays stuck on upload
+ * slots, a state save failing mid-tick) cannot be placed from outside the process.
+ */
+
+interface Harness {
+  ctx: ShipContext;
+  state: ShipState;
+  /** Bodies the sink accepted, in order. */
+  bodies: string[];
+  /** Log lines, as pino wrote them. */
+  logs: string[];
+  /** While true, every state save fails with ENOSPC. */
+  failSaves: boolean;
+}
+
+describe("Daemon start and stop", () => {
+  let dir: string;
+  let logs: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "daemon-stop-"));
+    logs = join(dir, "logs");
+    await mkdir(logs);
+    await mkdir(join(dir, "state"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function harness(put: (object: S3Object) => Promise<void> = async () => undefined): Harness {
+    const state: ShipState = { files: [] };
+    const saver = new StateSaver(new StateStore(join(dir, "state")), state);
+    const h: Harness = {
+      state,
+      bodies: [],
+      logs: [],
+      failSaves: false,
+      ctx: {
+        state,
+        saver: {
+          persist: () => (h.failSaves ? Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })) : saver.persist()),
+        } as StateSaver,
+        sink: {
+          put: async (object: S3Object) => {
+            await put(object);
+            h.bodies.push(Buffer.from(object.body).toString("utf8"));
+          },
+        } as S3Sink,
+        slots: new Semaphore(4),
+        buffers: new BatchBuffers(1024, 4),
+        logger: pino({ level: "info" }, { write: (line: string) => void h.logs.push(line) }),
+        batchMaxBytes: 1024,
+        compression: "none",
+        compressionLevel: 6,
+        keyFor: (checkpoint, start, end) => `${checkpoint.sourceId}/${start}-${end}`,
+        stats: emptyStats(),
+      },
+    };
+    return h;
+  }
+
+  function daemonOf(h: Harness, options: Partial<DaemonOptions> = {}): Daemon {
+    return new Daemon(h.ctx, { patterns: [join(logs, "*.log")], flushIntervalMs: 100, tickMs: 50, rescanMs: 600_000, ...options });
+  }
+
+  async function waitFor(condition: () => boolean, what: string): Promise<void> {
+    for (const deadline = Date.now() + 5_000; !condition(); await sleep(20)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    }
+  }
+
+  it("at the descriptor bound, the stop's last look does not close a followed file whose last lines it has not read", async () => {
+    const h = harness();
+    await appendFile(join(logs, "a.log"), "a1\n");
+    const daemon = daemonOf(h, { maxOpenFiles: 1 });
+    await daemon.start();
+    await waitFor(() => h.bodies.join("") === "a1\n", "a1");
+    // Quiet long enough to be the idle file that makes room for a new one.
+    await sleep(5_300);
+    // Written right before the signal: no event or tick has seen either yet.
+    appendFileSync(join(logs, "a.log"), "a2\n");
+    writeFileSync(join(logs, "b.log"), "b1\n");
+    await daemon.stop(10_000, new AbortController());
+    expect(h.bodies.join("")).toContain("a2\n");
+  }, 15_000);
+
+  it("start() does not wait for replayed uploads stuck on upload slots, and a stop still ends at its timeout with the intents kept", async () => {
+    const abort = new AbortController();
+    // An S3 that never answers until the stop aborts the requests.
+    const h = harness(
+      () =>
+        new Promise<void>((_, reject) => {
+          if (abort.signal.aborted) reject(new Error("aborted"));
+          abort.signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true });
+        }),
+    );
+    for (const name of ["a", "b", "c", "d", "e", "f"]) {
+      const path = join(logs, `${name}.log`);
+      await appendFile(path, `${name}1\n`);
+      const file = await openFile(path);
+      const checkpoint = await freshCheckpoint(file);
+      await file.handle.close();
+      checkpoint.pending.push({ start: 0, end: 3, key: `recorded/${name}` });
+      h.state.files.push(checkpoint);
+    }
+    const daemon = daemonOf(h);
+    const started = await Promise.race([daemon.start().then(() => true), sleep(3_000).then(() => false)]);
+    expect(started, "start() returned while four replays hold the four upload slots").toBe(true);
+
+    const stoppedAt = Date.now();
+    await daemon.stop(500, abort);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    expect(h.bodies).toEqual([]);
+    expect(h.state.files.map((checkpoint) => checkpoint.pending.map((intent) => intent.key)).sort()).toEqual(
+      ["a", "b", "c", "d", "e", "f"].map((name) => [`recorded/${name}`]),
+    );
+  });
+
+  it("a state save that fails during a tick or at the stop is logged, and the daemon goes on and stops", async () => {
+    const h = harness();
+    await appendFile(join(logs, "a.log"), "a1\n");
+    const daemon = daemonOf(h, { rotateWaitMs: 100 });
+    await daemon.start();
+    await waitFor(() => h.bodies.join("") === "a1\n", "a1");
+    h.failSaves = true;
+    // Rotated away and drained: the tick lets it go and saves the state.
+    await rename(join(logs, "a.log"), join(logs, "a.log.1"));
+    await waitFor(() => h.logs.some((line) => line.includes("a poll of the files failed")), "the failed save to be logged");
+    // Nothing uploads while saves fail (an intent is saved before its PUT); once they work again, files ship.
+    h.failSaves = false;
+    await appendFile(join(logs, "b.log"), "b1\n");
+    await waitFor(() => h.bodies.includes("b1\n"), "b1, shipped after the failure");
+
+    h.failSaves = true;
+    await daemon.stop(2_000, new AbortController());
+    expect(h.logs.some((line) => line.includes("cannot save state at stop") && line.includes("ENOSPC"))).toBe(true);
+  });
+});

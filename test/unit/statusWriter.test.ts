@@ -1,0 +1,38 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FileLag } from "../../src/ship/Daemon.js";
+import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "../../src/status/RuntimeStatus.js";
+import { StatusWriter } from "../../src/status/StatusWriter.js";
+
+describe("StatusWriter", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "status-writer-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes that overlap (the interval's and the stop's) leave whole JSON: the last one's", async () => {
+    // Each snapshot is shorter than the one before: a write into the temporary
+    // file while another is in it would leave the longer one's tail behind.
+    let files = 40;
+    const writer = new StatusWriter(
+      dir,
+      () => {
+        files -= 1;
+        const lag: FileLag[] = Array.from({ length: files }, (_, i) => ({ path: `/var/log/app-${i}.log`, bytesBehind: 0, pendingSince: undefined, detached: false }));
+        return { mode: "normal", notice: undefined, credentialSecondsToExpiry: 3_600, failingSince: undefined, files: lag };
+      },
+      () => 0,
+      pino({ level: "silent" }),
+    );
+    writer.start(60_000);
+    await Promise.all([writer.stop(), writer.stop(), writer.stop(), writer.stop()]);
+    const status = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
+    expect(status.files).toHaveLength(35);
+  });
+});
