@@ -11,8 +11,11 @@ import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
 import { TruncatedError } from "./TruncatedError.js";
 
-/** Raised when the bytes of a recorded upload intent can no longer be read. */
-export class IntentLostError extends Error {
+/**
+ * The file shrank below a recorded upload intent: a truncation, found on
+ * replay. After a copytruncate, the copy still holds the intent's bytes.
+ */
+export class IntentLostError extends TruncatedError {
   override readonly name = "IntentLostError";
 }
 
@@ -58,8 +61,21 @@ export class FileShipper {
     return this.failure;
   }
 
-  /** Re-sends the intents a previous run recorded but did not see acknowledged, under their keys. */
+  /**
+   * Re-sends the intents a previous run recorded but did not see acknowledged,
+   * under their keys. A replay that throws leaves the shipper failed, as a
+   * failed upload does: ship() must not read on past intents not yet sent.
+   */
   async replayPending(): Promise<void> {
+    try {
+      await this.replayRecorded();
+    } catch (error) {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+  }
+
+  private async replayRecorded(): Promise<void> {
     if (this.checkpoint.pending.length === 0) return;
     await this.assertSameHead();
     const { size } = await this.file.handle.stat();

@@ -67,20 +67,13 @@ export class Tailer {
    * waited with them could not even be stopped.
    */
   start(): void {
-    this.running = this.replay().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  private async replay(): Promise<PollOutcome> {
-    try {
+    const replay = this.outcomeOf(async () => {
       await this.shipper.replayPending();
       return "ok";
-    } catch (error) {
-      if (error instanceof TruncatedError) return "truncated";
-      this.ctx.logger.error({ path: this.file.path, err: errorMessage(error) }, "cannot replay recorded uploads of this file");
-      return "failed";
-    }
+    });
+    this.running = replay.finally(() => {
+      this.running = undefined;
+    });
   }
 
   /**
@@ -116,8 +109,23 @@ export class Tailer {
     return running;
   }
 
-  private async pollOnce(now: number, urgent: boolean): Promise<PollOutcome> {
+  /**
+   * A truncation is the daemon's to handle; any other failure is reported
+   * once and retried after 5 s, by a new shipper that replays what this one
+   * left recorded.
+   */
+  private async outcomeOf(work: () => Promise<PollOutcome>): Promise<PollOutcome> {
     try {
+      return await work();
+    } catch (error) {
+      if (error instanceof TruncatedError) return "truncated";
+      this.reportFailure(error);
+      return "failed";
+    }
+  }
+
+  private pollOnce(now: number, urgent: boolean): Promise<PollOutcome> {
+    return this.outcomeOf(async () => {
       if (this.shipper.error instanceof TruncatedError) return "truncated";
       if (this.shipper.error) {
         if (now < this.retryAt) return "failed";
@@ -148,11 +156,7 @@ export class Tailer {
       }
       if (this.shipper.error instanceof TruncatedError) return "truncated";
       return this.shipper.error ? "failed" : "ok";
-    } catch (error) {
-      if (error instanceof TruncatedError) return "truncated";
-      this.reportFailure(error);
-      return "failed";
-    }
+    });
   }
 
   /** Waits for the uploads already started. */

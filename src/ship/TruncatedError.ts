@@ -6,5 +6,5 @@
  * file's head and cut a line in two.
  */
 export class TruncatedError extends Error {
-  override readonly name = "TruncatedError";
+  override readonly name: string = "TruncatedError";
 }

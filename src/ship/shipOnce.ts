@@ -63,7 +63,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
       await shipper.replayPending();
       await shipper.ship(file.size);
     } catch (error) {
-      fail(`${file.path}: ${describe(error)}`);
+      // A failed replay is also the shipper's error, reported below.
+      if (error !== shipper.error) fail(`${file.path}: ${describe(error)}`);
     }
     await shipper.settle();
     if (shipper.error) fail(`${file.path}: ${describe(shipper.error)}`);

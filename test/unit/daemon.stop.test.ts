@@ -32,6 +32,17 @@ interface Harness {
   failSaves: boolean;
 }
 
+/** The first buffer asked for fails, as a read error would. */
+class FailingOnceBuffers extends BatchBuffers {
+  private failed = false;
+
+  override async take(): Promise<Buffer> {
+    if (this.failed) return super.take();
+    this.failed = true;
+    throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+  }
+}
+
 describe("Daemon start and stop", () => {
   let dir: string;
   let logs: string;
@@ -133,6 +144,28 @@ describe("Daemon start and stop", () => {
       ["a", "b", "c", "d", "e", "f"].map((name) => [`recorded/${name}`]),
     );
   });
+
+  it("a replay that fails at start is tried again, and nothing new is acknowledged past the intents it had to send", async () => {
+    const h = harness();
+    h.ctx.buffers = new FailingOnceBuffers(1024, 4);
+    const path = join(logs, "a.log");
+    await appendFile(path, "a1\na2\n");
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    await file.handle.close();
+    checkpoint.pending.push({ start: 0, end: 3, key: "recorded/0-3" }, { start: 3, end: 6, key: "recorded/3-6" });
+    h.state.files.push(checkpoint);
+    const daemon = daemonOf(h);
+    await daemon.start();
+    await appendFile(path, "a3\n");
+    // Retried 5 s later by a new shipper: the recorded intents go first.
+    await sleep(5_500);
+    await waitFor(() => checkpoint.offset === 9, "every line acknowledged");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.logs.filter((line) => line.includes("cannot ship this file for now") && line.includes("EIO"))).toHaveLength(1);
+    expect(checkpoint.pending).toEqual([]);
+    expect([...h.bodies].sort()).toEqual(["a1\n", "a2\n", "a3\n"]);
+  }, 15_000);
 
   it("a state save that fails during a tick or at the stop is logged, and the daemon goes on and stops", async () => {
     const h = harness();
