@@ -135,8 +135,7 @@ export class FileShipper {
         return;
       }
       try {
-        // After the cut, so that the cut was made in the content fingerprinted.
-        await this.assertSameHead();
+        await this.checkHead(end);
       } catch (error) {
         this.ctx.buffers.give(buffer);
         release();
@@ -167,11 +166,29 @@ export class FileShipper {
   }
 
   /**
+   * After a cut, so that the cut was made in the content fingerprinted. With
+   * nothing fingerprinted yet (the file's first batch), fingerprint its head
+   * instead, before the intent is saved: otherwise a file copied and
+   * truncated during that upload, and written again past it, would be taken
+   * at the acknowledgement for the same file grown. Its fingerprint would be
+   * the new content's, its new head never shipped, its copy never found.
+   */
+  private async checkHead(end: number): Promise<void> {
+    if (this.checkpoint.fingerprintLength > 0) return this.assertSameHead();
+    const wanted = Math.min(end, FINGERPRINT_BYTES);
+    const head = await readHead(this.file.handle, wanted);
+    if (head.length < wanted) throw new TruncatedError(`${this.file.path} shrank below a batch just cut: truncated`);
+    const print = fingerprintOf(head);
+    this.checkpoint.fingerprint = print.hash;
+    this.checkpoint.fingerprintLength = print.length;
+  }
+
+  /**
    * Throws TruncatedError when the file no longer starts with the bytes the
    * checkpoint fingerprinted. A size check alone misses a file truncated and
    * written again past the read offset before the next poll, which an S3
    * outage can make minutes long (the poll waits for an upload slot).
-   * Nothing acknowledged yet means nothing fingerprinted: no check.
+   * No batch cut yet means nothing fingerprinted: no check.
    */
   private async assertSameHead(): Promise<void> {
     const { fingerprint, fingerprintLength } = this.checkpoint;

@@ -10,7 +10,7 @@ import { openFile, type OpenFile } from "./openFile.js";
  * it): the sibling, opened, that is not the file itself, holds every byte
  * the checkpoint read or recorded uploads of, and starts with the head the
  * checkpoint fingerprinted.
- * Undefined when nothing was acknowledged yet (no head to recognise the copy
+ * Undefined when no batch was cut yet (no head to recognise the copy
  * by) or no sibling matches: the bytes not read before the truncation are lost.
  */
 export async function findCopy(checkpoint: FileCheckpoint): Promise<OpenFile | undefined> {

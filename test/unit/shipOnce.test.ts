@@ -1,0 +1,90 @@
+import { appendFileSync, copyFileSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
+import type { S3Object, S3Sink } from "../../src/sink/S3Sink.js";
+import { emptyStats } from "../../src/ship/ShipContext.js";
+import { shipOnce, type OnceSummary } from "../../src/ship/shipOnce.js";
+import { Semaphore } from "../../src/ship/Semaphore.js";
+import { StateSaver } from "../../src/ship/StateSaver.js";
+import { StateStore } from "../../src/source/StateStore.js";
+
+/*
+ * `--once` runs in process, against an in-memory sink whose PUTs can wait
+ * while the test changes the files: the moments these tests need fall inside
+ * one upload.
+ */
+
+function numbered(tag: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${tag} ${String(i).padStart(3, "0")}`);
+}
+
+describe("shipOnce", () => {
+  let dir: string;
+  /** Every object stored, by key: its lines. */
+  let stored: Map<string, string[]>;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ship-once-"));
+    stored = new Map();
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function run(patterns: string[], beforePut: (object: S3Object) => void = () => undefined): Promise<OnceSummary> {
+    const store = new StateStore(join(dir, "state"));
+    await store.init();
+    const state = await store.load();
+    const sink = {
+      put: async (object: S3Object) => {
+        beforePut(object);
+        stored.set(object.key, Buffer.from(object.body).toString("utf8").split("\n").filter(Boolean));
+      },
+    } as S3Sink;
+    return shipOnce(
+      {
+        state,
+        saver: new StateSaver(store, state),
+        sink,
+        slots: new Semaphore(4),
+        buffers: new BatchBuffers(4096, 4),
+        logger: pino({ level: "silent" }),
+        batchMaxBytes: 4096,
+        compression: "none",
+        compressionLevel: 6,
+        keyFor: (checkpoint, start, end) => `${checkpoint.sourceId}/${start}-${end}`,
+        stats: emptyStats(),
+      },
+      patterns,
+    );
+  }
+
+  function shippedLines(): string[] {
+    return [...stored.values()].flat();
+  }
+
+  it("a file copied and truncated during its first upload, then written past that batch: the next run finishes the old content from the copy and ships the new whole", async () => {
+    const log = join(dir, "app.log");
+    const old = numbered("old", 20);
+    writeFileSync(log, `${old.join("\n")}\n`);
+    const late = "old, written after the run opened the file";
+    const fresh = numbered("new", 100);
+    let rotated = false;
+    const first = await run([log], () => {
+      if (rotated) return;
+      rotated = true;
+      appendFileSync(log, `${late}\n`);
+      copyFileSync(log, `${log}.1`);
+      truncateSync(log, 0);
+      appendFileSync(log, `${fresh.join("\n")}\n`);
+    });
+    expect(first.failures).toEqual([]);
+    const second = await run([log]);
+    expect(second.failures).toEqual([]);
+    const lines = shippedLines();
+    expect([...lines].sort()).toEqual([...old, late, ...fresh].sort());
+  });
+});
