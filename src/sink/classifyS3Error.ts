@@ -20,6 +20,13 @@ const PERMANENT_CODES = new Set([
   "PermanentRedirect",
 ]);
 
+/**
+ * 4xx answers that say "send it again": a body that stalled or arrived cut
+ * or damaged on the way, or a conflicting operation in progress. Classed as
+ * permanent with the other 4xx, they failed a `--once` run on a slow link.
+ */
+const TRANSIENT_CLIENT_CODES = new Set(["RequestTimeout", "OperationAborted", "IncompleteBody", "BadDigest", "XAmzContentSHA256Mismatch"]);
+
 export interface S3ErrorInfo {
   class: S3ErrorClass;
   /** S3 error code or Node error code or error name: safe to log, never a secret. */
@@ -46,6 +53,7 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // stale key id; a fresh fetch is the cure, as for an expired token.
   if (code === "SignatureDoesNotMatch") return { class: "credentials", code, status: httpStatus };
   if (PERMANENT_CODES.has(code)) return { class: "permanent", code, status: httpStatus };
+  if (TRANSIENT_CLIENT_CODES.has(code)) return { class: "transient", code, status: httpStatus };
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 408 && httpStatus !== 429) {
     return { class: "permanent", code, status: httpStatus };
   }

@@ -34,6 +34,12 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     ...(options.logger.isLevelEnabled("debug") ? { logger: sdkLogger(options.logger) } : {}),
     maxAttempts: 3,
     requestChecksumCalculation: options.checksum === "when-required" ? "WHEN_REQUIRED" : "WHEN_SUPPORTED",
+    // For bodies of 2 MiB or more the SDK would send "Expect: 100-continue"
+    // and hold the body until the server's 100, waiting as long as
+    // requestTimeout: a server or proxy that ignores the header (S3 answers
+    // it) would stall every such upload until the idle timeout failed it,
+    // for good. Such requests also get a connection of their own, never reused.
+    expectContinueHeader: false,
     // A stalled request must fail and be retried: the idle timeout catches a
     // silent server; the total bound is generous for slow links, and without
     // throwOnRequestTimeout the SDK would only warn about it.
