@@ -19,6 +19,7 @@ import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } fro
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
+import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { StateCorruptError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename } from "node:path";
 import { FatalError } from "./FatalError.js";
@@ -48,6 +49,18 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
   return config.credentials === "chain"
     ? { source: fromChain(sdk), describe: describeChainError }
     : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+}
+
+/** Before the state is read: another shipper on it is exit 1, not duplicate objects. */
+async function holdStateDir(dir: string, logger: Logger): Promise<void> {
+  let unlocked: string | undefined;
+  try {
+    unlocked = await lockStateDir(dir);
+  } catch (error) {
+    if (error instanceof StateDirBusyError) throw new FatalError(`cannot use state directory ${dir}: ${error.message}`);
+    throw error;
+  }
+  if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");
 }
 
 /**
@@ -131,6 +144,7 @@ export async function wirePipeline(
   const { source, describe } = credentialSource(config, logger);
   const credentials = new CredentialCache({ source, logger: logger.child({ component: "credentials" }), describeError: describe });
 
+  await holdStateDir(config.stateDir, logger);
   const store = new StateStore(config.stateDir);
   const state = await loadState(store, logger);
 

@@ -218,6 +218,27 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     60_000,
   );
 
+  it("a --once while the daemon runs on the same state dir: one line naming the daemon, exit 1, nothing shipped twice", async () => {
+    world = await startWorld();
+    await writeFile(join(world.logs, "app.log"), "one\ntwo\n");
+    const running = startDaemon([...baseArgs(world), "--flush-interval", "60"]);
+    daemon = running;
+    await running.waitForLog(/"msg":"watching"/);
+    await writeFile(join(world.logs, "late.log"), "late\n");
+
+    // Both would ship late.log, each under a source id of its own.
+    const clash = await runCli(["--once", ...baseArgs(world)]);
+    expect(clash.code, clash.stderr).toBe(1);
+    const lines = clash.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"));
+    expect(lines).toEqual([`ship-logs: cannot use state directory ${world.state}: another ship-logs (pid ${running.child.pid}) is using it`]);
+
+    expect((await running.stop("SIGTERM")).code).toBe(0);
+    daemon = undefined;
+    // The lock goes with the process: the next run needs nothing cleared.
+    expect((await runCli(["--once", ...baseArgs(world)])).code).toBe(0);
+    expect(Object.fromEntries(linesInS3(world))).toEqual({ "app.log": ["one", "two"], "late.log": ["late"] });
+  });
+
   it.skipIf(!canMount())(
     "a full state dir (a 256 KiB tmpfs): checkpoints stop, the daemon says why (ENOSPC), and recovers when space returns",
     async () => {
