@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { moveCheckpoint, recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -280,7 +280,7 @@ export class Daemon {
       if (this.stopping) return;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        checkpoint.path = search.file.path;
+        renamedTo(checkpoint, search.file.path);
         if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
           this.logger.info({ path: search.file.path }, "finishing a file that was rotated away");
           this.track(search.file, checkpoint, Date.now());
@@ -424,7 +424,7 @@ export class Daemon {
       if (tracked.has(checkpoint)) continue;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        checkpoint.path = search.file.path;
+        renamedTo(checkpoint, search.file.path);
         this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
         this.track(search.file, checkpoint, Date.now());
       } else if (search.kind === "in-place" && !globMatcher(this.options.patterns)(checkpoint.path)) {
@@ -439,9 +439,11 @@ export class Daemon {
    * A checkpoint at its own path, which no glob matches: a rotated file whose
    * new name a previous run already saved (it adopted or followed the file)
    * but did not drain before it was killed. Unless it is finished here, its
-   * remaining lines and recorded uploads are never read again.
+   * remaining lines and recorded uploads are never read again. A file taken
+   * out of --watch is left alone.
    */
   private async finishInPlace(checkpoint: FileCheckpoint): Promise<void> {
+    if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
@@ -530,7 +532,7 @@ export class Daemon {
     // rotated names never ships it again; pruned once the file is gone.
     const search = await findRenamed(tailer.checkpoint);
     if (search.kind === "found") {
-      tailer.checkpoint.path = search.file.path;
+      renamedTo(tailer.checkpoint, search.file.path);
       await search.file.handle.close();
     } else {
       this.settleUnfound(tailer.checkpoint, search);

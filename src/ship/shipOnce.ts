@@ -1,5 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { moveCheckpoint, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -84,15 +84,14 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
   };
 
   /**
-   * A checkpoint at its own path, which no glob matches, with recorded
-   * uploads: a rotated file whose new name an earlier run saved (it found the
-   * file renamed away) and then failed to ship all of. Finished here, or its
-   * recorded uploads and remaining lines would never be read again. Without
-   * recorded uploads it is left alone: that is also what a file removed from
-   * --watch leaves, and it must not go on shipping.
+   * A checkpoint at its own path, which no glob matches: a rotated file whose
+   * new name an earlier run saved (it found the file renamed away), written
+   * since or not shipped whole, or a file with uploads that run recorded.
+   * Finished here, or its remaining lines and recorded uploads would never be
+   * read again.
    */
   const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
-    if (checkpoint.pending.length === 0) return;
+    if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
@@ -175,7 +174,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     const renamed = search.file;
     try {
       logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
-      checkpoint.path = renamed.path;
+      renamedTo(checkpoint, renamed.path);
       await ship(renamed, checkpoint);
     } finally {
       await renamed.handle.close();

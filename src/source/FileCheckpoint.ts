@@ -25,6 +25,13 @@ export interface FileCheckpoint {
   pending: UploadIntent[];
   /** ISO time of the last acknowledged upload. */
   lastUploadAt?: string;
+  /**
+   * Found renamed away from a watched path (rotated). Such a file is read to
+   * its end wherever it now is, as long as it exists: the writer may add lines
+   * before it reopens. A checkpoint left at an unwatched path without it is a
+   * file taken out of --watch, which must not go on shipping.
+   */
+  rotated?: true;
 }
 
 /**
@@ -41,4 +48,19 @@ export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; d
   checkpoint.path = to.path;
   checkpoint.dev = to.dev;
   checkpoint.ino = to.ino;
+}
+
+/** The checkpoint's file was found under another name: rotated. */
+export function renamedTo(checkpoint: FileCheckpoint, path: string): void {
+  checkpoint.path = path;
+  checkpoint.rotated = true;
+}
+
+/**
+ * Whether a checkpoint left at a path no glob matches is still to be read
+ * there: its recorded uploads must go, and a rotated file is read to its end.
+ * Neither is a file taken out of --watch, which must not go on shipping.
+ */
+export function finishesInPlace(checkpoint: FileCheckpoint): boolean {
+  return checkpoint.pending.length > 0 || checkpoint.rotated === true;
 }

@@ -167,6 +167,24 @@ describe("Daemon start and stop", () => {
     expect([...h.bodies].sort()).toEqual(["a1\n", "a2\n", "a3\n"]);
   }, 15_000);
 
+  it("at start, a rotated file written since is finished where it is; a file taken out of --watch is not read again", async () => {
+    const h = harness();
+    for (const [name, rotated] of [["app.log.1", true], ["dropped.log", false]] as const) {
+      const path = join(logs, name);
+      await appendFile(path, "shipped\n");
+      const file = await openFile(path);
+      const checkpoint = await freshCheckpoint(file);
+      await file.handle.close();
+      h.state.files.push({ ...checkpoint, offset: 8, ...(rotated ? { rotated } : {}) });
+      await appendFile(path, `${name} grew\n`);
+    }
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")] });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the rotated file's new line");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies).toEqual(["app.log.1 grew\n"]);
+  });
+
   it("a state save that fails during a tick or at the stop is logged, and the daemon goes on and stops", async () => {
     const h = harness();
     await appendFile(join(logs, "a.log"), "a1\n");

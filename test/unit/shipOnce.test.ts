@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,5 +86,30 @@ describe("shipOnce", () => {
     expect(second.failures).toEqual([]);
     const lines = shippedLines();
     expect([...lines].sort()).toEqual([...old, late, ...fresh].sort());
+  });
+
+  it("a rotated file that a run finished, written again before the writer reopened: the next run ships the new lines", async () => {
+    const log = join(dir, "app.log");
+    writeFileSync(log, "a1\na2\n");
+    expect((await run([log])).failures).toEqual([]);
+    appendFileSync(log, "a3\n");
+    renameSync(log, `${log}.1`);
+    expect((await run([log])).failures).toEqual([]);
+    // The writer still holds the rotated file open, then reopens app.log.
+    appendFileSync(`${log}.1`, "a4\n");
+    writeFileSync(log, "b1\n");
+    expect((await run([log])).failures).toEqual([]);
+    expect(shippedLines().sort()).toEqual(["a1", "a2", "a3", "a4", "b1"]);
+  });
+
+  it("a file taken out of --watch is not read again, however it grows", async () => {
+    const app = join(dir, "app.log");
+    const other = join(dir, "other.log");
+    writeFileSync(app, "a1\n");
+    writeFileSync(other, "o1\n");
+    expect((await run([app, other])).failures).toEqual([]);
+    appendFileSync(other, "o2\n");
+    expect((await run([app])).failures).toEqual([]);
+    expect(shippedLines().sort()).toEqual(["a1", "o1"]);
   });
 });
