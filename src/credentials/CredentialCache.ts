@@ -40,6 +40,7 @@ interface Cached {
 export class CredentialCache {
   private cached: Cached | undefined;
   private inFlight: Promise<void> | undefined;
+  private keysGeneration = 0;
   private failureStreak = 0;
   private nextAttemptAt = 0;
   private lastFailure: string | undefined;
@@ -74,10 +75,19 @@ export class CredentialCache {
    * the keys are no good whatever their expiry says, so fetch now.
    * Returns true when the provider handed out keys different from before.
    */
-  async forceRefresh(): Promise<boolean> {
+  async forceRefresh(signedWith?: number): Promise<boolean> {
+    // Uploads signed with the old keys are refused one after another: once
+    // the first refusal has brought new keys, the others just resend. Asked
+    // again, IMDS would hand back the new keys, taken for rejected ones.
+    if (signedWith !== undefined && signedWith !== this.keysGeneration) return true;
     const before = this.cached?.identity.accessKeyId;
     await this.refresh(true);
     return this.cached !== undefined && this.cached.identity.accessKeyId !== before;
+  }
+
+  /** Counts the key sets fetched: read before a request, handed to forceRefresh() if S3 refuses it. */
+  get generation(): number {
+    return this.keysGeneration;
   }
 
   /**
@@ -194,6 +204,7 @@ export class CredentialCache {
     this.expiryReported = false;
     this.nextAttemptAt = 0;
     if (!sameKeys) {
+      this.keysGeneration += 1;
       this.staleReported = false;
       this.options.logger.info(
         {

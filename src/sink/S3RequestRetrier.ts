@@ -81,6 +81,7 @@ export class S3RequestRetrier {
   async send<T>(key: string, request: (options: RequestOptions) => Promise<T>, giveUpOn: ReadonlySet<string> = new Set()): Promise<T> {
     const { retry, bucket, logger, signal } = this.options;
     for (let attempt = 0; ; attempt += 1) {
+      const keys = this.options.credentials.generation;
       try {
         const result = await request(signal ? { abortSignal: signal } : {});
         this.recovered();
@@ -92,7 +93,7 @@ export class S3RequestRetrier {
         this.failed(key, info);
         if (info.class === "credentials") {
           // The keys were refused: whatever their expiry says, get new ones.
-          await this.options.credentials.forceRefresh();
+          await this.options.credentials.forceRefresh(keys);
         }
         const giveUp =
           attempt + 1 >= retry.maxAttempts ||

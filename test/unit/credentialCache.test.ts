@@ -105,6 +105,17 @@ describe("CredentialCache", () => {
     expect((await h.cache.get()).accessKeyId).toBe("B");
   });
 
+  it("forceRefresh for a request signed before the keys last changed resends on the new keys without asking the provider again", async () => {
+    const h = harness([(now) => creds("A", now + 600_000), (now) => creds("B", now + 600_000), (now) => creds("B", now + 600_000)]);
+    await h.cache.get();
+    // Two uploads signed with A, both refused.
+    const signedWith = h.cache.generation;
+    expect(await h.cache.forceRefresh(signedWith)).toBe(true);
+    expect(await h.cache.forceRefresh(signedWith)).toBe(true);
+    expect(h.calls).toBe(2);
+    expect((await h.cache.get()).accessKeyId).toBe("B");
+  });
+
   it("treats credentials returned by the SDK's static stability as a failed refresh", async () => {
     const h = harness([
       (now) => creds("A", now + 20_000),
