@@ -26,7 +26,8 @@ export interface FileCheckpoint {
   /** ISO time of the last acknowledged upload. */
   lastUploadAt?: string;
   /**
-   * Found renamed away from a watched path (rotated). Such a file is read to
+   * Found renamed away from a watched path (rotated), or a copytruncate's
+   * copy holding its old content. Such a file is read to
    * its end wherever it now is, as long as it exists: the writer may add lines
    * before it reopens. A checkpoint left at an unwatched path without it is a
    * file taken out of --watch, which must not go on shipping.
@@ -43,11 +44,15 @@ export function recordedEnd(checkpoint: FileCheckpoint): number {
   return checkpoint.pending.at(-1)?.end ?? checkpoint.offset;
 }
 
-/** The checkpoint's content now lives in another file: the copy a copytruncate left. */
+/**
+ * The checkpoint's content now lives in another file: the copy a copytruncate
+ * left. Finished like a rotated file, also by the next run if this one stops first.
+ */
 export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; dev: string; ino: string }): void {
   checkpoint.path = to.path;
   checkpoint.dev = to.dev;
   checkpoint.ino = to.ino;
+  checkpoint.rotated = true;
 }
 
 /** The checkpoint's file was found under another name: rotated. */

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
 import { connect, createServer } from "node:net";
-import { resolve } from "node:path";
 
 /** Another ship-logs process holds the state dir. */
 export class StateDirBusyError extends Error {
@@ -14,10 +13,13 @@ export class StateDirBusyError extends Error {
  * drop the other's checkpoints.
  *
  * The lock is a socket in Linux's abstract namespace, named after the
- * directory: the kernel lets go of it when the process ends, however it ends,
- * so a crash never leaves a stale lock file to clear by hand. It holds per
- * network namespace, which a systemd unit shares with the host unless it sets
- * PrivateNetwork=. Held until the process exits; it never keeps it alive.
+ * directory's device and inode: the kernel lets go of it when the process
+ * ends, however it ends, so a crash never leaves a stale lock file to clear by
+ * hand. Named after the directory itself, not its path: two names for one
+ * directory share it, and two containers on the host's network, each with a
+ * volume of its own at the same path, do not. It holds per network namespace,
+ * which a systemd unit shares with the host unless it sets PrivateNetwork=.
+ * Held until the process exits; it never keeps it alive.
  *
  * Resolves with undefined once held; with the reason when no lock could be
  * had for another cause than a holder (not Linux, a sandbox without AF_UNIX):
@@ -25,7 +27,10 @@ export class StateDirBusyError extends Error {
  */
 export async function lockStateDir(dir: string): Promise<string | undefined> {
   if (process.platform !== "linux") return "abstract sockets are Linux only";
-  const name = `\0ship-logs-state-dir:${createHash("sha256").update(resolve(dir)).digest("hex")}`;
+  // Made here, as the state store would, to have an identity to lock.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { dev, ino } = await stat(dir, { bigint: true });
+  const name = `\0ship-logs-state-dir:${dev}:${ino}`;
   // Whoever asks is told who holds it, for the operator's message.
   const server = createServer((socket) => socket.end(String(process.pid)));
   const listening = await new Promise<NodeJS.ErrnoException | undefined>((settle) => {

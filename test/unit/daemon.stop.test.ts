@@ -11,6 +11,7 @@ import { Daemon, type DaemonOptions } from "../../src/ship/Daemon.js";
 import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
+import { moveCheckpoint } from "../../src/source/FileCheckpoint.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
@@ -183,6 +184,25 @@ describe("Daemon start and stop", () => {
     await waitFor(() => h.bodies.length > 0, "the rotated file's new line");
     await daemon.stop(2_000, new AbortController());
     expect(h.bodies).toEqual(["app.log.1 grew\n"]);
+  });
+
+  it("at start, a copytruncate copy that the run before moved a checkpoint to, and was killed, is finished", async () => {
+    const h = harness();
+    const copy = join(logs, "app.log-1");
+    await appendFile(copy, "a1\na2\n");
+    const file = await openFile(copy);
+    const checkpoint = await freshCheckpoint(file);
+    await file.handle.close();
+    // The checkpoint of app.log, moved onto its copy after a1 was acknowledged.
+    const moved = { ...checkpoint, path: join(logs, "app.log"), dev: "0", ino: "0", offset: 3 };
+    moveCheckpoint(moved, { path: copy, dev: checkpoint.dev, ino: checkpoint.ino });
+    h.state.files.push(moved);
+    await appendFile(join(logs, "app.log"), "");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")] });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "a2 from the copy");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies).toEqual(["a2\n"]);
   });
 
   it("a state save that fails during a tick or at the stop is logged, and the daemon goes on and stops", async () => {
