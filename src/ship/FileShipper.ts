@@ -3,6 +3,7 @@ import { encodeRange } from "../batch/encodeRange.js";
 import { findBatchEnd } from "../batch/findBatchEnd.js";
 import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
+import type { Compression } from "../sink/compress.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES, fingerprintOf, readHead } from "../source/fingerprint.js";
@@ -89,8 +90,10 @@ export class FileShipper {
       let source: UploadSource;
       try {
         // A streamed intent is one long line when this run cut it, but a replayed
-        // one may come from a run with a larger --batch-max-bytes: count its lines.
-        source = this.streams(intent)
+        // one may come from a run with a larger --batch-max-bytes, or one that
+        // did not compress, whose range a compression chunk cannot hold whole:
+        // count its lines.
+        source = this.streams(intent) || !this.fitsBuffer(intent)
           ? { streamedLines: await countRangeLines(this.file.handle, intent.start, intent.end) }
           : { buffer: await this.ctx.buffers.take() };
       } catch (error) {
@@ -141,7 +144,7 @@ export class FileShipper {
         release();
         throw error;
       }
-      const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()) };
+      const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()), compression: this.ctx.compression };
       this.checkpoint.pending.push(intent);
       this.readOffset = end;
       // A range longer than a batch is one long line (findBatchEnd cuts no
@@ -217,6 +220,15 @@ export class FileShipper {
     return intent.end - intent.start > this.ctx.batchMaxBytes;
   }
 
+  /** Uncompressed, a range is read whole into a pooled buffer; compressed, a chunk at a time. */
+  private fitsBuffer(intent: UploadIntent): boolean {
+    return this.compressionOf(intent) !== "none" || intent.end - intent.start <= this.ctx.buffers.size;
+  }
+
+  private compressionOf(intent: UploadIntent): Compression {
+    return intent.compression ?? this.ctx.compression;
+  }
+
   /**
    * Uploads the intent's lines, read through the source's pooled buffer
    * (given back as soon as nothing reads it: once compressed, or after the
@@ -226,9 +238,10 @@ export class FileShipper {
   private async upload(intent: UploadIntent, source: UploadSource, release: () => void): Promise<void> {
     const { ctx } = this;
     const { handle } = this.file;
+    const compression = this.compressionOf(intent);
     const object = (lines: number) => ({
       key: intent.key,
-      contentType: ctx.compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
+      contentType: compression === "gzip" ? "application/gzip" : "text/plain; charset=utf-8",
       metadata: { "byte-range": `${intent.start}-${intent.end}`, lines: String(lines) },
     });
     let lent = "buffer" in source ? source.buffer : undefined;
@@ -247,7 +260,7 @@ export class FileShipper {
         lines = source.streamedLines;
         bytesOut = await ctx.sink.putStream({
           ...object(lines),
-          body: () => compressStream(this.checkedChunks(readRangeChunks(handle, intent.start, intent.end)), ctx.compression, ctx.compressionLevel),
+          body: () => compressStream(this.checkedChunks(readRangeChunks(handle, intent.start, intent.end)), compression, ctx.compressionLevel),
         });
       } else {
         // Both settle before anything is thrown: a failed fsync must not give
@@ -259,7 +272,7 @@ export class FileShipper {
             handle,
             intent.start,
             intent.end,
-            { compression: ctx.compression, level: ctx.compressionLevel, expectedRatio: this.gzipRatio },
+            { compression, level: ctx.compressionLevel, expectedRatio: this.gzipRatio },
             source.buffer,
             () => this.assertSameHead(),
           ),
@@ -268,7 +281,7 @@ export class FileShipper {
         if (encoding.status === "rejected") throw encoding.reason;
         if (persisting.status === "rejected") throw persisting.reason;
         const { body } = encoding.value;
-        if (ctx.compression !== "none") {
+        if (compression !== "none") {
           giveBack();
           this.gzipRatio = body.length / (intent.end - intent.start);
         }

@@ -3,6 +3,12 @@ export interface UploadIntent {
   start: number;
   end: number;
   key: string;
+  /**
+   * How the run that decided the key encodes the body (its key says so: `.gz`
+   * or not). A replay after a restart with another --compression keeps it.
+   * Absent in intents of earlier releases: the current setting then.
+   */
+  compression?: "gzip" | "none";
 }
 
 /**
