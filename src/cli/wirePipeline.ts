@@ -57,8 +57,9 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
   try {
     unlocked = await lockStateDir(dir);
   } catch (error) {
-    if (error instanceof StateDirBusyError) throw new FatalError(`cannot use state directory ${dir}: ${error.message}`);
-    throw error;
+    // Busy, or the directory cannot be made or looked at (EACCES): one line either way.
+    const why = error instanceof StateDirBusyError ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error));
+    throw new FatalError(`cannot use state directory ${dir}: ${why}`);
   }
   if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");
 }

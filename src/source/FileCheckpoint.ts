@@ -33,10 +33,10 @@ export interface FileCheckpoint {
   lastUploadAt?: string;
   /**
    * Found renamed away from a watched path (rotated), or a copytruncate's
-   * copy holding its old content. Such a file is read to
-   * its end wherever it now is, as long as it exists: the writer may add lines
-   * before it reopens. A checkpoint left at an unwatched path without it is a
-   * file taken out of --watch, which must not go on shipping.
+   * copy holding its old content. Such a file is read to its end wherever it
+   * now is, as long as it exists: the writer may add lines before it reopens.
+   * A checkpoint left at an unwatched path without it is a file taken out of
+   * --watch, which must not go on shipping.
    */
   rotated?: true;
 }

@@ -11,7 +11,7 @@ import { Daemon, type DaemonOptions } from "../../src/ship/Daemon.js";
 import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
-import { moveCheckpoint } from "../../src/source/FileCheckpoint.js";
+import { moveCheckpoint, type FileCheckpoint } from "../../src/source/FileCheckpoint.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
@@ -31,6 +31,16 @@ interface Harness {
   logs: string[];
   /** While true, every state save fails with ENOSPC. */
   failSaves: boolean;
+}
+
+/** A new checkpoint of the file at `path`, as the daemon would make on first seeing it. */
+async function checkpointOf(path: string): Promise<FileCheckpoint> {
+  const file = await openFile(path);
+  try {
+    return await freshCheckpoint(file);
+  } finally {
+    await file.handle.close();
+  }
 }
 
 /** The first buffer asked for fails, as a read error would. */
@@ -127,9 +137,7 @@ describe("Daemon start and stop", () => {
     for (const name of ["a", "b", "c", "d", "e", "f"]) {
       const path = join(logs, `${name}.log`);
       await appendFile(path, `${name}1\n`);
-      const file = await openFile(path);
-      const checkpoint = await freshCheckpoint(file);
-      await file.handle.close();
+      const checkpoint = await checkpointOf(path);
       checkpoint.pending.push({ start: 0, end: 3, key: `recorded/${name}` });
       h.state.files.push(checkpoint);
     }
@@ -151,9 +159,7 @@ describe("Daemon start and stop", () => {
     h.ctx.buffers = new FailingOnceBuffers(1024, 4);
     const path = join(logs, "a.log");
     await appendFile(path, "a1\na2\n");
-    const file = await openFile(path);
-    const checkpoint = await freshCheckpoint(file);
-    await file.handle.close();
+    const checkpoint = await checkpointOf(path);
     checkpoint.pending.push({ start: 0, end: 3, key: "recorded/0-3" }, { start: 3, end: 6, key: "recorded/3-6" });
     h.state.files.push(checkpoint);
     const daemon = daemonOf(h);
@@ -173,9 +179,7 @@ describe("Daemon start and stop", () => {
     for (const [name, rotated] of [["app.log.1", true], ["dropped.log", false]] as const) {
       const path = join(logs, name);
       await appendFile(path, "shipped\n");
-      const file = await openFile(path);
-      const checkpoint = await freshCheckpoint(file);
-      await file.handle.close();
+      const checkpoint = await checkpointOf(path);
       h.state.files.push({ ...checkpoint, offset: 8, ...(rotated ? { rotated } : {}) });
       await appendFile(path, `${name} grew\n`);
     }
@@ -190,9 +194,7 @@ describe("Daemon start and stop", () => {
     const h = harness();
     const copy = join(logs, "app.log-1");
     await appendFile(copy, "a1\na2\n");
-    const file = await openFile(copy);
-    const checkpoint = await freshCheckpoint(file);
-    await file.handle.close();
+    const checkpoint = await checkpointOf(copy);
     // The checkpoint of app.log, moved onto its copy after a1 was acknowledged.
     const moved = { ...checkpoint, path: join(logs, "app.log"), dev: "0", ino: "0", offset: 3 };
     moveCheckpoint(moved, { path: copy, dev: checkpoint.dev, ino: checkpoint.ino });
