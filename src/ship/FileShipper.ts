@@ -225,8 +225,11 @@ export class FileShipper {
     return this.compressionOf(intent) !== "none" || intent.end - intent.start <= this.ctx.buffers.size;
   }
 
+  /** As recorded; for an intent of an earlier release, as its key says (objectKey ends it in .log or .log.gz). */
   private compressionOf(intent: UploadIntent): Compression {
-    return intent.compression ?? this.ctx.compression;
+    if (intent.compression !== undefined) return intent.compression;
+    if (intent.key.endsWith(".log.gz")) return "gzip";
+    return intent.key.endsWith(".log") ? "none" : this.ctx.compression;
   }
 
   /**

@@ -6,7 +6,7 @@ export interface UploadIntent {
   /**
    * How the run that decided the key encodes the body (its key says so: `.gz`
    * or not). A replay after a restart with another --compression keeps it.
-   * Absent in intents of earlier releases: the current setting then.
+   * Absent in intents of earlier releases: their key's suffix says it.
    */
   compression?: "gzip" | "none";
 }

@@ -15,15 +15,6 @@ interface StateDocument {
   /** sha256 of JSON.stringify(files): a torn or hand-edited file is detected, not trusted. */
   checksum: string;
   files: FileCheckpoint[];
-  /**
-   * Written since checkpoints carry `rotated`. Absent, the file comes from an
-   * earlier release, which finished any unwatched checkpoint that grew: its
-   * checkpoints are all taken as rotated, so a rotated file it saved is still
-   * read to its end. (Not a new version: an older release reading this file
-   * ignores the field, where a new version number would make it quarantine
-   * the state and ship everything again.)
-   */
-  rotationMarked?: true;
 }
 
 /** The state file exists but cannot be trusted. */
@@ -89,7 +80,6 @@ export class StateStore {
     if (!Array.isArray(doc.files) || checksumOf(doc.files) !== doc.checksum) {
       throw new StateCorruptError(`state file ${this.path} fails its checksum`);
     }
-    if (doc.rotationMarked !== true) for (const checkpoint of doc.files) checkpoint.rotated = true;
     return { files: doc.files };
   }
 
@@ -107,7 +97,7 @@ export class StateStore {
   async save(state: ShipState): Promise<void> {
     // Serialise before the first await: uploads go on changing the state while
     // the file is opened, and the checksum must be of exactly the files written.
-    const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files, rotationMarked: true };
+    const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
     const text = JSON.stringify(doc);
     // A temp name per save: two saves never write or rename each other's file.
     const temp = `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`;

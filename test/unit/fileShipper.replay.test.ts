@@ -32,7 +32,7 @@ describe("FileShipper replays after --compression changed", () => {
   });
 
   /** Replays one intent recorded under `recorded` by a shipper running with `now`. */
-  async function replay(recorded: Compression, now: Compression, content: string): Promise<Stored[]> {
+  async function replay(recorded: Compression, now: Compression, content: string, recordsCompression = true): Promise<Stored[]> {
     const path = join(dir, "app.log");
     await appendFile(path, content);
     const stored: Stored[] = [];
@@ -52,7 +52,7 @@ describe("FileShipper replays after --compression changed", () => {
     try {
       const checkpoint = await freshCheckpoint(file);
       const key = `recorded.log${recorded === "gzip" ? ".gz" : ""}`;
-      checkpoint.pending.push({ start: 0, end: content.length, key, compression: recorded });
+      checkpoint.pending.push({ start: 0, end: content.length, key, ...(recordsCompression ? { compression: recorded } : {}) });
       state.files.push(checkpoint);
       const shipper = new FileShipper(
         {
@@ -89,6 +89,14 @@ describe("FileShipper replays after --compression changed", () => {
     expect(object?.key).toBe("recorded.log");
     expect(object?.contentType).toMatch(/^text\/plain/);
     expect(object?.body.toString("utf8")).toBe(lines);
+  });
+
+  it("an intent of an earlier release, which recorded no compression, is encoded as its key's suffix says", async () => {
+    const [gzipped] = await replay("gzip", "none", lines, false);
+    expect(gunzipSync(gzipped?.body ?? Buffer.alloc(0)).toString("utf8")).toBe(lines);
+    await rm(join(dir, "app.log"));
+    const [plain] = await replay("none", "gzip", lines, false);
+    expect(plain?.body.toString("utf8")).toBe(lines);
   });
 
   it("an intent recorded with gzip goes up gzipped under its .gz key, though this run does not compress", async () => {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,19 +25,6 @@ describe("StateStore", () => {
     expect((await store.load()).files[0]?.offset).toBe(42);
     expect((await stat(store.dir)).mode & 0o777).toBe(0o700);
     expect((await stat(store.path)).mode & 0o777).toBe(0o600);
-  });
-
-  it("a state file from a release without rotation marks: every checkpoint is taken as rotated; its own marks are kept", async () => {
-    const store = new StateStore(dir);
-    await store.init();
-    const files = [checkpoint(7)];
-    // As the previous release wrote it: no rotationMarked, no rotated.
-    const checksum = createHash("sha256").update(JSON.stringify(files)).digest("hex");
-    await writeFile(store.path, JSON.stringify({ version: 1, checksum, files }));
-    expect((await store.load()).files[0]?.rotated).toBe(true);
-
-    await store.save({ files: [checkpoint(8), { ...checkpoint(9), rotated: true }] });
-    expect((await store.load()).files.map((file) => file.rotated)).toEqual([undefined, true]);
   });
 
   it("writes a consistent snapshot even when the state changes while the save is in flight", async () => {
