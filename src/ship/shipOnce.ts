@@ -95,7 +95,9 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
-      if (await matchesCheckpoint(file, checkpoint)) {
+      // Retained rotated files are looked at on every run; only one with something to ship is news.
+      const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
+      if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
         logger.info({ path: file.path }, "finishing a file that was rotated away");
         await ship(file, checkpoint);
       }
