@@ -1,12 +1,13 @@
 import { countRangeLines } from "../batch/countLines.js";
 import { encodeRange } from "../batch/encodeRange.js";
 import { findBatchEnd } from "../batch/findBatchEnd.js";
+import { readAt } from "../batch/readAt.js";
 import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import type { Compression } from "../sink/compress.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
-import { FINGERPRINT_BYTES, fingerprintOf, readHead } from "../source/fingerprint.js";
+import { FINGERPRINT_BYTES, fingerprintOf, readHead, type Fingerprint } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
@@ -18,6 +19,13 @@ import { TruncatedError } from "./TruncatedError.js";
  */
 export class IntentLostError extends TruncatedError {
   override readonly name = "IntentLostError";
+}
+
+/** A line still without its newline: none in [start, scannedTo), whose first bytes `head` fingerprints. */
+interface PartialLine {
+  start: number;
+  scannedTo: number;
+  head: Fingerprint;
 }
 
 /**
@@ -40,8 +48,8 @@ export class FileShipper {
   private readonly tasks = new Set<Promise<void>>();
   private failure: Error | undefined;
   private readOffset: number;
-  /** A line still without its newline: no "\n" in [start, scannedTo), so a growing long line is not scanned again. */
-  private partialLine: { start: number; scannedTo: number } | undefined;
+  /** A growing long line is not scanned again for its newline. */
+  private partialLine: PartialLine | undefined;
   /** Compressed ÷ raw size of this file's last batch: what the next one is expected to compress to. */
   private gzipRatio = INITIAL_GZIP_RATIO;
 
@@ -122,7 +130,7 @@ export class FileShipper {
         throw error;
       }
       const start = this.readOffset;
-      const scanned = this.partialLine?.start === start ? this.partialLine.scannedTo : start;
+      const scanned = await this.scannedFrom(start);
       let end;
       try {
         end = await findBatchEnd(this.file.handle, start, limit, this.ctx.batchMaxBytes, buffer, scanned);
@@ -133,8 +141,11 @@ export class FileShipper {
       }
       if (end === undefined) {
         this.ctx.buffers.give(buffer);
-        this.partialLine = { start, scannedTo: limit };
-        release();
+        try {
+          this.partialLine = { start, scannedTo: limit, head: await this.spanPrint(start, limit) };
+        } finally {
+          release();
+        }
         return;
       }
       try {
@@ -213,6 +224,25 @@ export class FileShipper {
       await this.assertSameHead();
       yield chunk;
     }
+  }
+
+  /**
+   * Where the search for the next newline from `start` may begin: past the
+   * bytes an earlier search found none in, if they are still the same bytes.
+   * A file truncated and written again past them before anything was cut
+   * (so no head to check) would otherwise have its new lines skipped, and
+   * the range sent as one long line.
+   */
+  private async scannedFrom(start: number): Promise<number> {
+    const partial = this.partialLine;
+    if (partial?.start !== start || partial.scannedTo === start) return start;
+    const now = await this.spanPrint(start, partial.scannedTo);
+    return now.hash === partial.head.hash && now.length === partial.head.length ? partial.scannedTo : start;
+  }
+
+  /** The fingerprint of the bytes [start, end), at most their first FINGERPRINT_BYTES. */
+  private async spanPrint(start: number, end: number): Promise<Fingerprint> {
+    return fingerprintOf(await readAt(this.file.handle, start, Buffer.alloc(Math.min(end - start, FINGERPRINT_BYTES))));
   }
 
   /** Whether an intent's bytes are streamed rather than held: more than a batch, so one long line. */
