@@ -78,6 +78,9 @@ export class Daemon {
   /** The stop's last look at the paths: the only attaches allowed while stopping. */
   private lookingLast = false;
   private rescanning = false;
+  /** The size a rotated file had when it was let go: what it holds beyond that was written since. */
+  private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
+  private readonly isMatch: (path: string) => boolean;
   private urgent = false;
   private ticking = false;
   private rotatedWarned = false;
@@ -89,6 +92,7 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.logger = ctx.logger;
+    this.isMatch = globMatcher(options.patterns);
     this.paths = new PathsProvider(options.patterns, {
       added: (path) => void this.attach(path),
       changed: (path) => {
@@ -287,6 +291,10 @@ export class Daemon {
         } else {
           await search.file.handle.close();
         }
+      } else if (search.kind === "in-place" && !followed().has(checkpoint) && !this.isMatch(checkpoint.path)) {
+        // Let go once drained and quiet, but a writer that has not reopened yet
+        // may write to it again: no event comes for a path no glob matches.
+        await this.finishInPlace(checkpoint, this.releasedSizes.get(checkpoint) ?? checkpoint.offset);
       } else if (search.kind === "gone" && !followed().has(checkpoint)) {
         this.settleUnfound(checkpoint, search);
       }
@@ -334,8 +342,16 @@ export class Daemon {
       return;
     }
     if (existing) {
-      // Renamed into another matching name, or seen again by a scan.
-      if (existing.detachedAt === undefined) this.byPath.set(path, existing);
+      // Renamed into another matching name, or seen again by a scan. Found
+      // detached, it was renamed away and back (or onto a name the globs
+      // match): followed at this path again, not drained as a rotated file,
+      // which is polled urgently, a PUT a tick for as long as it is written.
+      if (existing.detachedAt !== undefined) {
+        existing.detachedAt = undefined;
+        existing.file.path = path;
+        existing.checkpoint.path = path;
+      }
+      this.byPath.set(path, existing);
       await file.handle.close();
       return;
     }
@@ -427,8 +443,8 @@ export class Daemon {
         renamedTo(checkpoint, search.file.path);
         this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
         this.track(search.file, checkpoint, Date.now());
-      } else if (search.kind === "in-place" && !globMatcher(this.options.patterns)(checkpoint.path)) {
-        await this.finishInPlace(checkpoint);
+      } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
+        await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
         this.settleUnfound(checkpoint, search);
       }
@@ -438,17 +454,18 @@ export class Daemon {
   /**
    * A checkpoint at its own path, which no glob matches: a rotated file whose
    * new name a previous run already saved (it adopted or followed the file)
-   * but did not drain before it was killed. Unless it is finished here, its
+   * but did not drain before it was killed, or that was let go and has grown
+   * past `seenTo` since. Unless it is finished here, its
    * remaining lines and recorded uploads are never read again. A file taken
    * out of --watch is left alone.
    */
-  private async finishInPlace(checkpoint: FileCheckpoint): Promise<void> {
+  private async finishInPlace(checkpoint: FileCheckpoint, seenTo: number): Promise<void> {
     if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
-    const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
-    if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
-      this.logger.info({ path: file.path }, "finishing a file that was rotated away while stopped");
+    const unshipped = checkpoint.pending.length > 0 || file.size > seenTo;
+    if (unshipped && !this.isTaken(`${file.dev}:${file.ino}`) && (await matchesCheckpoint(file, checkpoint))) {
+      this.logger.info({ path: file.path }, "finishing a file that was rotated away");
       this.track(file, checkpoint, Date.now());
     } else {
       await file.handle.close();
@@ -512,8 +529,7 @@ export class Daemon {
   private async finishFromCopy(checkpoint: FileCheckpoint, path: string): Promise<boolean> {
     const copy = await findCopy(checkpoint);
     if (copy === undefined) return false;
-    const shippedOnItsOwn = (other: FileCheckpoint): boolean => other !== checkpoint && other.dev === copy.dev && other.ino === copy.ino;
-    if (this.isTaken(`${copy.dev}:${copy.ino}`) || this.ctx.state.files.some(shippedOnItsOwn)) {
+    if (this.isTaken(`${copy.dev}:${copy.ino}`) || (await this.shippedOnItsOwn(copy, checkpoint))) {
       // A glob that matches the copy already ships it whole, as a new file
       // (followed now, or closed to save descriptors with its checkpoint kept).
       await copy.handle.close();
@@ -525,8 +541,26 @@ export class Daemon {
     return true;
   }
 
+  /**
+   * Whether another checkpoint holds the copy: a glob matches it and ships it
+   * as a file of its own. One of the same inode but other content is a
+   * deleted file's (logrotate's `rotate 1` removes the last copy just before
+   * it copies again, and ext4 hands the freed inode to the new copy): dropped,
+   * or the new copy would be taken as shipped and its unread lines lost.
+   */
+  private async shippedOnItsOwn(copy: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
+    let shipped = false;
+    for (const other of this.ctx.state.files.filter((candidate) => candidate !== checkpoint && candidate.dev === copy.dev && candidate.ino === copy.ino)) {
+      if (await matchesCheckpoint(copy, other)) shipped = true;
+      else this.dropCheckpoint(other);
+    }
+    return shipped;
+  }
+
   private async release(tailer: Tailer): Promise<void> {
     this.tailers.delete(tailer.identity);
+    // A trailing partial line stays behind; only growth past it is news.
+    this.releasedSizes.set(tailer.checkpoint, tailer.checkpoint.offset + tailer.bytesBehind);
     await tailer.close();
     // The checkpoint stays while the file exists, so a glob that also matches
     // rotated names never ships it again; pruned once the file is gone.

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { appendFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +17,10 @@ import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
 
 /*
- * The daemon's start and stop against an in-process sink: the moments these
- * tests need (a file written between two polls, replays stuck on upload
- * slots, a state save failing mid-tick) cannot be placed from outside the process.
+ * The daemon against an in-process sink, at start, at stop and around
+ * rotations: the moments these tests need (a file written between two polls,
+ * replays stuck on upload slots, a state save failing mid-tick, a freed inode
+ * handed to the next copy) cannot be placed from outside the process.
  */
 
 interface Harness {
@@ -54,7 +55,7 @@ class FailingOnceBuffers extends BatchBuffers {
   }
 }
 
-describe("Daemon start and stop", () => {
+describe("Daemon, in process", () => {
   let dir: string;
   let logs: string;
   beforeEach(async () => {
@@ -205,6 +206,80 @@ describe("Daemon start and stop", () => {
     await waitFor(() => h.bodies.length > 0, "a2 from the copy");
     await daemon.stop(2_000, new AbortController());
     expect(h.bodies).toEqual(["a2\n"]);
+  });
+
+  it("copytruncate with rotate 1, the new copy given the deleted copy's inode: the lines not read yet come from it", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    const copy = join(logs, "app.log.1");
+    writeFileSync(app, "c1-shipped\n");
+    const daemon = daemonOf(h, { patterns: [app], flushIntervalMs: 1_500, rotateWaitMs: 200, rescanMs: 400 });
+    await daemon.start();
+    await waitFor(() => h.bodies.join("").includes("c1-shipped"), "c1-shipped");
+    appendFileSync(app, "c1-unread\n");
+    copyFileSync(app, copy);
+    truncateSync(app, 0);
+    await waitFor(() => h.bodies.join("").includes("c1-unread"), "c1-unread from the first copy");
+    // The copy drained and let go; its checkpoint stays while it exists.
+    await sleep(1_000);
+    appendFileSync(app, "c2-shipped\n");
+    await waitFor(() => h.bodies.join("").includes("c2-shipped"), "c2-shipped");
+    appendFileSync(app, "c2-unread\n");
+    // logrotate's next run with rotate 1: the old copy removed, a new one made.
+    // ext4 often hands the new copy the inode just freed; try until it does.
+    const freed = statSync(copy).ino;
+    let reused = false;
+    for (let attempt = 0; attempt < 200 && !reused; attempt += 1) {
+      unlinkSync(copy);
+      copyFileSync(app, copy);
+      reused = statSync(copy).ino === freed;
+    }
+    truncateSync(app, 0);
+    await waitFor(() => h.bodies.join("").includes("c2-unread"), `c2-unread from the second copy (inode reused: ${reused})`);
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies.join("").split("\n").filter(Boolean).sort()).toEqual(["c1-shipped", "c1-unread", "c2-shipped", "c2-unread"]);
+  }, 20_000);
+
+  it("a rotated file let go and then written again by a writer that has not reopened ships its new lines at the next rescan", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    const rotated = join(logs, "app.log.1");
+    writeFileSync(app, "l1\n");
+    const daemon = daemonOf(h, { patterns: [app], rotateWaitMs: 200, rescanMs: 300 });
+    await daemon.start();
+    await waitFor(() => h.bodies.join("").includes("l1"), "l1");
+    renameSync(app, rotated);
+    writeFileSync(app, "n1\n");
+    await waitFor(() => h.bodies.join("").includes("n1"), "n1");
+    // Drained and quiet past rotateWaitMs: let go.
+    await sleep(1_000);
+    appendFileSync(rotated, "l2-late\n");
+    await waitFor(() => h.bodies.join("").includes("l2-late"), "l2-late while the daemon runs");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies.join("").split("\n").filter(Boolean).sort()).toEqual(["l1", "l2-late", "n1"]);
+  }, 20_000);
+
+  it("a file renamed away and back is followed at its path again, at the flush interval, not a PUT a tick", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    writeFileSync(app, "x0\n");
+    const daemon = daemonOf(h, { flushIntervalMs: 3_000, tickMs: 50, rescanMs: 300 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length === 1, "x0");
+    renameSync(app, join(logs, "app.tmp"));
+    await sleep(200);
+    renameSync(join(logs, "app.tmp"), app);
+    // A file event or the next rescan finds it at its path again.
+    await sleep(500);
+    const before = h.bodies.length;
+    for (let i = 0; i < 25; i += 1) {
+      appendFileSync(app, `y${i}\n`);
+      await sleep(100);
+    }
+    const puts = h.bodies.length - before;
+    await daemon.stop(2_000, new AbortController());
+    expect(puts, "PUTs in 2.5 s with a 3 s flush interval").toBeLessThanOrEqual(1);
+    expect(h.bodies.join("").split("\n").filter(Boolean)).toEqual(["x0", ...Array.from({ length: 25 }, (_, i) => `y${i}`)]);
   });
 
   it("a state save that fails during a tick or at the stop is logged, and the daemon goes on and stops", async () => {
