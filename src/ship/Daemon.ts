@@ -455,9 +455,9 @@ export class Daemon {
    * A checkpoint at its own path, which no glob matches: a rotated file whose
    * new name a previous run already saved (it adopted or followed the file)
    * but did not drain before it was killed, or that was let go and has grown
-   * past `seenTo` since. Unless it is finished here, its
-   * remaining lines and recorded uploads are never read again. A file taken
-   * out of --watch is left alone.
+   * past `seenTo` since. Unless it is finished here, its remaining lines and
+   * recorded uploads are never read again. A file taken out of --watch is
+   * left alone.
    */
   private async finishInPlace(checkpoint: FileCheckpoint, seenTo: number): Promise<void> {
     if (!finishesInPlace(checkpoint)) return;
