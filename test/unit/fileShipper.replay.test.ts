@@ -2,25 +2,16 @@ import { appendFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
 import { encodeBufferBytes } from "../../src/batch/encodeRange.js";
 import type { Compression } from "../../src/sink/compress.js";
-import type { S3Object, S3Sink, S3StreamObject } from "../../src/sink/S3Sink.js";
 import { FileShipper } from "../../src/ship/FileShipper.js";
-import { Semaphore } from "../../src/ship/Semaphore.js";
-import { emptyStats } from "../../src/ship/ShipContext.js";
-import { StateSaver } from "../../src/ship/StateSaver.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
-
-interface Stored {
-  key: string;
-  contentType: string;
-  body: Buffer;
-}
+import { inProcessContext } from "../support/inProcessContext.js";
+import { inProcessSink, type ReceivedObject } from "../support/inProcessSink.js";
 
 describe("FileShipper replays after --compression changed", () => {
   let dir: string;
@@ -32,20 +23,10 @@ describe("FileShipper replays after --compression changed", () => {
   });
 
   /** Replays one intent recorded under `recorded` by a shipper running with `now`. */
-  async function replay(recorded: Compression, now: Compression, content: string, recordsCompression = true): Promise<Stored[]> {
+  async function replay(recorded: Compression, now: Compression, content: string, recordsCompression = true): Promise<ReceivedObject[]> {
     const path = join(dir, "app.log");
     await appendFile(path, content);
-    const stored: Stored[] = [];
-    const sink = {
-      put: async (object: S3Object) => void stored.push({ key: object.key, contentType: object.contentType, body: Buffer.from(object.body) }),
-      putStream: async (object: S3StreamObject) => {
-        const pieces: Buffer[] = [];
-        for await (const piece of object.body()) pieces.push(piece);
-        const body = Buffer.concat(pieces);
-        stored.push({ key: object.key, contentType: object.contentType, body });
-        return body.length;
-      },
-    } as S3Sink;
+    const { sink, received } = inProcessSink();
     const state: ShipState = { files: [] };
     const batchMaxBytes = 64 * 1024;
     const file = await openFile(path);
@@ -54,24 +35,15 @@ describe("FileShipper replays after --compression changed", () => {
       const key = `recorded.log${recorded === "gzip" ? ".gz" : ""}`;
       checkpoint.pending.push({ start: 0, end: content.length, key, ...(recordsCompression ? { compression: recorded } : {}) });
       state.files.push(checkpoint);
-      const shipper = new FileShipper(
-        {
-          state,
-          saver: new StateSaver(new StateStore(dir), state),
-          sink,
-          slots: new Semaphore(4),
-          // Sized for the current setting: a gzip run's buffers are compression chunks.
-          buffers: new BatchBuffers(Math.min(encodeBufferBytes(now, batchMaxBytes), 4096), 4),
-          logger: pino({ level: "silent" }),
-          batchMaxBytes,
-          compression: now,
-          compressionLevel: 6,
-          keyFor: () => "new-key",
-          stats: emptyStats(),
-        },
-        file,
-        checkpoint,
-      );
+      const context = inProcessContext(new StateStore(dir), state, {
+        sink,
+        // Sized for the current setting: a gzip run's buffers are compression chunks.
+        buffers: new BatchBuffers(Math.min(encodeBufferBytes(now, batchMaxBytes), 4096), 4),
+        batchMaxBytes,
+        compression: now,
+        keyFor: () => "new-key",
+      });
+      const shipper = new FileShipper(context, file, checkpoint);
       await shipper.replayPending();
       await shipper.settle();
       expect(shipper.error).toBeUndefined();
@@ -79,7 +51,7 @@ describe("FileShipper replays after --compression changed", () => {
     } finally {
       await file.handle.close();
     }
-    return stored;
+    return received;
   }
 
   const lines = Array.from({ length: 800 }, (_, i) => `line ${i} ${"x".repeat(40)}\n`).join("");

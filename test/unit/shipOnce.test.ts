@@ -2,15 +2,11 @@ import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync }
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
-import type { S3Object, S3Sink } from "../../src/sink/S3Sink.js";
-import { emptyStats } from "../../src/ship/ShipContext.js";
 import { shipOnce, type OnceSummary } from "../../src/ship/shipOnce.js";
-import { Semaphore } from "../../src/ship/Semaphore.js";
-import { StateSaver } from "../../src/ship/StateSaver.js";
 import { StateStore } from "../../src/source/StateStore.js";
+import { inProcessContext } from "../support/inProcessContext.js";
+import { inProcessSink } from "../support/inProcessSink.js";
 
 /*
  * `--once` runs in process, against an in-memory sink whose PUTs can wait
@@ -34,32 +30,13 @@ describe("shipOnce", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(patterns: string[], beforePut: (object: S3Object) => void = () => undefined): Promise<OnceSummary> {
+  async function run(patterns: string[], beforePut: (key: string) => void = () => undefined): Promise<OnceSummary> {
     const store = new StateStore(join(dir, "state"));
     await store.init();
-    const state = await store.load();
-    const sink = {
-      put: async (object: S3Object) => {
-        beforePut(object);
-        stored.set(object.key, Buffer.from(object.body).toString("utf8").split("\n").filter(Boolean));
-      },
-    } as S3Sink;
-    return shipOnce(
-      {
-        state,
-        saver: new StateSaver(store, state),
-        sink,
-        slots: new Semaphore(4),
-        buffers: new BatchBuffers(4096, 4),
-        logger: pino({ level: "silent" }),
-        batchMaxBytes: 4096,
-        compression: "none",
-        compressionLevel: 6,
-        keyFor: (checkpoint, start, end) => `${checkpoint.sourceId}/${start}-${end}`,
-        stats: emptyStats(),
-      },
-      patterns,
-    );
+    const { sink, received } = inProcessSink(beforePut);
+    const summary = await shipOnce(inProcessContext(store, await store.load(), { sink }), patterns);
+    for (const object of received) stored.set(object.key, object.body.toString("utf8").split("\n").filter(Boolean));
+    return summary;
   }
 
   function shippedLines(): string[] {
