@@ -7,6 +7,7 @@ import { FakeImds } from "../fakes/imds/FakeImds.js";
 import type { FakeImdsOptions } from "../fakes/imds/FakeImdsOptions.js";
 import { FakeImdsUsageError } from "../fakes/imds/FakeImdsUsageError.js";
 import { type CliCredentialSource, FAKE_IMDS_USAGE, parseFakeImdsArgs } from "../fakes/imds/parseFakeImdsArgs.js";
+import { errorMessage } from "../log/errorMessage.js";
 
 function credentialSourceFor(credentials: CliCredentialSource): CredentialSource | undefined {
   switch (credentials.kind) {
@@ -56,12 +57,12 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error: unknown) {
     // Credentials that cannot be had are a configuration problem; a port in use is a runtime one.
     if (error instanceof CredentialSourceError) fail(`cannot get credentials to vend: ${error.message}`, 2);
-    fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`, 1);
+    fail(`cannot start: ${errorMessage(error)}`, 1);
   }
   const shutdown = (): void => {
     fake.close().then(
       () => process.exit(0),
-      (error: unknown) => fail(`error while closing: ${error instanceof Error ? error.message : String(error)}`, 1),
+      (error: unknown) => fail(`error while closing: ${errorMessage(error)}`, 1),
     );
   };
   process.once("SIGTERM", shutdown);
@@ -69,4 +70,4 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(`fake-imds listening on ${fake.endpoint} (role ${fake.role}, instance ${fake.instanceId})\n`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 1));
+main(process.argv.slice(2)).catch((error: unknown) => fail(errorMessage(error), 1));

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
+import { errorMessage } from "../log/errorMessage.js";
 import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
 import { FatalError } from "./FatalError.js";
 import { wirePipeline } from "./wirePipeline.js";
@@ -26,7 +27,7 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
     // Fail fast and clearly when no credentials can be had, rather than per object.
     await pipeline.credentials.get();
   } catch (error) {
-    throw new FatalError(error instanceof Error ? error.message : String(error));
+    throw new FatalError(errorMessage(error));
   } 
   try {
     const summary = await shipOnce(pipeline.ctx, config.watch);

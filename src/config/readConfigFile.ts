@@ -1,4 +1,5 @@
 import { extname } from "node:path";
+import { errorMessage } from "../log/errorMessage.js";
 import { ConfigError } from "./ConfigError.js";
 import { printable } from "./quote.js";
 
@@ -64,6 +65,6 @@ async function parseYaml(text: string): Promise<unknown> {
 
 /** The first line of a reason: library messages may append a source excerpt. */
 function reasonOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split("\n", 1)[0]?.replace(/:$/, "") ?? "";
 }

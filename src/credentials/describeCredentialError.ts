@@ -1,5 +1,5 @@
 import { describeProviderFailure } from "./describeProviderFailure.js";
-import { errorField } from "./errorField.js";
+import { errorField } from "../log/errorField.js";
 
 /** Node error codes that mean "nothing answered at that address". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);

@@ -1,4 +1,4 @@
-import { errorField } from "./errorField.js";
+import { errorField } from "../log/errorField.js";
 
 /**
  * A credential provider's failure in a few words that cannot hold a secret:

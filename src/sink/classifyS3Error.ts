@@ -1,4 +1,5 @@
 import { CredentialsUnavailableError } from "../credentials/CredentialsUnavailableError.js";
+import { errorField } from "../log/errorField.js";
 
 /**
  * - `credentials`: S3 rejected the keys themselves; fetch new ones and resend.
@@ -34,15 +35,11 @@ export interface S3ErrorInfo {
   status: number | undefined;
 }
 
-function prop(value: unknown, name: string): unknown {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
-}
-
 export function classifyS3Error(error: unknown): S3ErrorInfo {
   if (error instanceof CredentialsUnavailableError) return { class: "no-credentials", code: error.name, status: undefined };
-  const name = prop(error, "name");
-  const nodeCode = prop(error, "code");
-  const status = prop(prop(error, "$metadata"), "httpStatusCode");
+  const name = errorField(error, "name");
+  const nodeCode = errorField(error, "code");
+  const status = errorField(errorField(error, "$metadata"), "httpStatusCode");
   const httpStatus = typeof status === "number" ? status : undefined;
   // The SDK names a connection reset "TimeoutError" (code ECONNRESET): a
   // transport error (no HTTP status) is told by its errno code when it has one.

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { errorMessage } from "../../log/errorMessage.js";
 import { FakeImdsUsageError } from "./FakeImdsUsageError.js";
 
 export const FAKE_IMDS_USAGE = `Usage: fake-imds [options]
@@ -73,7 +74,7 @@ export function parseFakeImdsArgs(argv: readonly string[]): FakeImdsCliCommand {
     }));
   } catch (error: unknown) {
     // parseArgs explains unknown flags, missing values and stray arguments well; keep its first line.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new FakeImdsUsageError(message.split("\n", 1)[0] ?? message);
   }
   if (values.help) return { kind: "help" };
