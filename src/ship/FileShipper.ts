@@ -7,7 +7,7 @@ import { readRangeChunks } from "../batch/readRangeChunks.js";
 import type { Compression } from "../sink/compress.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
-import { FINGERPRINT_BYTES, fingerprintOf, readHead, type Fingerprint } from "../source/fingerprint.js";
+import { FINGERPRINT_BYTES, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import type { ShipContext } from "./ShipContext.js";
@@ -79,7 +79,7 @@ export class FileShipper {
     try {
       await this.replayRecorded();
     } catch (error) {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
+      this.fail(error);
       throw error;
     }
   }
@@ -172,11 +172,14 @@ export class FileShipper {
   }
 
   private track(task: Promise<void>): void {
-    const tracked = task.catch((error: unknown) => {
-      this.failure ??= error instanceof Error ? error : new Error(String(error));
-    });
+    const tracked = task.catch((error: unknown) => this.fail(error));
     this.tasks.add(tracked);
     void tracked.finally(() => this.tasks.delete(tracked));
+  }
+
+  /** The first failure stays: the shipper reads nothing more, and a new one replays what it recorded. */
+  private fail(error: unknown): void {
+    this.failure ??= error instanceof Error ? error : new Error(String(error));
   }
 
   /**
@@ -189,10 +192,8 @@ export class FileShipper {
    */
   private async checkHead(end: number): Promise<void> {
     if (this.checkpoint.fingerprintLength > 0) return this.assertSameHead();
-    const wanted = Math.min(end, FINGERPRINT_BYTES);
-    const head = await readHead(this.file.handle, wanted);
-    if (head.length < wanted) throw new TruncatedError(`${this.file.path} shrank below a batch just cut: truncated`);
-    const print = fingerprintOf(head);
+    const print = await this.spanPrint(0, end);
+    if (print.length < Math.min(end, FINGERPRINT_BYTES)) throw new TruncatedError(`${this.file.path} shrank below a batch just cut: truncated`);
     this.checkpoint.fingerprint = print.hash;
     this.checkpoint.fingerprintLength = print.length;
   }
@@ -207,8 +208,8 @@ export class FileShipper {
   private async assertSameHead(): Promise<void> {
     const { fingerprint, fingerprintLength } = this.checkpoint;
     if (fingerprintLength === 0) return;
-    const head = await readHead(this.file.handle, fingerprintLength);
-    if (head.length < fingerprintLength || fingerprintOf(head).hash !== fingerprint) {
+    const head = await this.spanPrint(0, fingerprintLength);
+    if (head.length < fingerprintLength || head.hash !== fingerprint) {
       throw new TruncatedError(`${this.file.path} no longer starts with the lines already shipped: truncated or replaced`);
     }
   }

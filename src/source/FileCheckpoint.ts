@@ -55,10 +55,9 @@ export function recordedEnd(checkpoint: FileCheckpoint): number {
  * left. Finished like a rotated file, also by the next run if this one stops first.
  */
 export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; dev: string; ino: string }): void {
-  checkpoint.path = to.path;
   checkpoint.dev = to.dev;
   checkpoint.ino = to.ino;
-  checkpoint.rotated = true;
+  renamedTo(checkpoint, to.path);
 }
 
 /** The checkpoint's file was found under another name: rotated. */
