@@ -44,9 +44,25 @@ const MiB = 1024 * 1024;
  */
 const CAPPED_NEW_SPACE_BYTES = 4 * MiB;
 
+/*
+ * On Node 24, under CI's full load, a capped run once ended at
+ * 7.5 MiB; the same process alone ends at 2 MiB every time. A flag that V8
+ * ignored would leave every run at 32 MiB, so the smallest of three runs tells
+ * the two apart without failing on that outlier.
+ */
+const CAPPED_ATTEMPTS = 3;
+
+function smallestCappedNewSpaceBytes(): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < CAPPED_ATTEMPTS && smallest > CAPPED_NEW_SPACE_BYTES; attempt += 1) {
+    smallest = Math.min(smallest, newSpaceBytesAfterChurn(true));
+  }
+  return smallest;
+}
+
 describe(`V8's young generation stays at 1 MiB semi-spaces (Node ${process.versions.node}, issue 6)`, () => {
   it("grows under churn without the CLI's runtime flag, and stays near two 1 MiB semi-spaces with it", () => {
     expect(newSpaceBytesAfterChurn(false), "new space without the flag").toBeGreaterThanOrEqual(8 * MiB);
-    expect(newSpaceBytesAfterChurn(true), "new space with the flag").toBeLessThanOrEqual(CAPPED_NEW_SPACE_BYTES);
+    expect(smallestCappedNewSpaceBytes(), "new space with the flag").toBeLessThanOrEqual(CAPPED_NEW_SPACE_BYTES);
   });
 });
