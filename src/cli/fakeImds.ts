@@ -16,7 +16,8 @@ function credentialSourceFor(credentials: CliCredentialSource): CredentialSource
     case "profile":
       return fromIni({ profile: credentials.profile });
     case "chain":
-      return fromNodeProviderChain();
+      // Run on EC2, the chain's last resort is IMDS itself: IMDSv2 only there too.
+      return fromNodeProviderChain({ ec2MetadataV1Disabled: true });
   }
 }
 

@@ -27,6 +27,7 @@ import { TokenStore } from "./TokenStore.js";
 
 const TOKEN_PATH = "/latest/api/token";
 /** EC2 refuses token PUTs on dated versions such as `/2021-03-23/api/token` ("This behavior is intended"). */
+const IAM_PATH = "/latest/meta-data/iam/";
 const VERSIONED_TOKEN_PATH = /^\/[^/]+\/api\/token\/?$/;
 
 function singleHeader(req: IncomingMessage, name: string): string | undefined {
@@ -145,10 +146,7 @@ export class FakeImds implements CredentialAuthority {
    * due refresh happens on the next credentials GET, and this returns the set served last.
    */
   currentCredentials(): IssuedCredential {
-    if (this.#source === undefined) return this.#generatedCurrent();
-    const current = this.#registry.current;
-    if (current === undefined) throw new FakeImdsUsageError("no credentials issued yet: use FakeImds.start()");
-    return current;
+    return this.#current();
   }
 
   issuedCredentials(): readonly IssuedCredential[] {
@@ -200,6 +198,13 @@ export class FakeImds implements CredentialAuthority {
     return this.#registry.add(generateCredential(this.#clock(), this.#lifetimeSeconds));
   }
 
+  #current(): ServedCredential {
+    if (this.#source === undefined) return this.#generatedCurrent();
+    const current = this.#registry.current;
+    if (current === undefined) throw new FakeImdsUsageError("no credentials issued yet: use FakeImds.start()");
+    return current;
+  }
+
   #generatedCurrent(): ServedCredential {
     const current = this.#registry.current;
     return this.#isFresh(current) ? current : this.#rotate();
@@ -214,6 +219,17 @@ export class FakeImds implements CredentialAuthority {
       this.#sourcing = undefined;
     });
     return this.#sourcing;
+  }
+
+  /** As #servingCredential, but a failed refresh keeps serving the last set until its own Expiration, as EC2 does. */
+  async #credentialToServe(): Promise<ServedCredential> {
+    try {
+      return await this.#servingCredential();
+    } catch (error: unknown) {
+      const current = this.#registry.current;
+      if (current !== undefined && !current.revoked && this.#clock() < current.expiration.getTime()) return current;
+      throw error;
+    }
   }
 
   async #fetchFromSource(source: CredentialSource): Promise<ServedCredential> {
@@ -355,7 +371,9 @@ export class FakeImds implements CredentialAuthority {
     if (method !== "GET" && method !== "HEAD") return { status: 405, headers: { Allow: "GET, HEAD" } };
     // Tokens are required: a request without a live token is 401, never an IMDSv1 answer.
     if (!this.#tokens.isValid(token)) return { status: 401 };
-    const credential = await this.#servingCredential();
+    // Only the role's paths wait for (and can fail on) a credential fetch: EC2 keeps answering
+    // instance-id and the rest whatever its credential service is doing.
+    const credential = path.startsWith(IAM_PATH) ? await this.#credentialToServe() : this.#current();
     const node = resolveNode(buildMetadataTree(this.#identity, credential, this.#notices), path.split("/"));
     if (node === undefined) return { status: 404 };
     if (node.kind === "directory") return { status: 200, body: listing(node) };

@@ -171,7 +171,7 @@ describe("fake-imds credentials", () => {
       expect(Date.parse((await servedCredentials(fake)).Expiration ?? "")).toBe(clock.now() + 60_000);
     });
 
-    it("rejects start() with CredentialSourceError when the source fails, and answers 500 later", async () => {
+    it("rejects start() with CredentialSourceError when the source fails, and answers 500 once the served set has expired", async () => {
       const notFound = Object.assign(new Error("Profile dev could not be found"), { name: "CredentialsProviderError" });
       await expect(FakeImds.start({ credentialSource: () => Promise.reject(notFound) })).rejects.toThrow(
         new CredentialSourceError("CredentialsProviderError: Profile dev could not be found"),
@@ -182,8 +182,10 @@ describe("fake-imds credentials", () => {
         new CredentialSourceError("SyntaxError: a credentials document is not valid JSON"),
       );
 
+      const clock = manualClock();
       let fail = false;
       const fake = await start({
+        now: clock.now,
         credentialLifetimeSeconds: 60,
         credentialSource: async () => {
           if (fail) throw new Error("expired SSO session");
@@ -191,11 +193,36 @@ describe("fake-imds credentials", () => {
         },
       });
       fail = true;
-      fake.setCredentialLifetime(30);
+      clock.advance(60_000);
       const token = await getToken(fake.endpoint);
       const response = await imdsGet(fake.endpoint, CREDENTIALS_PATH, token);
       expect(response.status).toBe(500);
       expect(await response.text()).toBe("500 - Internal Server Error");
+    });
+
+    it("keeps answering instance-id, and serving the last set until it expires, while the source fails", async () => {
+      const clock = manualClock();
+      let fail = false;
+      const fake = await start({
+        now: clock.now,
+        credentialLifetimeSeconds: 3600,
+        credentialSource: async () => {
+          if (fail) throw new Error("expired SSO session");
+          return { accessKeyId: "AKIAEXAMPLEEXAMPLE00", secretAccessKey: "s".repeat(40) };
+        },
+      });
+      fail = true;
+      clock.advance(3_600_000 - 200_000); // inside the five-minute rotation lead: a refresh is due and fails
+      let token = await getToken(fake.endpoint);
+      expect(await imdsText(fake.endpoint, "/latest/meta-data/instance-id", token)).toBe(fake.instanceId);
+      const stillServed = await imdsGet(fake.endpoint, CREDENTIALS_PATH, token);
+      expect(stillServed.status).toBe(200);
+      expect((JSON.parse(await stillServed.text()) as Record<string, string>).AccessKeyId).toBe("AKIAEXAMPLEEXAMPLE00");
+
+      clock.advance(200_000); // the set has expired: now the failure shows, on the role's paths only
+      token = await getToken(fake.endpoint);
+      expect((await imdsGet(fake.endpoint, CREDENTIALS_PATH, token)).status).toBe(500);
+      expect(await imdsText(fake.endpoint, "/latest/meta-data/instance-id", token)).toBe(fake.instanceId);
     });
   });
 });
