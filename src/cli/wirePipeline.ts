@@ -143,7 +143,16 @@ export async function wirePipeline(
     imdsEndpoint: config.imdsEndpoint,
   });
   const { source, describe } = credentialSource(config, logger);
-  const credentials = new CredentialCache({ source, logger: logger.child({ component: "credentials" }), describeError: describe });
+  const credentials = new CredentialCache({
+    source,
+    logger: logger.child({ component: "credentials" }),
+    describeError: describe,
+    // Expiration is AWS's time. On a host whose clock is off by five minutes
+    // or more, the SDK learns the offset from S3's answers and signs with it;
+    // the cache must judge expiry by the same clock, or a fast host would
+    // stop using keys that S3 still accepts and wait for IMDS to rotate them.
+    now: () => Date.now() + (client.config.systemClockOffset ?? 0),
+  });
 
   await holdStateDir(config.stateDir, logger);
   const store = new StateStore(config.stateDir);

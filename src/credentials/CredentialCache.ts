@@ -2,6 +2,7 @@ import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { Logger } from "pino";
 import type { CredentialSource, FetchedCredentials } from "./CredentialSource.js";
 import { CredentialsUnavailableError } from "./CredentialsUnavailableError.js";
+import { ProviderTimeoutError } from "./ProviderTimeoutError.js";
 import { refreshWindowMs } from "./refreshWindow.js";
 
 export interface CredentialCacheOptions {
@@ -15,6 +16,8 @@ export interface CredentialCacheOptions {
   maxRetryMs?: number;
   /** Longest spacing once no unexpired credentials are left: every upload waits for the next attempt. */
   maxRetryWithoutCredentialsMs?: number;
+  /** How long one provider call may take before it counts as failed. */
+  fetchTimeoutMs?: number;
 }
 
 interface Cached {
@@ -53,20 +56,28 @@ export class CredentialCache {
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
   private readonly maxRetryWithoutCredentialsMs: number;
+  private readonly fetchTimeoutMs: number;
 
   constructor(private readonly options: CredentialCacheOptions) {
     this.now = options.now ?? Date.now;
     this.minRetryMs = options.minRetryMs ?? 1_000;
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
     this.maxRetryWithoutCredentialsMs = options.maxRetryWithoutCredentialsMs ?? 5_000;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 30_000;
   }
 
   /** The identity provider handed to the S3 client; cheap when cached. */
   async get(): Promise<AwsCredentialIdentity> {
     const now = this.now();
     const cached = this.cached;
-    if (cached && now < cached.refreshAt) return cached.identity;
-    if (now >= this.nextAttemptAt) await this.refresh(false);
+    const valid = cached !== undefined && now < cached.expiresAt;
+    if (valid && now < cached.refreshAt) return cached.identity;
+    if (now >= this.nextAttemptAt) {
+      const refreshing = this.refresh(false);
+      // Valid keys go out while the refresh runs: an IMDS that takes the
+      // connection and never answers must not hold every upload.
+      if (!valid) await refreshing;
+    }
     return this.usable();
   }
 
@@ -163,9 +174,9 @@ export class CredentialCache {
   private async fetchOnce(forced: boolean): Promise<void> {
     let fetched: FetchedCredentials;
     try {
-      fetched = await this.options.source();
+      fetched = await this.withinDeadline(this.options.source());
     } catch (error) {
-      this.recordFailure(this.options.describeError(error));
+      this.recordFailure(error instanceof ProviderTimeoutError ? error.message : this.options.describeError(error));
       return;
     }
     const previous = this.cached;
@@ -186,8 +197,9 @@ export class CredentialCache {
     const lifetimeMs = expiresAt - now;
     let refreshAt = Number.isFinite(expiresAt) ? expiresAt - refreshWindowMs(lifetimeMs) : Number.POSITIVE_INFINITY;
     if (sameKeys) {
-      // IMDS has not rotated yet: ask again later rather than on every request.
-      refreshAt = Math.max(refreshAt, now + Math.min(this.maxRetryMs, Math.max(this.minRetryMs, lifetimeMs / 8)));
+      // IMDS has not rotated yet: ask again after an eighth of the remaining
+      // life (1-30 s), rather than on every request or only at the expiry.
+      refreshAt = Math.min(expiresAt, now + Math.min(this.maxRetryMs, Math.max(this.minRetryMs, lifetimeMs / 8)));
     }
     const identity: AwsCredentialIdentity = {
       accessKeyId: fetched.accessKeyId,
@@ -222,6 +234,21 @@ export class CredentialCache {
         "credentials provider returned the same keys that S3 rejected; will retry",
       );
     }
+  }
+
+  /**
+   * The provider's answer, or a ProviderTimeoutError after fetchTimeoutMs. The
+   * SDK bounds its IMDS calls, but not a hung credential_process or an STS
+   * call in chain mode; a fetch that never settles would hold every later
+   * refresh behind it (one provider call at a time).
+   */
+  private withinDeadline(fetching: Promise<FetchedCredentials>): Promise<FetchedCredentials> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ProviderTimeoutError(this.fetchTimeoutMs)), this.fetchTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([fetching, deadline]).finally(() => clearTimeout(timer));
   }
 
   private recordFailure(reason: string): void {

@@ -43,4 +43,29 @@ describe("credentials: clock skew (e2e, real CLI)", () => {
     assertImdsV2Only(world.imds);
     await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
   }, 60_000);
+
+  /*
+   * The host's clock 20 minutes fast. IMDS hands out keys that, by AWS's clock, live 20 min 15 s,
+   * and rotates them 5 minutes before they expire. By the host's clock they expire after 15 s:
+   * judged by that clock, the cache would stop using them there and wait a quarter of an hour for
+   * IMDS to rotate, while S3 still accepts them. It judges expiry by the clock the SDK corrected.
+   */
+  it("host 20 min fast: keys that S3 still accepts keep being used past the host's idea of their expiry", async () => {
+    const awsNow = (): number => Date.now() - SKEW_MS;
+    const world = await scenario.startWorld({
+      s3: { now: awsNow },
+      imds: { now: awsNow, credentialLifetimeSeconds: SKEW_MS / 1000 + 15, rotateBeforeSeconds: 300 },
+    });
+    const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5"]);
+    await sleep(25_000);
+    writer.stop();
+    await waitForLinesInS3(world, "app.log", writer.lines.length, 10_000);
+    const result = await daemon.stop("SIGTERM");
+
+    expect(result.code).toBe(0);
+    expectShippedExactlyOnce(world, "app.log", writer.lines);
+    expect(world.imds.issuedCredentials()).toHaveLength(1);
+    expect(logRecords(result.stderr).filter((record) => record.level >= LEVEL.error).map((record) => record.msg)).toEqual([]);
+    await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
+  }, 60_000);
 });

@@ -11,6 +11,11 @@ function creds(id: string, expiresAt: number, extra: Partial<FetchedCredentials>
   return { accessKeyId: id, secretAccessKey: `secret-${id}`, sessionToken: `token-${id}`, expiration: new Date(expiresAt), ...extra };
 }
 
+/** Lets a refresh that get() started without waiting for it finish. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A provider scripted call by call, with a clock the test moves. */
 function harness(script: Array<(now: number) => FetchedCredentials | Error>) {
   let now = 1_000_000;
@@ -58,8 +63,36 @@ describe("CredentialCache", () => {
     expect((await h.cache.get()).accessKeyId).toBe("A");
     expect(h.calls).toBe(1);
     h.advance(6_000); // 14 s left: inside the 15 s window (a quarter of 60 s)
+    // The valid keys go out while the refresh runs; the next request has the new ones.
+    expect((await h.cache.get()).accessKeyId).toBe("A");
+    await settle();
     expect((await h.cache.get()).accessKeyId).toBe("B");
     expect(h.calls).toBe(2);
+  });
+
+  it("does not make uploads wait for a refresh that hangs while the cached keys are valid, and gives up on it after fetchTimeoutMs", async () => {
+    let now = 0;
+    let calls = 0;
+    const cache = new CredentialCache({
+      source: () => {
+        calls += 1;
+        // An IMDS that takes the connection and never answers, or a hung credential_process.
+        return calls === 1 ? Promise.resolve(creds("A", 60_000)) : new Promise<never>(() => undefined);
+      },
+      logger,
+      describeError: () => "unused",
+      now: () => now,
+      fetchTimeoutMs: 50,
+    });
+    await cache.get();
+    now = 50_000; // inside the window, 10 s left
+    expect((await cache.get()).accessKeyId).toBe("A");
+    expect(calls).toBe(2);
+    now = 60_000; // expired, and the hung fetch still holds the one provider call
+    await expect(cache.get()).rejects.toThrow("credentials expired and cannot be refreshed: the credentials provider did not answer within 0.05 s");
+    now = 62_000; // past the retry spacing: a new attempt, not the hung one
+    await expect(cache.get()).rejects.toThrow(/did not answer within/);
+    expect(calls).toBe(3);
   });
 
   it("keeps serving unexpired credentials while the provider fails, with backoff between attempts", async () => {
@@ -67,11 +100,13 @@ describe("CredentialCache", () => {
     await h.cache.get();
     h.advance(50_000);
     expect((await h.cache.get()).accessKeyId).toBe("A");
+    await settle();
     const afterFirstFailure = h.calls;
     expect((await h.cache.get()).accessKeyId).toBe("A");
     expect(h.calls).toBe(afterFirstFailure); // no new attempt inside the backoff
     h.advance(1_500);
     await h.cache.get();
+    await settle();
     expect(h.calls).toBe(afterFirstFailure + 1);
   });
 
@@ -137,6 +172,31 @@ describe("CredentialCache", () => {
     const calls = h.calls;
     for (let i = 0; i < 10; i += 1) await h.cache.get();
     expect(h.calls).toBe(calls);
+  });
+
+  it("re-asks within 30 s while IMDS has not rotated at the window, so one early fetch does not eat the margin", async () => {
+    const expiry = 1_000_000 + 6 * 3600_000;
+    const h = harness([(now) => (now < expiry - 295_000 ? creds("A", expiry) : creds("B", expiry + 6 * 3600_000))]);
+    await h.cache.get();
+    h.advance(expiry - 300_000 - h.now); // the window opens: IMDS still has the same keys
+    expect((await h.cache.get()).accessKeyId).toBe("A");
+    await settle();
+    h.advance(8_000); // the harness's maxRetryMs; IMDS has rotated 3 s before
+    await h.cache.get();
+    await settle();
+    expect((await h.cache.get()).accessKeyId).toBe("B");
+  });
+
+  it("never hands out keys past their Expiration, also when IMDS keeps serving the same keys to the end", async () => {
+    const h = harness([() => creds("A", 1_000_000 + 10_000)]);
+    await h.cache.get();
+    for (const at of [7_500, 9_375, 9_900]) {
+      h.advance(1_000_000 + at - h.now);
+      expect((await h.cache.get()).accessKeyId).toBe("A");
+      await settle();
+    }
+    h.advance(1_000_000 + 10_200 - h.now);
+    await expect(h.cache.get()).rejects.toBeInstanceOf(CredentialsUnavailableError);
   });
 
   it("coalesces concurrent refreshes into one provider call", async () => {
