@@ -61,12 +61,14 @@ export class ShipMetrics implements UploadObserver {
     this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried.", registers });
     new Gauge({
       name: "ship_logs_file_bytes_behind",
-      help: "Bytes of a followed file not yet acknowledged by S3.",
+      help: "Bytes not yet acknowledged by S3 of the files followed at a path, a rotated one still being read included.",
       labelNames: ["path"],
       registers,
       collect() {
         this.reset();
-        for (const file of sources.files()) this.set({ path: file.path }, file.bytesBehind);
+        // Summed: a file rotated away and still being read shares its path
+        // with the new file there, and its backlog must not be hidden by it.
+        for (const file of sources.files()) this.inc({ path: file.path }, file.bytesBehind);
       },
     });
     new Gauge({

@@ -14,6 +14,9 @@ import { Tailer } from "./Tailer.js";
 /** How far one followed file is behind S3. */
 export interface FileLag {
   path: string;
+  /** The file's identity: after a rotation, the file that left the path and the one now at it share `path`. */
+  dev: string;
+  ino: string;
   bytesBehind: number;
   /** When its oldest unshipped bytes were first seen. */
   pendingSince: number | undefined;
@@ -138,6 +141,8 @@ export class Daemon {
   files(): FileLag[] {
     return [...this.tailers.values()].map((tailer) => ({
       path: tailer.file.path,
+      dev: tailer.file.dev,
+      ino: tailer.file.ino,
       bytesBehind: tailer.bytesBehind,
       pendingSince: tailer.pendingSince,
       detached: tailer.detachedAt !== undefined,

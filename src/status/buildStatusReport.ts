@@ -53,12 +53,15 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
       const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
       const same = info !== undefined && info.dev.toString() === checkpoint.dev && info.ino.toString() === checkpoint.ino;
       const size = same ? Number(info.size) : undefined;
+      // A file rotated away or deleted has no path to stat; a running daemon
+      // still reading it knows how far behind it is.
+      const reading = daemon?.running === true ? daemon.files.find((file) => file.dev === checkpoint.dev && file.ino === checkpoint.ino) : undefined;
       return {
         path: checkpoint.path,
         state: same ? "following" : info ? "replaced" : "moved",
         shipped: checkpoint.offset,
         size,
-        bytesBehind: size === undefined ? undefined : Math.max(0, size - checkpoint.offset),
+        bytesBehind: size === undefined ? reading?.bytesBehind : Math.max(0, size - checkpoint.offset),
         pendingUploads: checkpoint.pending.length,
         lastUploadAt: checkpoint.lastUploadAt,
       };

@@ -24,7 +24,7 @@ describe("StatusWriter", () => {
       dir,
       () => {
         files -= 1;
-        const lag: FileLag[] = Array.from({ length: files }, (_, i) => ({ path: `/var/log/app-${i}.log`, bytesBehind: 0, pendingSince: undefined, detached: false }));
+        const lag: FileLag[] = Array.from({ length: files }, (_, i) => ({ path: `/var/log/app-${i}.log`, dev: "2049", ino: String(1000 + i), bytesBehind: 0, pendingSince: undefined, detached: false }));
         return { mode: "normal", notice: undefined, credentialSecondsToExpiry: 3_600, failingSince: undefined, files: lag };
       },
       () => 0,
