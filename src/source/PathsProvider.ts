@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from "chokidar";
 import { globBase, globMatcher } from "./expandGlobs.js";
+import { watchIgnores } from "./watchIgnores.js";
 
 export interface PathEvents {
   /** A matching file appeared (created, or renamed into a matching name). */
@@ -36,6 +37,7 @@ export class PathsProvider {
       followSymlinks: true,
       ignorePermissionErrors: true,
       depth: 8,
+      ignored: watchIgnores(this.patterns),
     });
     this.watcher.on("add", (path) => {
       if (this.isMatch(path)) this.events.added(path);

@@ -23,6 +23,35 @@ export function globMatcher(patterns: readonly string[]): (path: string) => bool
 }
 
 /**
+ * Whether a directory can lead to a match of any of the globs: each of its
+ * path segments matches the glob's segment at that depth, up to a `**` (or a
+ * brace group with a `/` in it, which spans segments). The walks and the
+ * file watcher enter no other directory: an application tree beside the
+ * logs (its node_modules next to the logs of each /srv/<site>) would cost a
+ * watch and about 3 KiB of heap per entry, enough to exhaust the daemon's.
+ */
+export function directoryMatcher(patterns: readonly string[]): (dir: string) => boolean {
+  const globs = patterns.map((pattern) =>
+    (picomatch.scan(resolve(pattern), { parts: true }).parts ?? [])
+      .filter((part) => part !== "")
+      .map((part) => ({ spansDirectories: part.includes("**") || part.includes("/"), isMatch: picomatch(part, { dot: true }) })),
+  );
+  return (dir) => {
+    const names = resolve(dir).split("/").filter((name) => name !== "");
+    return globs.some((segments) => {
+      for (const [depth, name] of names.entries()) {
+        const segment = segments[depth];
+        if (segment === undefined) return false;
+        if (segment.spansDirectories) return true;
+        // The glob's last segment names files: no directory at its depth holds a match.
+        if (depth === segments.length - 1 || !segment.isMatch(name)) return false;
+      }
+      return true;
+    });
+  };
+}
+
+/**
  * Regular files (or symlinks to them) that match any of the globs, as absolute
  * paths, sorted. Directories that cannot be listed, and plain paths that
  * cannot be reached, are skipped and reported through `onError`, so one
@@ -33,6 +62,7 @@ export async function expandGlobs(
   onError: (path: string, error: NodeJS.ErrnoException) => void = () => {},
 ): Promise<string[]> {
   const isMatch = globMatcher(patterns);
+  const mayLeadToMatch = directoryMatcher(patterns);
   const found = new Set<string>();
   const walk = async (dir: string, depth: number, recursive: boolean): Promise<void> => {
     let entries;
@@ -43,15 +73,20 @@ export async function expandGlobs(
       if (code !== "ENOENT" && code !== "ENOTDIR") onError(dir, error as NodeJS.ErrnoException);
       return;
     }
+    const enter = async (path: string): Promise<void> => {
+      if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive);
+    };
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (recursive && depth < MAX_DEPTH) await walk(path, depth + 1, recursive);
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && isMatch(path)) {
-        if (entry.isSymbolicLink()) {
-          const target = await stat(path).catch(() => undefined);
-          if (!target?.isFile()) continue;
-        }
+        await enter(path);
+      } else if (entry.isSymbolicLink()) {
+        // A link to a directory (/var/log/app -> /data/app/logs) is walked as
+        // one; MAX_DEPTH ends a loop of links.
+        const target = await stat(path).catch(() => undefined);
+        if (target?.isDirectory()) await enter(path);
+        else if (target?.isFile() && isMatch(path)) found.add(path);
+      } else if (entry.isFile() && isMatch(path)) {
         found.add(path);
       }
     }

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { expandGlobs } from "../../src/source/expandGlobs.js";
+import { directoryMatcher, expandGlobs } from "../../src/source/expandGlobs.js";
+import { watchIgnores } from "../../src/source/watchIgnores.js";
 
 describe("expandGlobs", () => {
   let dir: string;
@@ -39,5 +40,60 @@ describe("expandGlobs", () => {
       paths: [],
       errors: [`${join(dir, "loop-a", "app.log")} ELOOP`, `${join(dir, "loop-a")} ELOOP`],
     });
+  });
+
+  it("walks a directory reached through a symlink, as a directory", async () => {
+    mkdirSync(join(dir, "data", "app-logs"), { recursive: true });
+    writeFileSync(join(dir, "data", "app-logs", "app.log"), "a\n");
+    mkdirSync(join(dir, "log"));
+    symlinkSync(join(dir, "data", "app-logs"), join(dir, "log", "app"));
+    expect(await expand([join(dir, "log", "*", "app.log")])).toEqual({ paths: [join(dir, "log", "app", "app.log")], errors: [] });
+    expect(await expand([join(dir, "log", "**", "*.log")])).toEqual({ paths: [join(dir, "log", "app", "app.log")], errors: [] });
+  });
+});
+
+describe("directoryMatcher", () => {
+  it("enters only directories whose every segment matches the glob's at that depth", () => {
+    const mayLeadToMatch = directoryMatcher(["/srv/*/logs/app-*.log"]);
+    expect(["/", "/srv", "/srv/site", "/srv/site/logs"].filter(mayLeadToMatch)).toEqual(["/", "/srv", "/srv/site", "/srv/site/logs"]);
+    // Beside the logs, and below the depth of the file names: never entered.
+    expect(["/srv/site/node_modules", "/srv/site/logs/old", "/var", "/srv/site/app/logs"].filter(mayLeadToMatch)).toEqual([]);
+  });
+
+  it("enters everything below a **, and below a brace group that spans directories", () => {
+    expect(directoryMatcher(["/var/log/**/*.log"])("/var/log/a/b/c")).toBe(true);
+    expect(directoryMatcher(["/var/log/**/*.log"])("/var/lib")).toBe(false);
+    const braces = directoryMatcher(["/var/log/{nginx/access,app}/*.log"]);
+    expect(braces("/var/log/nginx")).toBe(true);
+    expect(braces("/var/lib")).toBe(false);
+  });
+
+  it("takes any of several globs, and dot directories", () => {
+    const mayLeadToMatch = directoryMatcher(["/a/*/x.log", "/b/**/y.log"]);
+    expect(mayLeadToMatch("/a/.hidden")).toBe(true);
+    expect(mayLeadToMatch("/b/c/d")).toBe(true);
+    expect(mayLeadToMatch("/a/c/d")).toBe(false);
+  });
+});
+
+describe("watchIgnores", () => {
+  const ignores = watchIgnores(["/srv/*/logs/*.log"]);
+  const directory = { isDirectory: () => true } as Stats;
+  const file = { isDirectory: () => false } as Stats;
+
+  it("keeps the base, the directories that can lead to a match and the matching files", () => {
+    expect(ignores("/srv")).toBe(false);
+    expect(ignores("/srv/site")).toBe(false);
+    expect(ignores("/srv/site", directory)).toBe(false);
+    expect(ignores("/srv/site/logs", directory)).toBe(false);
+    expect(ignores("/srv/site/logs/app.log")).toBe(false);
+    expect(ignores("/srv/site/logs/app.log", file)).toBe(false);
+  });
+
+  it("drops an application tree beside the logs, and files that do not match", () => {
+    expect(ignores("/srv/site/node_modules")).toBe(true);
+    expect(ignores("/srv/site/node_modules", directory)).toBe(true);
+    expect(ignores("/srv/site/logs/app.log.1", file)).toBe(true);
+    expect(ignores("/srv/site/README.md", file)).toBe(true);
   });
 });
