@@ -1,5 +1,5 @@
 import type { ShipLogsConfig } from "../config/index.js";
-import { StateCorruptError, StateStore } from "../source/StateStore.js";
+import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import { buildStatusReport } from "../status/buildStatusReport.js";
 import { formatStatusReport } from "../status/formatStatusReport.js";
 import { FatalError } from "./FatalError.js";
@@ -10,7 +10,7 @@ export async function runStatus(config: ShipLogsConfig): Promise<number> {
   try {
     report = await buildStatusReport(new StateStore(config.stateDir));
   } catch (error) {
-    if (error instanceof StateCorruptError) throw new FatalError(error.message);
+    if (error instanceof StateCorruptError || error instanceof StateTooNewError) throw new FatalError(error.message);
     throw new FatalError(`cannot read state in ${config.stateDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));

@@ -20,7 +20,7 @@ import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
-import { StateCorruptError, StateStore, type ShipState } from "../source/StateStore.js";
+import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename } from "node:path";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -89,6 +89,9 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
     await store.init();
     return await store.load();
   } catch (error) {
+    if (error instanceof StateTooNewError) {
+      throw new FatalError(`${error.message}: run that release, or move the file aside to ship every watched file again from its start`);
+    }
     if (!(error instanceof StateCorruptError)) {
       throw new FatalError(`cannot use state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }

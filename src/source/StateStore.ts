@@ -22,6 +22,15 @@ export class StateCorruptError extends Error {
   override readonly name = "StateCorruptError";
 }
 
+/**
+ * The state file is of a later format: a rollback to this release. Not
+ * corrupt, and not to be moved aside: starting empty would ship every watched
+ * file again from its start.
+ */
+export class StateTooNewError extends Error {
+  override readonly name = "StateTooNewError";
+}
+
 function checksumOf(files: FileCheckpoint[]): string {
   return createHash("sha256").update(JSON.stringify(files)).digest("hex");
 }
@@ -68,11 +77,15 @@ export class StateStore {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return { files: [] };
       throw error;
     }
-    let doc: StateDocument;
+    let doc: StateDocument | null;
     try {
-      doc = JSON.parse(text) as StateDocument;
+      doc = JSON.parse(text) as StateDocument | null;
     } catch {
       throw new StateCorruptError(`state file ${this.path} is not valid JSON`);
+    }
+    if (typeof doc !== "object" || doc === null) throw new StateCorruptError(`state file ${this.path} is not a state document`);
+    if (typeof doc.version === "number" && doc.version > STATE_VERSION) {
+      throw new StateTooNewError(`state file ${this.path} was written by a newer ship-logs (state version ${doc.version}; this release reads ${STATE_VERSION})`);
     }
     if (doc.version !== STATE_VERSION) {
       throw new StateCorruptError(`state file ${this.path} has version ${String(doc.version)}, expected ${STATE_VERSION}`);
@@ -101,14 +114,21 @@ export class StateStore {
     const text = JSON.stringify(doc);
     // A temp name per save: two saves never write or rename each other's file.
     const temp = `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`;
-    const handle = await open(temp, "w", 0o600);
     try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, "w", 0o600);
+      try {
+        await handle.writeFile(text);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.path);
+    } catch (error) {
+      // On a full disk the saves are retried every few seconds: each failed
+      // one must not leave its partly written file behind.
+      await rm(temp, { force: true }).catch(() => undefined);
+      throw error;
     }
-    await rename(temp, this.path);
     await fsyncPath(this.dir, "r");
   }
 }

@@ -120,6 +120,28 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     expectShippedExactlyOnce(world, "app.log", writer.lines);
   }, 30_000);
 
+  it("a state file of a later release (a rollback): exit 1 in one line, the file left in place, nothing shipped again", async () => {
+    world = await startWorld();
+    const log = join(world.logs, "app.log");
+    await writeFile(log, "first\n");
+    expect((await runCli(["--once", ...baseArgs(world)])).code).toBe(0);
+    const statePath = join(world.state, "state.json");
+    const later = JSON.stringify({ ...(JSON.parse(await readFile(statePath, "utf8")) as object), version: 2 });
+    await writeFile(statePath, later);
+    await writeFile(log, "second\n", { flag: "a" });
+
+    for (const args of [["--once"], ["status"]]) {
+      const result = await runCli([...args, ...baseArgs(world)]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
+        expect.stringMatching(/^ship-logs: state file \S+state\.json was written by a newer ship-logs \(state version 2; this release reads 1\)/),
+      ]);
+    }
+    expect(await readFile(statePath, "utf8")).toBe(later);
+    expect((await readdir(world.state)).filter((name) => CORRUPT_ASIDE.test(name))).toEqual([]);
+    expect(linesInS3(world).get("app.log")).toEqual(["first"]);
+  });
+
   /**
    * Runs a daemon, takes the state dir's writability away for a while (`block`), gives
    * it back (`unblock`): no checkpoint moves meanwhile, the daemon says why, and then

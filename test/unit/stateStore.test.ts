@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
-import { StateCorruptError, StateStore, type ShipState } from "../../src/source/StateStore.js";
+import { StateCorruptError, StateStore, StateTooNewError, type ShipState } from "../../src/source/StateStore.js";
 
 function checkpoint(offset: number): FileCheckpoint {
   return { sourceId: "abcdef012345", path: "/var/log/app.log", dev: "1", ino: "2", fingerprint: "00", fingerprintLength: 0, offset, pending: [] };
@@ -59,7 +59,26 @@ describe("StateStore", () => {
     await store.init();
     await writeFile(store.path, '{"version":1,"checksum":"x","fi');
     await expect(store.load()).rejects.toThrow(/not valid JSON/);
-    await writeFile(store.path, JSON.stringify({ version: 99, checksum: "", files: [] }));
-    await expect(store.load()).rejects.toThrow(/version 99/);
+    await writeFile(store.path, JSON.stringify({ version: 0, checksum: "", files: [] }));
+    await expect(store.load()).rejects.toThrow(new StateCorruptError(`state file ${store.path} has version 0, expected 1`));
+    await writeFile(store.path, "null");
+    await expect(store.load()).rejects.toThrow(new StateCorruptError(`state file ${store.path} is not a state document`));
+  });
+
+  it("tells a state file of a later release from a corrupt one: a rollback must not start from empty state", async () => {
+    const store = new StateStore(dir);
+    await store.init();
+    await writeFile(store.path, JSON.stringify({ version: 2, checksum: "", files: [] }));
+    await expect(store.load()).rejects.toBeInstanceOf(StateTooNewError);
+    await expect(store.load()).rejects.toThrow(/written by a newer ship-logs \(state version 2; this release reads 1\)/);
+  });
+
+  it("leaves no temporary file behind when a save fails", async () => {
+    const store = new StateStore(dir);
+    await store.init();
+    await mkdir(store.path); // the rename onto it fails, as a write on a full disk would
+    await expect(store.save({ files: [checkpoint(1)] })).rejects.toThrow();
+    await expect(store.save({ files: [checkpoint(2)] })).rejects.toThrow();
+    expect((await readdir(dir)).filter((name) => name.includes(".tmp"))).toEqual([]);
   });
 });
