@@ -20,6 +20,7 @@ import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
+import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename } from "node:path";
 import { FatalError } from "./FatalError.js";
@@ -71,6 +72,10 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
  */
 async function loadState(store: StateStore, logger: Logger): Promise<ShipState> {
   const state = await readState(store, logger);
+  const moves = await remapDevices(state.files);
+  if (moves.size > 0) {
+    logger.warn({ devices: Object.fromEntries(moves) }, "device numbers changed since the last run (disks renumbered at boot): checkpoints follow their files");
+  }
   try {
     await store.save(state);
   } catch (error) {

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { chmod, chown, mkdir, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
+import { StateStore } from "../../src/source/StateStore.js";
 import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching, type LogRecord } from "../support/logRecords.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
@@ -119,6 +120,33 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     ]);
     expectShippedExactlyOnce(world, "app.log", writer.lines);
   }, 30_000);
+
+  it("after a reboot that renumbered the disk: nothing shipped again, and a file rotated meanwhile is finished", async () => {
+    world = await startWorld();
+    const a = join(world.logs, "a.log");
+    const b = join(world.logs, "b.log");
+    await writeFile(a, "a1\n");
+    await writeFile(b, "b1\n");
+    expect((await runCli(["--once", ...baseArgs(world)])).code).toBe(0);
+    // While down: a.log gets a line and is rotated; the disk comes back with another device number.
+    await writeFile(a, "a2\n", { flag: "a" });
+    await rename(a, `${a}.1`);
+    await writeFile(a, "a3\n");
+    const store = new StateStore(world.state);
+    const state = await store.load();
+    for (const checkpoint of state.files) checkpoint.dev = String(Number(checkpoint.dev) + 1);
+    await store.save(state);
+
+    const result = await runCli(["--once", ...baseArgs(world)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(complaints(result.stderr).map((record) => record.msg)).toEqual([
+      "device numbers changed since the last run (disks renumbered at boot): checkpoints follow their files",
+    ]);
+    // Each line once; the rotated file's end goes under its new name.
+    expect(linesInS3(world).get("a.log")?.sort()).toEqual(["a1", "a3"]);
+    expect(linesInS3(world).get("a.log.1")).toEqual(["a2"]);
+    expect(linesInS3(world).get("b.log")).toEqual(["b1"]);
+  });
 
   it("a state file of a later release (a rollback): exit 1 in one line, the file left in place, nothing shipped again", async () => {
     world = await startWorld();
