@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
 import { findCopy } from "../../src/source/findCopy.js";
@@ -60,6 +61,25 @@ describe("findCopy", () => {
     execFileSync("mkfifo", [join(dir, "app.log.0")]);
     await writeFile(join(dir, "app.log.1"), content);
     await expectCopyAt(checkpoint, join(dir, "app.log.1"));
+  });
+
+  it("leaves a writer waiting on a named pipe beside the file waiting: opening the pipe would release it into a closed one", async () => {
+    const content = "one\ntwo\nthree\n";
+    const checkpoint = await checkpointOf(content, 4, 8);
+    const fifo = join(dir, "app.log.0");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `echo waiting > '${fifo}'`]);
+    try {
+      await sleep(100);
+      await writeFile(join(dir, "app.log.1"), content);
+      await expectCopyAt(checkpoint, join(dir, "app.log.1"));
+      await sleep(100);
+      expect(writer.exitCode, "the writer was released and ended").toBeNull();
+      expect(writer.signalCode).toBeNull();
+      expect(await readFile(fifo, "utf8")).toBe("waiting\n");
+    } finally {
+      writer.kill();
+    }
   });
 
   it("finds nothing without an acknowledged head to recognise the copy by", async () => {
