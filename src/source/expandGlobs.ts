@@ -53,9 +53,9 @@ export function directoryMatcher(patterns: readonly string[]): (dir: string) => 
 
 /**
  * Regular files (or symlinks to them) that match any of the globs, as absolute
- * paths, sorted. Directories that cannot be listed, and plain paths that
- * cannot be reached, are skipped and reported through `onError`, so one
- * unreadable directory never hides the others.
+ * paths, sorted. Directories that cannot be listed, plain paths that cannot
+ * be reached, and names that are not UTF-8 are skipped and reported through
+ * `onError`, so one unreadable directory never hides the others.
  */
 export async function expandGlobs(
   patterns: readonly string[],
@@ -67,7 +67,9 @@ export async function expandGlobs(
   const walk = async (dir: string, depth: number, recursive: boolean): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      // As bytes: a name that is not UTF-8 comes back as a string with U+FFFD
+      // in it, a path that opens nothing. It is reported, not passed over.
+      entries = await readdir(dir, { withFileTypes: true, encoding: "buffer" });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== "ENOENT" && code !== "ENOTDIR") onError(dir, error as NodeJS.ErrnoException);
@@ -77,7 +79,14 @@ export async function expandGlobs(
       if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive);
     };
     for (const entry of entries) {
-      const path = join(dir, entry.name);
+      const name = entry.name.toString("utf8");
+      const path = join(dir, name);
+      if (!Buffer.from(name, "utf8").equals(entry.name)) {
+        if (isMatch(path) || (entry.isDirectory() && recursive && mayLeadToMatch(path))) {
+          onError(path, new Error("its name is not valid UTF-8; rename it to ship it"));
+        }
+        continue;
+      }
       if (entry.isDirectory()) {
         await enter(path);
       } else if (entry.isSymbolicLink()) {

@@ -18,7 +18,7 @@ describe("expandGlobs", () => {
 
   function expand(patterns: string[]): Promise<{ paths: string[]; errors: string[] }> {
     const errors: string[] = [];
-    return expandGlobs(patterns, (path, error) => errors.push(`${path} ${error.code ?? ""}`)).then((paths) => ({ paths, errors }));
+    return expandGlobs(patterns, (path, error) => errors.push(`${path} ${error.code ?? error.message}`)).then((paths) => ({ paths, errors }));
   }
 
   it("finds plain paths and glob matches; a plain path that does not exist yet is no error", async () => {
@@ -39,6 +39,16 @@ describe("expandGlobs", () => {
     expect(await expand([join(dir, "loop-a", "app.log"), join(dir, "loop-a", "*.log")])).toEqual({
       paths: [],
       errors: [`${join(dir, "loop-a", "app.log")} ELOOP`, `${join(dir, "loop-a")} ELOOP`],
+    });
+  });
+
+  it("reports a matching name that is not valid UTF-8 instead of passing over it, and ships the others", async () => {
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, "bad-")), Buffer.from([0xff]), Buffer.from(".log")]), "x\n");
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, "other-")), Buffer.from([0xfe]), Buffer.from(".txt")]), "x\n");
+    writeFileSync(join(dir, "good.log"), "g\n");
+    expect(await expand([join(dir, "*.log")])).toEqual({
+      paths: [join(dir, "good.log")],
+      errors: [`${join(dir, "bad-\uFFFD.log")} its name is not valid UTF-8; rename it to ship it`],
     });
   });
 
