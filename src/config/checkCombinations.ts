@@ -17,6 +17,14 @@ export function checkCombinations(config: ShipLogsConfig): void {
   if (config.sseKmsKeyId !== undefined && config.sse === "AES256") {
     throw new ConfigError("--sse-kms-key-id needs --sse aws:kms (or no --sse); S3 refuses a KMS key with --sse AES256", "--sse-kms-key-id");
   }
+  if (config.keyTemplate?.startsWith("{prefix}/") === true && (config.prefix === "" || config.prefix.endsWith("/"))) {
+    // S3 takes "/i-0abc/..." and "logs//i-0abc/...", but tools that map keys
+    // to paths, and Athena's LOCATION, trip over the empty segment.
+    throw new ConfigError(
+      `--key-template "${config.keyTemplate}" puts a "/" after {prefix}, and --prefix "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+      "--key-template",
+    );
+  }
   if (config.compression === "none" && config.batchMaxBytes > UNCOMPRESSED_MAX_BATCH_BYTES) {
     throw new ConfigError(
       `--batch-max-bytes ${config.batchMaxBytes} is too large for --compression none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,

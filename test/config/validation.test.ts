@@ -160,6 +160,19 @@ describe("options that cannot go together", () => {
     expect(await loadFile({ sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
   });
 
+  it("a key template with \"/\" after {prefix} and a prefix that is empty or ends in \"/\": an empty segment in every key", async () => {
+    const template = "{prefix}/{instance}/{file}";
+    for (const prefix of ["", "logs/"]) {
+      const error = await loadFile({ keyTemplate: template, prefix });
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toBe(
+        `ship-logs: --key-template "${template}" puts a "/" after {prefix}, and --prefix "${prefix}" ${prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+      );
+    }
+    expect(await loadFile({ keyTemplate: template, prefix: "logs" })).toMatchObject({ kind: "run" });
+    expect(await loadFile({ keyTemplate: "{prefix}{instance}/{file}", prefix: "logs/" })).toMatchObject({ kind: "run" });
+  });
+
   it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
     const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
     expect(error).toBeInstanceOf(ConfigError);
