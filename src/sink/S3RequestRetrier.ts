@@ -88,17 +88,16 @@ export class S3RequestRetrier {
         return result;
       } catch (error) {
         const info = classifyS3Error(error);
-        if (giveUpOn.has(info.code)) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
+        // Cancelled by the stop's timeout: no failure of S3's to log or count
+        // (the stop says what it left for the next start).
+        if (giveUpOn.has(info.code) || signal?.aborted === true) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
         this.options.observer?.failed(info.code);
         this.failed(key, info);
         if (info.class === "credentials") {
           // The keys were refused: whatever their expiry says, get new ones.
           await this.options.credentials.forceRefresh(keys);
         }
-        const giveUp =
-          attempt + 1 >= retry.maxAttempts ||
-          (info.class === "permanent" && retry.failFastOnPermanent) ||
-          signal?.aborted === true;
+        const giveUp = attempt + 1 >= retry.maxAttempts || (info.class === "permanent" && retry.failFastOnPermanent);
         if (giveUp) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
         const wait = waitBeforeResend(info, attempt, retry);
         logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
