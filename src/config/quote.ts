@@ -15,8 +15,12 @@ export function describeValue(value: unknown): string {
   return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS)}…`;
 }
 
+/** `scheme://user:password@host`: what a URL may carry that is a secret. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi;
+
 function renderValue(value: unknown): string {
-  if (typeof value === "string") return quote(value);
+  // Error messages go to the journal: a URL's user and password never do.
+  if (typeof value === "string") return quote(value.replace(URL_USERINFO, "$1***@"));
   if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === undefined) return "nothing";
   try {

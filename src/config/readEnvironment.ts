@@ -1,6 +1,6 @@
 import { ConfigError } from "./ConfigError.js";
 import { ENV_PREFIX, envName } from "./optionNames.js";
-import { describeValue, quote } from "./quote.js";
+import { quote } from "./quote.js";
 import { OPTION_KEYS, optionDescriptor, type OptionKey } from "./shipLogsOptions.js";
 import { splitList } from "./splitList.js";
 
@@ -20,7 +20,8 @@ export function readEnvironment(env: Readonly<Record<string, string | undefined>
     if (!variable.startsWith(ENV_PREFIX)) continue;
     const key = KEY_BY_VARIABLE.get(variable);
     if (key === undefined) {
-      throw new ConfigError(`unknown environment variable ${quote(variable)} (value ${describeValue(text)}; see --help)`, variable);
+      // Without its value: an unknown variable may hold anything, a secret key included.
+      throw new ConfigError(`unknown environment variable ${quote(variable)} (see --help)`, variable);
     }
     if (text === undefined || text === "") continue;
     values[key] = optionDescriptor(key).repeatable === true ? splitList(text) : text;

@@ -290,10 +290,19 @@ describe("loadConfig results", () => {
     expect(error.subject).toBe(subject);
   });
 
-  it("refuses an unknown SHIP_LOGS_ variable, naming it and its value", async () => {
+  it("refuses an unknown SHIP_LOGS_ variable, naming it but not its value, which may be a secret", async () => {
     const error = await loadError(REQUIRED, { SHIP_LOGS_BUCKTET: "logs" });
-    expect(error.message).toBe('ship-logs: unknown environment variable "SHIP_LOGS_BUCKTET" (value "logs"; see --help)');
+    expect(error.message).toBe('ship-logs: unknown environment variable "SHIP_LOGS_BUCKTET" (see --help)');
     expect(error.subject).toBe("SHIP_LOGS_BUCKTET");
+    const secret = await loadError(REQUIRED, { SHIP_LOGS_AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" });
+    expect(secret.message).not.toContain("wJalrXUtnFEMI");
+  });
+
+  it("never repeats the user and password of a URL it refuses", async () => {
+    const error = await loadError([...REQUIRED, "--endpoint", "https://AKIAEXAMPLE:wJalrXUtnFEMIsecret@minio.local:9000"]);
+    expect(error.message).toBe(
+      'ship-logs: --endpoint: expected an http:// or https:// URL without user, query or fragment, got "https://***@minio.local:9000"',
+    );
   });
 
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {

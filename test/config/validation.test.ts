@@ -80,7 +80,9 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
     // An empty variable counts as unset, so it cannot be invalid.
     if (source === "env" && value === "") return;
     const error = await errorFrom(source, key, value);
-    expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(value)}`);
+    // A URL's user and password are never repeated (they may be keys).
+    const shown = value.replace(/^(https?:\/\/)[^@/]*@/, "$1***@");
+    expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(shown)}`);
     expect(error.subject).toBe(source === "file" ? key : labels[source](key));
   });
 });
