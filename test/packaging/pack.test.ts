@@ -111,6 +111,13 @@ describe("npm install -g of the tarball", () => {
     expect(fakeImdsHelp.stdout).toMatch(/IMDSv2/);
   });
 
+  test("the build makes both bins runnable from the checkout, at the paths package.json names (SPEC)", async () => {
+    for (const [name, path] of Object.entries(manifest.bin)) {
+      const answer = await run(join(REPO, path), ["--help"], { env: cleanEnv(scratch), encoding: "utf8" });
+      expect(answer.stdout, name).not.toBe("");
+    }
+  });
+
   test("installs the unit and examples where the user data looks for them", async () => {
     const installed = join(prefix, "lib/node_modules", manifest.name);
     expect(await readFile(join(installed, "systemd/ship-logs.service"), "utf8")).toBe(
