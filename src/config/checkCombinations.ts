@@ -1,4 +1,7 @@
 import { constants } from "node:buffer";
+import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
+import { longestKeyBytes, MAX_KEY_BYTES } from "../sink/objectKey.js";
+import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { ConfigError } from "./ConfigError.js";
 import type { ShipLogsConfig } from "./ShipLogsConfig.js";
 
@@ -23,6 +26,13 @@ export function checkCombinations(config: ShipLogsConfig): void {
     throw new ConfigError(
       `--key-template "${config.keyTemplate}" puts a "/" after {prefix}, and --prefix "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
       "--key-template",
+    );
+  }
+  const longest = longestKeyBytes(parseKeyTemplate(config.keyTemplate ?? KEY_LAYOUTS[config.keyLayout]), config.prefix);
+  if (longest > MAX_KEY_BYTES) {
+    throw new ConfigError(
+      `${config.keyTemplate === undefined ? "--prefix" : "--prefix with --key-template"} makes keys of up to ${longest} bytes (for a file name of 255), over S3's limit of ${MAX_KEY_BYTES}: shorten it`,
+      "--prefix",
     );
   }
   if (config.compression === "none" && config.batchMaxBytes > UNCOMPRESSED_MAX_BATCH_BYTES) {

@@ -70,3 +70,42 @@ export function objectKey(parts: KeyParts, template: KeyTemplate): string {
   const range = `${String(parts.start).padStart(OFFSET_DIGITS, "0")}-${String(parts.end).padStart(OFFSET_DIGITS, "0")}`;
   return `${directory}/${parts.sourceId}-${range}.log${parts.compression === "gzip" ? ".gz" : ""}`;
 }
+
+/** S3 refuses longer keys (KeyTooLongError). */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * The longest value each token can have, in bytes: a file name of 255
+ * (NAME_MAX), an instance id of 19, or off EC2 the host name of 64 that
+ * stands for it (HOST_NAME_MAX), a full DNS name of 253.
+ */
+const LONGEST_TOKEN_BYTES: Readonly<Record<Exclude<KeyToken, "prefix">, number>> = {
+  file: 255,
+  instance: 64,
+  region: 32,
+  account: 12,
+  hostname: 253,
+  yyyy: 4,
+  mm: 2,
+  dd: 2,
+  hh: 2,
+};
+
+/** "/", a 12-character source id, two ranges of OFFSET_DIGITS, ".log.gz". */
+const SUFFIX_BYTES = 1 + 12 + 1 + OFFSET_DIGITS + 1 + OFFSET_DIGITS + ".log.gz".length;
+
+/**
+ * The longest key `objectKey` can make with this template and prefix. A key
+ * over MAX_KEY_BYTES is refused by S3 for good, and since a key is decided
+ * before its upload and replayed as it was, a batch under such a key would
+ * hold its file back even after the prefix is fixed: refused at start instead.
+ */
+export function longestKeyBytes(template: KeyTemplate, prefix: string): number {
+  const directory = template.parts.reduce(
+    (bytes, part) =>
+      bytes +
+      (part.kind === "text" ? Buffer.byteLength(part.text) : part.token === "prefix" ? Buffer.byteLength(prefix) : LONGEST_TOKEN_BYTES[part.token]),
+    0,
+  );
+  return directory + SUFFIX_BYTES;
+}

@@ -175,6 +175,15 @@ describe("options that cannot go together", () => {
     expect(await loadFile({ keyTemplate: "{prefix}{instance}/{file}", prefix: "logs/" })).toMatchObject({ kind: "run" });
   });
 
+  it("a prefix or template that makes keys longer than S3's 1024 bytes: every such upload would be refused for good", async () => {
+    const error = await loadFile({ prefix: `${"p".repeat(700)}/` });
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe("ship-logs: --prefix makes keys of up to 1084 bytes (for a file name of 255), over S3's limit of 1024: shorten it");
+    expect(await loadFile({ prefix: `${"p".repeat(600)}/` })).toMatchObject({ kind: "run" });
+    const template = await loadFile({ prefix: "logs/", keyTemplate: "{prefix}{hostname}/{instance}/{file}/{file}/{file}" });
+    expect((template as ConfigError).message).toMatch(/^ship-logs: --prefix with --key-template makes keys of up to \d+ bytes/);
+  });
+
   it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
     const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
     expect(error).toBeInstanceOf(ConfigError);

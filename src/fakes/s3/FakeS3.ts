@@ -47,6 +47,8 @@ const MAX_COMPLETE_BODY_BYTES = 4 * 1024 * 1024;
 const OWNER_ID = "0000000000000000000000000000000000000000000000000000000000f4e53a";
 /** Headers never kept with a stored object: they carry credentials. */
 const SECRET_HEADERS = new Set(["authorization", "x-amz-security-token"]);
+/** S3's longest key, in bytes of UTF-8. */
+const MAX_KEY_BYTES = 1024;
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -501,7 +503,9 @@ export class FakeS3 {
   }
 
   #requireObjectTarget(target: RequestTarget): { bucket: string; key: string } {
-    return { bucket: this.#requireBucket(target), key: target.key ?? "" };
+    const key = target.key ?? "";
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw s3Errors.keyTooLong(Buffer.byteLength(key));
+    return { bucket: this.#requireBucket(target), key };
   }
 
   #readBody(call: Call, maxBytes: number): Promise<Buffer> {

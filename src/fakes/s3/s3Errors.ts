@@ -58,6 +58,8 @@ export const s3Errors = {
     new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.", {
       Method: method,
     }),
+  keyTooLong: (bytes: number) =>
+    new S3Error(400, "KeyTooLongError", "Your key is too long", { Size: String(bytes), MaxSizeAllowed: "1024" }),
   missingContentLength: () => new S3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header."),
   noSuchBucket: (bucket: string) =>
     new S3Error(404, "NoSuchBucket", "The specified bucket does not exist", { BucketName: bucket }),

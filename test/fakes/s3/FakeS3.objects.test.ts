@@ -148,6 +148,16 @@ describe("PutObject / GetObject with the real S3Client", () => {
     expect(fake.rejected("NoSuchBucket")).toHaveLength(1);
   });
 
+  test("a key over 1024 bytes of UTF-8 is KeyTooLongError 400; 1024 bytes is stored", async () => {
+    const { fake, cred } = await startFake();
+    const s3 = s3ClientFor(fake, cred);
+    const error = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: "logs", Key: `${"é".repeat(512)}x`, Body: "x" })));
+    expect(error.name).toBe("KeyTooLongError");
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    await s3.send(new PutObjectCommand({ Bucket: "logs", Key: "é".repeat(512), Body: "x" }));
+    expect(fake.getObject("logs", "é".repeat(512))).toBeDefined();
+  });
+
   test("If-None-Match: * makes a second PutObject of the same key fail with PreconditionFailed", async () => {
     const { fake, cred } = await startFake();
     const s3 = s3ClientFor(fake, cred);
