@@ -44,6 +44,16 @@ export async function loadConfig(
   const file = configFile === undefined ? {} : await loadConfigFile(configFile, io.readTextFile);
 
   const sources: readonly SourceValues[] = [flags, environment, file];
+  const layout = sources.findIndex((source) => source.keyLayout !== undefined);
+  const template = sources.findIndex((source) => source.keyTemplate !== undefined);
+  if (layout !== -1 && template !== -1) {
+    // Whichever came from the stronger source, one of them would be ignored without a word.
+    const where = ["on the command line", "in the environment", "in the config file"];
+    throw new ConfigError(
+      `--key-layout (${where[layout] ?? ""}) and --key-template (${where[template] ?? ""}) exclude each other: give one`,
+      "--key-layout",
+    );
+  }
   const config = Object.fromEntries(
     OPTION_KEYS.map((key) => {
       const given = sources.map((source) => source[key]).find((value) => value !== undefined);

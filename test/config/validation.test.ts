@@ -184,6 +184,17 @@ describe("options that cannot go together", () => {
     expect((template as ConfigError).message).toMatch(/^ship-logs: --prefix with --key-template makes keys of up to \d+ bytes/);
   });
 
+  it("--key-layout and --key-template from any two sources: one of them would be ignored in silence", async () => {
+    const error: unknown = await loadConfig(["--config", CONFIG_PATH, "--key-layout", "hive"], {}, {
+      readTextFile: async () => JSON.stringify({ ...BASE, keyTemplate: "{prefix}{instance}/{file}" }),
+    }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      "ship-logs: --key-layout (on the command line) and --key-template (in the config file) exclude each other: give one",
+    );
+    expect(await loadFile({ keyTemplate: "{prefix}{instance}/{file}" })).toMatchObject({ kind: "run" });
+  });
+
   it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
     const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
     expect(error).toBeInstanceOf(ConfigError);
