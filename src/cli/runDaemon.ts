@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
-import type { ShipLogsConfig } from "../config/index.js";
+import { ConfigError, type ShipLogsConfig } from "../config/index.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import type { ShipMetrics } from "../metrics/ShipMetrics.js";
@@ -19,8 +19,9 @@ const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanen
 const UNREADY_AFTER_FAILING_MS = 120_000;
 
 /**
- * The metrics server, up, or a FatalError naming the address: a port taken
- * or not allowed is the operator's to fix, not a crash with a stack.
+ * The metrics server, up, or one line naming the address (a ConfigError for
+ * an address this host cannot listen on, a FatalError for a port taken): the
+ * operator's to fix, not a crash with a stack.
  */
 async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline: Pipeline, logger: Logger): Promise<Server> {
   const { credentials, sink } = pipeline;
@@ -41,7 +42,14 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
       logger,
     );
   } catch (error) {
-    throw new FatalError(`cannot serve metrics on ${address}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    // An address the host does not have, or a port below 1024 (the unit grants
+    // no capability), is the configuration's: exit 2, which systemd does not
+    // restart. A port another process holds may come free: exit 1, restarted.
+    if (code === "EADDRNOTAVAIL" || code === "EACCES") {
+      throw new ConfigError(`--metrics-listen ${address}: cannot listen there (${code}): use an address of this host and a port of 1024 or more`, "--metrics-listen");
+    }
+    throw new FatalError(`cannot serve metrics on ${address}: ${code}`);
   }
 }
 

@@ -23,6 +23,7 @@ import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename } from "node:path";
+import { ConfigError } from "../config/ConfigError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
 import { resolveKeyValues } from "./resolveKeyValues.js";
@@ -59,7 +60,12 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
     unlocked = await lockStateDir(dir);
   } catch (error) {
     // Busy, or the directory cannot be made or looked at (EACCES): one line either way.
-    const why = error instanceof StateDirBusyError ? error.message : ((error as NodeJS.ErrnoException).code ?? String(error));
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      // A file where the directory should be: the configuration's to fix (exit 2, not restarted).
+      throw new ConfigError(`--state-dir ${dir}: not a directory`, "--state-dir");
+    }
+    const why = error instanceof StateDirBusyError ? error.message : (code ?? String(error));
     throw new FatalError(`cannot use state directory ${dir}: ${why}`);
   }
   if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");

@@ -148,6 +148,16 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     expect(linesInS3(world).get("b.log")).toEqual(["b1"]);
   });
 
+  it("a file where the state directory should be: one line, exit 2 (daemon and --once)", async () => {
+    world = await startWorld();
+    await writeFile(world.state, "not a directory\n");
+    for (const args of [["--once"], []]) {
+      const result = await runCli([...args, ...baseArgs(world)]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([`ship-logs: --state-dir ${world.state}: not a directory`]);
+    }
+  });
+
   it("a state file of a later release (a rollback): exit 1 in one line, the file left in place, nothing shipped again", async () => {
     world = await startWorld();
     const log = join(world.logs, "app.log");

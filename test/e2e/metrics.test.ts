@@ -178,6 +178,17 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expectNoSecretsInPages(world);
   }, 80_000);
 
+  it("a metrics address this host does not have: one line naming it, exit 2 (a configuration error, which systemd does not restart)", async () => {
+    const world = await scenario.startWorld();
+    // TEST-NET-1 (RFC 5737): never an address of this host.
+    const daemon = scenario.startDaemon([...baseArgs(world), "--metrics-listen", "192.0.2.1:9464"]);
+    await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
+    const result = await daemon.stop();
+    expect(result.code).toBe(2);
+    const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+    expect(plain).toEqual(["ship-logs: --metrics-listen 192.0.2.1:9464: cannot listen there (EADDRNOTAVAIL): use an address of this host and a port of 1024 or more"]);
+  }, 40_000);
+
   it("a metrics port already taken: one line naming it, exit 1, on its own (no watcher left running)", async () => {
     const world = await scenario.startWorld();
     appendFileSync(join(world.logs, "app.log"), "before the failed start\n");
