@@ -91,7 +91,7 @@ describe("systemd/ship-logs.service", () => {
     expect(service("StateDirectory")).toBe("ship-logs");
     expect(service("StandardOutput")).toBe("journal");
     expect(service("Restart")).toBe("on-failure");
-    expect(service("RestartPreventExitStatus")).toBe("2");
+    expect(service("RestartPreventExitStatus")).toBe("2 126 127");
     expect(lastValue(unit, "Install", "WantedBy")).toBe("multi-user.target");
   });
 
