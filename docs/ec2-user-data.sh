@@ -16,6 +16,9 @@ set -euo pipefail
 BUCKET=my-log-bucket
 PREFIX=logs/
 # Globs to ship, one per array item (quoted: the daemon expands them, not bash).
+# Your application's logs belong here. These two are rsyslog's on Ubuntu;
+# Amazon Linux 2023 and Debian 12 keep system logs in the journal only, so there
+# they match nothing (the daemon says so at start, at warn, and ships the rest).
 WATCH=("/var/log/syslog" "/var/log/auth.log")
 # What `npm install -g` installs: the registry package, or a tarball URL or path
 # (`npm pack` output, e.g. from a release or a presigned S3 URL).

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
+import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
@@ -110,7 +111,7 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    await this.scan();
+    const found = await this.scan();
     await this.adoptRotated();
     await this.ctx.saver.persist();
     this.paths.start();
@@ -118,6 +119,9 @@ export class Daemon {
     this.tick = setInterval(() => void this.onTick(), tickMs);
     this.rescan = setInterval(() => void this.rescanNow(), this.options.rescanMs ?? 10_000);
     this.logger.info({ files: this.tailers.size, patterns: this.options.patterns }, "watching");
+    for (const pattern of unmatchedPatterns(this.options.patterns, found)) {
+      this.logger.warn({ pattern }, "no file matches this --watch pattern yet; files that appear are picked up");
+    }
   }
 
   /** From now on, ship everything at once (instance is going away). */
@@ -250,12 +254,14 @@ export class Daemon {
     if (info) await this.attach(path);
   }
 
-  private async scan(): Promise<void> {
-    if (this.stopping) return;
+  /** Attaches every file the globs match now; returns their paths. */
+  private async scan(): Promise<string[]> {
+    if (this.stopping) return [];
     const paths = await expandGlobs(this.options.patterns, (dir, error) =>
       this.reportUnreadable(dir, error.code ?? error.message),
     );
     for (const path of paths) await this.attach(path);
+    return paths;
   }
 
   private async rescanNow(): Promise<void> {

@@ -1,4 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
+import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
@@ -51,6 +52,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     logger.error(line);
   };
   const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`));
+  for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();
   let files = 0;

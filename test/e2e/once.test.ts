@@ -5,6 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
 import { freePort } from "../support/freePort.js";
+import { LEVEL, logRecords } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
 import { BUCKET, baseArgs, linesInS3, runCli, type World } from "../support/world.js";
@@ -128,6 +129,27 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
     expect(world.s3.listObjects(BUCKET)).toHaveLength(stored);
     expect(world.s3.requests.filter((request) => request.method === "PUT")).toHaveLength(puts);
     expectShippedExactlyOnce(world, "app.log", lines);
+  });
+
+  it("a --watch pattern that matches no file is said, at warn, by --once and by the daemon; the other patterns ship", async () => {
+    const world = await scenario.startWorld();
+    await writeLines(join(world.logs, "app.log"), ["shipped"]);
+    const absent = join(world.logs, "syslog");
+    const args = [...baseArgs(world), "--watch", absent];
+    const once = await runCli([...args, "--once"]);
+    expectSuccess(once);
+    const said = (stderr: string) =>
+      logRecords(stderr)
+        .filter((record) => record.level === LEVEL.warn)
+        .map((record) => [record.msg, record["pattern"]]);
+    expect(said(once.stderr)).toEqual([["no file matches this --watch pattern", absent]]);
+    expectShippedExactlyOnce(world, "app.log", ["shipped"]);
+
+    const daemon = scenario.startDaemon(args);
+    await daemon.waitForLog(/no file matches this --watch pattern yet/);
+    const stopped = await daemon.stop("SIGTERM");
+    expect(stopped.code).toBe(0);
+    expect(said(stopped.stderr)).toEqual([["no file matches this --watch pattern yet; files that appear are picked up", absent]]);
   });
 
   it("--batch-max-bytes cuts several objects per file, each at most that size and ending on a line boundary, keys in file order", async () => {
