@@ -6,20 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hasTool } from "../../support/systemTool.js";
 import { FakeImds } from "../../../src/fakes/imds/FakeImds.js";
 
 const execFileAsync = promisify(execFile);
 
 /** CI installs Debian's awscli at /usr/bin/aws; elsewhere take the one on PATH. */
-async function findAws(): Promise<string | undefined> {
-  if (existsSync("/usr/bin/aws")) return "/usr/bin/aws";
-  try {
-    const { stdout } = await execFileAsync("sh", ["-c", "command -v aws"]);
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
+const AWS = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : hasTool("aws", "apt-get install awscli") ? "aws" : undefined;
 
 /** The environment from the research appendix: IMDS is last in botocore's chain, so clear all before it. */
 function cliEnvironment(imdsEndpoint: string): NodeJS.ProcessEnv {
@@ -74,12 +67,8 @@ describe("fake-imds with the AWS CLI (botocore)", () => {
 
   // `aws configure export-credentials` exists only in CLI v2 (Debian ships v1), so prove botocore
   // fetched from IMDS by the signature of a real S3 request instead.
-  it("signs an S3 request with the credentials it fetched over IMDSv2", async () => {
-    const aws = await findAws();
-    if (aws === undefined) {
-      if (process.env.SHIP_LOGS_SKIP_AWSCLI === "1") return;
-      throw new Error("the AWS CLI is not installed (apt-get install awscli), or set SHIP_LOGS_SKIP_AWSCLI=1");
-    }
+  it.runIf(AWS !== undefined)("signs an S3 request with the credentials it fetched over IMDSv2", async () => {
+    const aws = AWS ?? "aws";
     const body = join(workDir, "probe.txt");
     await writeFile(body, "hello\n");
     await execFileAsync(

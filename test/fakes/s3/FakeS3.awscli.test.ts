@@ -9,17 +9,19 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { IssuedCredential } from "../../../src/fakes/CredentialAuthority.js";
 import type { FakeS3 } from "../../../src/fakes/s3/FakeS3.js";
+import { hasTool } from "../../support/systemTool.js";
 import { startFake } from "./fixtures.js";
 
 const execFileAsync = promisify(execFile);
 const AWS = existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
+const HAS_AWS = AWS === "/usr/bin/aws" || hasTool("aws", "apt-get install awscli");
 
 /**
  * botocore signs differently from the JS SDK (its own canonicalisation, Expect: 100-continue,
  * `encoding-type=url` listings), so it is the independent check that the verifier follows SigV4
- * rather than the JS signer's quirks. A missing `aws` fails this test unless SHIP_LOGS_SKIP_AWSCLI=1.
+ * rather than the JS signer's quirks. Without `aws` these tests are skipped (test/support/systemTool.ts).
  */
-describe.skipIf(process.env["SHIP_LOGS_SKIP_AWSCLI"] === "1")("the awscli (botocore) against FakeS3", () => {
+describe.runIf(HAS_AWS)("the awscli (botocore) against FakeS3", () => {
   let dir: string;
   const body = Buffer.concat([Buffer.from([0, 0xff, 0xfe, 0x80, 0x0d, 0x0a]), gzipSync(Buffer.from("a line\n".repeat(100)))]);
 
