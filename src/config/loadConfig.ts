@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
 import { envName, flagName } from "./optionNames.js";
@@ -19,7 +19,18 @@ export type LoadResult =
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-const readTextFile: ReadTextFile = (path) => readFile(path, "utf8");
+/** A config file is a few dozen lines; a bigger one is a mistake (`--config /dev/zero`, a log). */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+const readTextFile: ReadTextFile = async (path) => {
+  // Looked at before it is read: reading /dev/zero or a huge file whole would
+  // exhaust the unit's memory, and systemd would restart it into the same.
+  const info = await stat(path);
+  if (info.isDirectory()) throw Object.assign(new Error("EISDIR: it is a directory"), { code: "EISDIR" });
+  if (!info.isFile()) throw new Error("not a regular file");
+  if (info.size > MAX_CONFIG_FILE_BYTES) throw new Error(`${info.size} bytes, more than a config file holds (at most ${MAX_CONFIG_FILE_BYTES})`);
+  return readFile(path, "utf8");
+};
 
 /**
  * Resolves the configuration: flag > SHIP_LOGS_* variable > config file >

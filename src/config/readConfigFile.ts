@@ -58,6 +58,8 @@ async function parseYaml(text: string): Promise<unknown> {
   // "silent" would also drop the "multiple documents" error.
   const document = parseDocument(text, { prettyErrors: false, logLevel: "error" });
   const [problem] = [...document.errors, ...document.warnings];
+  // The library's own wording asks the reader to call another of its functions.
+  if (problem?.code === "MULTIPLE_DOCS") throw new Error("it holds several YAML documents (separated by ---); keep one");
   if (problem !== undefined) throw problem;
   // toJS throws on alias bombs ("excessive alias count"), caught by the caller.
   return document.toJS() as unknown;

@@ -197,7 +197,7 @@ describe("loadConfig config files", () => {
     ["bad.json", "{ bucket: 'x' }", /^ship-logs: config file .*bad\.json: cannot parse: .+/],
     ["dup.yaml", "bucket: a\nbucket: b", /^ship-logs: config file .*dup\.yaml: cannot parse: Map keys must be unique/],
     ["dup.json", '{"bucket": "a", "bucket": "b"}', /^ship-logs: config file .*dup\.json: cannot parse: Map keys must be unique/],
-    ["multi.yaml", "bucket: a\n---\nbucket: b", /^ship-logs: config file .*multi\.yaml: cannot parse: Source contains multiple documents/],
+    ["multi.yaml", "bucket: a\n---\nbucket: b", /^ship-logs: config file .*multi\.yaml: cannot parse: it holds several YAML documents \(separated by ---\); keep one$/],
     ["tag.yaml", "bucket: !secret a", /^ship-logs: config file .*tag\.yaml: cannot parse: Unresolved tag: !secret/],
     ["list.yaml", "- a\n- b", /^ship-logs: config file .*list\.yaml: expected a mapping of option keys to values, got a list$/],
     ["scalar.json", "42", /^ship-logs: config file .*scalar\.json: expected a mapping of option keys to values, got a number$/],
@@ -211,6 +211,12 @@ describe("loadConfig config files", () => {
 
   it("refuses a directory", async () => {
     expect((await loadError(["--config", dir])).message).toMatch(/: cannot read: EISDIR/);
+  });
+
+  it("refuses a device or a file of more than 1 MiB before reading it (--config /dev/zero would never end)", async () => {
+    expect((await loadError(["--config", "/dev/zero"])).message).toBe("ship-logs: config file /dev/zero: cannot read: not a regular file");
+    const big = await configFile("big.yaml", `# ${"x".repeat(1024 * 1024)}\nbucket: logs\n`);
+    expect((await loadError(["--config", big])).message).toMatch(/big\.yaml: cannot read: \d+ bytes, more than a config file holds \(at most 1048576\)$/);
   });
 
   it("refuses a YAML alias bomb without hanging", async () => {
