@@ -46,8 +46,10 @@ describe("hostile world: a glob matching 5 000 files (e2e, real CLI, issue 7)", 
     const shippedFiles = () => new Set(world!.s3.listObjects(BUCKET).map(({ key }) => fileNameOfKey(key))).size;
     try {
       // Past the bound a file waits for a drained, idle one to be let go, at the next
-      // rescan (every 10 s): ~512 files per round, about 100 s for 5 000.
-      await waitFor(() => shippedFiles() >= FILES, 150_000, `all ${FILES} files in S3`);
+      // rescan (every 10 s): ~512 files per round, 100-150 s for 5 000 on a 2-core
+      // machine (the PUTs, signed and checked, are most of it). The bound is for a
+      // daemon that stops making progress, not a speed target (bench/ measures speed).
+      await waitFor(() => shippedFiles() >= FILES, 300_000, `all ${FILES} files in S3`);
 
       // Files the daemon has let go of: written, they are opened again; written and at
       // once rotated away (renamed out of the glob before it could reopen them), they
@@ -77,5 +79,5 @@ describe("hostile world: a glob matching 5 000 files (e2e, real CLI, issue 7)", 
     expect(expected.filter((line) => counts.get(line) !== 1)).toEqual([]);
     expect(rewrittenObjects(world)).toEqual([]);
     await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
-  }, 200_000);
+  }, 360_000);
 });
