@@ -213,7 +213,7 @@ export function imdsEndpointValue(): ValueSchema<string> {
 
 /** A 12-digit AWS account id (S3's ExpectedBucketOwner); YAML reads an unquoted one as a number. */
 export function accountIdValue(): ValueSchema<string> {
-  return valueKind("expected a 12-digit AWS account id", (input) => {
+  return valueKind("expected a 12-digit AWS account id (quoted in YAML: unquoted, a leading 0 is lost)", (input) => {
     const text = typeof input === "number" ? String(input) : input;
     return typeof text === "string" && /^\d{12}$/.test(text) ? text : undefined;
   });

@@ -89,6 +89,7 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
 
 describe("values only the config file can hold", () => {
   it.each([
+    ["expectedBucketOwner", 12345678901, "expected a 12-digit AWS account id (quoted in YAML: unquoted, a leading 0 is lost), got 12345678901"],
     ["bucket", 123, "expected quoted text, got 123"],
     ["bucket", ["logs"], 'expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got ["logs"]'],
     ["prefix", 2024, "expected quoted text, got 2024"],
