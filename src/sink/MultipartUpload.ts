@@ -17,6 +17,14 @@ export const PART_BYTES = 8 * 1024 * 1024;
 /** S3's answer once an upload id is no more: aborted (by a lifecycle rule) or completed already. */
 const GONE: ReadonlySet<string> = new Set(["NoSuchUpload"]);
 
+/**
+ * Answers after which the upload can only be started over: it is gone, or
+ * S3 does not hold a part as its ETag was recorded (an endpoint that answered
+ * a part without one). Sending the same completion again would be refused
+ * the same way, for ever.
+ */
+export const START_OVER: ReadonlySet<string> = new Set([...GONE, "InvalidPart"]);
+
 /** A shutdown must not wait long for a courtesy. */
 const ABORT_TIMEOUT_MS = 10_000;
 
@@ -89,14 +97,14 @@ export class MultipartUpload {
     });
   }
 
-  /** Joins the parts into the object; `NoSuchUpload` comes back at once. */
+  /** Joins the parts into the object; the answers of START_OVER come back at once. */
   async complete(): Promise<void> {
     const { ctx } = this;
     await ctx.requests.send(
       this.key,
       (options) =>
         ctx.client.send(new CompleteMultipartUploadCommand({ ...this.target(), MultipartUpload: { Parts: this.parts } }), options),
-      GONE,
+      START_OVER,
     );
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { backoffMs, sleep } from "./backoff.js";
 import { cutParts } from "./cutParts.js";
-import { MultipartUpload, PART_BYTES, type MultipartUploadContext } from "./MultipartUpload.js";
+import { MultipartUpload, PART_BYTES, START_OVER, type MultipartUploadContext } from "./MultipartUpload.js";
 import type { PutParameters } from "./PutParameters.js";
 import { S3RequestRetrier, type RequestObserver, type RetryPolicy } from "./S3RequestRetrier.js";
 import { UploadFailedError } from "./UploadFailedError.js";
@@ -96,7 +96,8 @@ export class S3Sink {
    * Stores a stream and resolves with the bytes stored. One that fits in a
    * part goes up as a PutObject. An upload that S3 no longer knows (aborted
    * by a lifecycle rule during a long outage, or completed by a request whose
-   * answer was lost) is sent again from the start, under the same key.
+   * answer was lost), or whose parts it does not hold as recorded, is sent
+   * again from the start, under the same key.
    */
   async putStream(object: S3StreamObject): Promise<number> {
     const { retry, signal, logger } = this.options;
@@ -104,9 +105,9 @@ export class S3Sink {
       try {
         return await this.streamOnce(object);
       } catch (error) {
-        const gone = error instanceof UploadFailedError && error.code === "NoSuchUpload";
-        if (!gone || attempt >= retry.maxAttempts || signal?.aborted === true) throw error;
-        logger.warn({ key: object.key, attempt }, "S3 no longer knows the multipart upload; uploading the object again");
+        const startOver = error instanceof UploadFailedError && START_OVER.has(error.code);
+        if (!startOver || attempt >= retry.maxAttempts || signal?.aborted === true) throw error;
+        logger.warn({ key: object.key, attempt, code: error.code }, "S3 no longer knows the multipart upload, or not all its parts; uploading the object again");
         await sleep(backoffMs(attempt, retry.baseMs, retry.maxMs), signal);
       }
     }

@@ -122,6 +122,19 @@ describe("S3Sink.putStream", () => {
     expect(logs.some((record) => String(record["msg"]).includes("no longer knows the multipart upload"))).toBe(true);
   });
 
+  test("a completion refused with InvalidPart is started over from the source, not sent again for ever", async () => {
+    const { fake, sink } = await harness();
+    const data = randomBytes(3 * PART + 5);
+    const source = body(data, (call) => {
+      if (call === 1) fake.injectFault({ kind: "error", status: 400, code: "InvalidPart", methods: ["POST"], times: 1 });
+    });
+    await sink.putStream(object("parts", source.make));
+    expect(source.calls()).toBe(2);
+    expect(fake.getObject("logs", "parts")?.body.equals(data)).toBe(true);
+    expect(fake.rejected("InvalidPart")).toHaveLength(1);
+    expect(fake.multipartUploads(), "the refused upload was aborted").toEqual([]);
+  });
+
   test("when the attempts run out the upload is aborted and the error names the key", async () => {
     const { fake, sink } = await harness();
     fake.injectFault({ kind: "error", status: 500, code: "InternalError", times: 1_000 });
