@@ -161,11 +161,15 @@ export async function wirePipeline(
     source,
     logger: logger.child({ component: "credentials" }),
     describeError: describe,
-    // Expiration is AWS's time. On a host whose clock is off by five minutes
-    // or more, the SDK learns the offset from S3's answers and signs with it;
-    // the cache must judge expiry by the same clock, or a fast host would
-    // stop using keys that S3 still accepts and wait for IMDS to rotate them.
-    now: () => Date.now() + (client.config.systemClockOffset ?? 0),
+    // Expiration is AWS's time. The SDK takes S3's clock from the Date of
+    // every answer and signs with it. On a host that is fast, the cache judges
+    // expiry by that clock too, or it would stop using keys that S3 still
+    // accepts and wait for IMDS to rotate them. Never ahead of the host's
+    // clock: an offset learned on a slow host and left stale by a clock step
+    // would make valid keys look expired, and with no request going out
+    // nothing would correct it. Keys used past their expiry on a slow host
+    // are answered ExpiredToken, which forces a refresh.
+    now: () => Date.now() + Math.min(0, client.config.systemClockOffset ?? 0),
   });
 
   await holdStateDir(config.stateDir, logger);

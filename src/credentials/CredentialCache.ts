@@ -143,11 +143,14 @@ export class CredentialCache {
   }
 
   private refresh(forced: boolean): Promise<void> {
-    // One provider call at a time: concurrent uploads share its outcome.
-    this.inFlight ??= this.fetchOnce(forced).finally(() => {
-      this.inFlight = undefined;
-      this.schedule();
-    });
+    // One provider call at a time: concurrent uploads share its outcome. It
+    // never rejects: get() and the keepFresh timer may not be waiting for it.
+    this.inFlight ??= this.fetchOnce(forced)
+      .catch((error: unknown) => this.recordFailure(this.options.describeError(error)))
+      .finally(() => {
+        this.inFlight = undefined;
+        this.schedule();
+      });
     return this.inFlight;
   }
 
@@ -185,6 +188,10 @@ export class CredentialCache {
     const realExpiry = fetched.originalExpiration ?? fetched.expiration;
     const expiresAt = realExpiry ? realExpiry.getTime() : Number.POSITIVE_INFINITY;
     const now = this.now();
+    if (Number.isNaN(expiresAt)) {
+      this.recordFailure("the credentials provider returned an expiry that is not a date");
+      return;
+    }
     if (fetched.originalExpiration && previous?.identity.accessKeyId === fetched.accessKeyId) {
       this.recordFailure("the instance metadata service did not return new credentials");
       return;
@@ -196,9 +203,10 @@ export class CredentialCache {
     const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
     const lifetimeMs = expiresAt - now;
     let refreshAt = Number.isFinite(expiresAt) ? expiresAt - refreshWindowMs(lifetimeMs) : Number.POSITIVE_INFINITY;
-    if (sameKeys) {
+    if (sameKeys && Number.isFinite(expiresAt)) {
       // IMDS has not rotated yet: ask again after an eighth of the remaining
       // life (1-30 s), rather than on every request or only at the expiry.
+      // (Keys without an expiry are asked for again only when S3 refuses them.)
       refreshAt = Math.min(expiresAt, now + Math.min(this.maxRetryMs, Math.max(this.minRetryMs, lifetimeMs / 8)));
     }
     const identity: AwsCredentialIdentity = {

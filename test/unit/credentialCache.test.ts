@@ -199,6 +199,28 @@ describe("CredentialCache", () => {
     await expect(h.cache.get()).rejects.toBeInstanceOf(CredentialsUnavailableError);
   });
 
+  it("takes an expiry that is not a date for a failed fetch, also in a refresh nothing waits for (no unhandled rejection)", async () => {
+    const h = harness([(now) => creds("A", now + 60_000), () => creds("B", Number.NaN)]);
+    await h.cache.get();
+    h.advance(50_000); // in the window: the refresh runs while get() hands out A
+    expect((await h.cache.get()).accessKeyId).toBe("A");
+    await settle();
+    expect(h.cache.failedFetches).toBe(1);
+    h.advance(10_001);
+    await expect(h.cache.get()).rejects.toThrow("credentials expired and cannot be refreshed: the credentials provider returned an expiry that is not a date");
+  });
+
+  it("asks again for keys without an expiry only when S3 refuses them, not every 30 s", async () => {
+    const h = harness([() => ({ accessKeyId: "STATIC", secretAccessKey: "s" })]);
+    await h.cache.get();
+    await h.cache.forceRefresh(); // S3 refused them; the chain hands back the same keys
+    expect(h.calls).toBe(2);
+    h.advance(3_600_000);
+    await h.cache.get();
+    await settle();
+    expect(h.calls).toBe(2);
+  });
+
   it("coalesces concurrent refreshes into one provider call", async () => {
     const h = harness([(now) => creds("A", now + 60_000)]);
     await Promise.all(Array.from({ length: 20 }, () => h.cache.get()));

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CredentialCache } from "../../src/credentials/CredentialCache.js";
 import { describeChainError } from "../../src/credentials/describeCredentialError.js";
 import { fromChain } from "../../src/credentials/fromChain.js";
 import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
@@ -103,5 +105,25 @@ describe("fromChain", () => {
     const line = describeChainError(error);
     expect(line).toMatch(/^the default credential chain found no credentials \(.+\)$/);
     expect(line).not.toContain("wJalr");
+  });
+
+  it("after a call the cache gave up on (a credential_process that hangs), the next call runs the process anew", async () => {
+    const calls = join(dir, "calls");
+    const pids = join(dir, "pids");
+    writeFileSync(process.env.AWS_CONFIG_FILE as string, `[default]\ncredential_process = /bin/sh -c 'echo x >> ${calls}; echo $$ >> ${pids}; exec sleep 10'\n`);
+    writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE as string, "");
+    process.env.AWS_EC2_METADATA_DISABLED = "true";
+    let now = 0;
+    const cache = new CredentialCache({ source: fromChain(quiet), logger: pino({ level: "silent" }), describeError: String, now: () => now, fetchTimeoutMs: 300 });
+    try {
+      for (const at of [0, 10_000, 20_000]) {
+        now = at; // past the spacing between attempts
+        await expect(cache.get()).rejects.toThrow(/did not answer within 0.3 s/);
+      }
+      // A chain shared between calls would have joined the first, hung one each time.
+      expect(readFileSync(calls, "utf8").trim().split("\n")).toHaveLength(3);
+    } finally {
+      for (const pid of readFileSync(pids, "utf8").split("\n").filter(Boolean)) process.kill(Number(pid));
+    }
   });
 });
