@@ -20,8 +20,8 @@ const UNREADY_AFTER_FAILING_MS = 120_000;
 
 /**
  * The metrics server, up, or one line naming the address (a ConfigError for
- * an address this host cannot listen on, a FatalError for a port taken): the
- * operator's to fix, not a crash with a stack.
+ * a port it may not use, a FatalError for one taken or an address not up):
+ * the operator's to fix, not a crash with a stack.
  */
 async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline: Pipeline, logger: Logger): Promise<Server> {
   const { credentials, sink } = pipeline;
@@ -43,11 +43,13 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
     );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    // An address the host does not have, or a port below 1024 (the unit grants
-    // no capability), is the configuration's: exit 2, which systemd does not
-    // restart. A port another process holds may come free: exit 1, restarted.
-    if (code === "EADDRNOTAVAIL" || code === "EACCES") {
-      throw new ConfigError(`--metrics-listen ${address}: cannot listen there (${code}): use an address of this host and a port of 1024 or more`, "--metrics-listen");
+    // A port below 1024 (the unit grants no capability) is the
+    // configuration's: exit 2, which systemd does not restart. A port another
+    // process holds may come free, and an address may not be up yet at boot
+    // (an ENI attached late, IPv6 still in duplicate address detection):
+    // exit 1, restarted.
+    if (code === "EACCES") {
+      throw new ConfigError(`--metrics-listen ${address}: not allowed to listen there (EACCES): use a port of 1024 or more`, "--metrics-listen");
     }
     throw new FatalError(`cannot serve metrics on ${address}: ${code}`);
   }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
 import { envName, flagName } from "./optionNames.js";
@@ -19,17 +19,33 @@ export type LoadResult =
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** The sources in order of precedence, as an error names them. */
+const SOURCE_NAMES = ["on the command line", "in the environment", "in the config file"] as const;
+
 /** A config file is a few dozen lines; a bigger one is a mistake (`--config /dev/zero`, a log). */
 const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
+/**
+ * Reads at most MAX_CONFIG_FILE_BYTES: reading /dev/zero or a huge file whole
+ * would exhaust the unit's memory, and systemd would restart it into the
+ * same. Any readable file works, `--config <(…)` and /dev/stdin included.
+ */
 const readTextFile: ReadTextFile = async (path) => {
-  // Looked at before it is read: reading /dev/zero or a huge file whole would
-  // exhaust the unit's memory, and systemd would restart it into the same.
-  const info = await stat(path);
-  if (info.isDirectory()) throw Object.assign(new Error("EISDIR: it is a directory"), { code: "EISDIR" });
-  if (!info.isFile()) throw new Error("not a regular file");
-  if (info.size > MAX_CONFIG_FILE_BYTES) throw new Error(`${info.size} bytes, more than a config file holds (at most ${MAX_CONFIG_FILE_BYTES})`);
-  return readFile(path, "utf8");
+  const handle = await open(path, "r");
+  try {
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error("EISDIR: it is a directory"), { code: "EISDIR" });
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > MAX_CONFIG_FILE_BYTES) throw new Error(`more than a config file holds (at most ${MAX_CONFIG_FILE_BYTES} bytes)`);
+    return buffer.subarray(0, filled).toString("utf8");
+  } finally {
+    await handle.close();
+  }
 };
 
 /**
@@ -55,16 +71,6 @@ export async function loadConfig(
   const file = configFile === undefined ? {} : await loadConfigFile(configFile, io.readTextFile);
 
   const sources: readonly SourceValues[] = [flags, environment, file];
-  const layout = sources.findIndex((source) => source.keyLayout !== undefined);
-  const template = sources.findIndex((source) => source.keyTemplate !== undefined);
-  if (layout !== -1 && template !== -1) {
-    // Whichever came from the stronger source, one of them would be ignored without a word.
-    const where = ["on the command line", "in the environment", "in the config file"];
-    throw new ConfigError(
-      `--key-layout (${where[layout] ?? ""}) and --key-template (${where[template] ?? ""}) exclude each other: give one`,
-      "--key-layout",
-    );
-  }
   const config = Object.fromEntries(
     OPTION_KEYS.map((key) => {
       const given = sources.map((source) => source[key]).find((value) => value !== undefined);
@@ -74,6 +80,16 @@ export async function loadConfig(
       return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, descriptor.fallback, env))];
     }),
   );
+  // --key-template replaces --key-layout. Given by different sources, the
+  // stronger one decides, as for any option (a --key-template flag beats the
+  // example config's keyLayout, and a --key-layout flag beats a template in
+  // the file); given by the same one, one of them would be ignored in silence.
+  const layoutFrom = sources.findIndex((source) => source.keyLayout !== undefined);
+  const templateFrom = sources.findIndex((source) => source.keyTemplate !== undefined);
+  if (layoutFrom !== -1 && layoutFrom === templateFrom && commandLine.command !== "status") {
+    throw new ConfigError(`--key-layout and --key-template ${SOURCE_NAMES[layoutFrom] ?? ""} exclude each other: give one`, "--key-layout");
+  }
+  if (layoutFrom !== -1 && templateFrom > layoutFrom) delete config["keyTemplate"];
   // Built from the same table the type is derived from; the tests check the shape.
   const resolved = config as unknown as ShipLogsConfig;
   if (commandLine.command !== "status") checkCombinations(resolved);

@@ -15,8 +15,11 @@ export function describeValue(value: unknown): string {
   return text.length <= MAX_VALUE_CHARS ? text : `${text.slice(0, MAX_VALUE_CHARS)}…`;
 }
 
-/** `scheme://user:password@host`: what a URL may carry that is a secret. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/gi;
+/**
+ * `scheme://user:password@host`: what a URL may carry that is a secret. Up to
+ * the last "@": a secret access key may hold "/", a password "@".
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
 
 function renderValue(value: unknown): string {
   // Error messages go to the journal: a URL's user and password never do.

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -213,10 +214,20 @@ describe("loadConfig config files", () => {
     expect((await loadError(["--config", dir])).message).toMatch(/: cannot read: EISDIR/);
   });
 
-  it("refuses a device or a file of more than 1 MiB before reading it (--config /dev/zero would never end)", async () => {
-    expect((await loadError(["--config", "/dev/zero"])).message).toBe("ship-logs: config file /dev/zero: cannot read: not a regular file");
+  it("reads no more than 1 MiB (--config /dev/zero would never end), and takes any readable file, a pipe included", async () => {
+    expect((await loadError(["--config", "/dev/zero"])).message).toBe(
+      "ship-logs: config file /dev/zero: cannot read: more than a config file holds (at most 1048576 bytes)",
+    );
     const big = await configFile("big.yaml", `# ${"x".repeat(1024 * 1024)}\nbucket: logs\n`);
-    expect((await loadError(["--config", big])).message).toMatch(/big\.yaml: cannot read: \d+ bytes, more than a config file holds \(at most 1048576\)$/);
+    expect((await loadError(["--config", big])).message).toMatch(/big\.yaml: cannot read: more than a config file holds \(at most 1048576 bytes\)$/);
+    const fifo = join(dir, "piped.yaml");
+    execFileSync("mkfifo", [fifo]);
+    const writer = spawn("sh", ["-c", `printf 'watch: /x.log\\nbucket: piped\\n' > '${fifo}'`]);
+    try {
+      expect((await load(["--config", fifo])).bucket).toBe("piped");
+    } finally {
+      writer.kill();
+    }
   });
 
   it("refuses a YAML alias bomb without hanging", async () => {
@@ -304,8 +315,12 @@ describe("loadConfig results", () => {
     expect(secret.message).not.toContain("wJalrXUtnFEMI");
   });
 
-  it("never repeats the user and password of a URL it refuses", async () => {
-    const error = await loadError([...REQUIRED, "--endpoint", "https://AKIAEXAMPLE:wJalrXUtnFEMIsecret@minio.local:9000"]);
+  it.each([
+    "https://AKIAEXAMPLE:wJalrXUtnFEMIsecret@minio.local:9000",
+    "https://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@minio.local:9000",
+    "https://user:p@ssw0rdSECRET@minio.local:9000",
+  ])("never repeats the user and password of a URL it refuses: %s", async (endpoint) => {
+    const error = await loadError([...REQUIRED, "--endpoint", endpoint]);
     expect(error.message).toBe(
       'ship-logs: --endpoint: expected an http:// or https:// URL without user, query or fragment, got "https://***@minio.local:9000"',
     );

@@ -9,6 +9,7 @@ import { metricTypes, parsePrometheusText, sampleValue, type Sample } from "../s
 import { useScenario } from "../support/scenario.js";
 import { expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
 import { BUCKET, baseArgs, issuedSecrets, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { shareWorld, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 interface Scrape {
   text: string;
@@ -178,15 +179,27 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expectNoSecretsInPages(world);
   }, 80_000);
 
-  it("a metrics address this host does not have: one line naming it, exit 2 (a configuration error, which systemd does not restart)", async () => {
+  it("a metrics address this host does not have: one line naming it, exit 1 (at boot it may not be up yet: systemd restarts)", async () => {
     const world = await scenario.startWorld();
     // TEST-NET-1 (RFC 5737): never an address of this host.
     const daemon = scenario.startDaemon([...baseArgs(world), "--metrics-listen", "192.0.2.1:9464"]);
     await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
     const result = await daemon.stop();
+    expect(result.code).toBe(1);
+    const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+    expect(plain).toEqual(["ship-logs: cannot serve metrics on 192.0.2.1:9464: EADDRNOTAVAIL"]);
+  }, 40_000);
+
+  it.runIf(unprivileged !== undefined)("a port below 1024 without the privilege: one line, exit 2 (a configuration error, which systemd does not restart)", async () => {
+    const user = unprivileged as Unprivileged;
+    const world = await scenario.startWorld();
+    await shareWorld(world, user);
+    const daemon = startDaemonAs(user, [...baseArgs(world), "--metrics-listen", "127.0.0.1:81"]);
+    await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
+    const result = await daemon.stop();
     expect(result.code).toBe(2);
     const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
-    expect(plain).toEqual(["ship-logs: --metrics-listen 192.0.2.1:9464: cannot listen there (EADDRNOTAVAIL): use an address of this host and a port of 1024 or more"]);
+    expect(plain).toEqual(["ship-logs: --metrics-listen 127.0.0.1:81: not allowed to listen there (EACCES): use a port of 1024 or more"]);
   }, 40_000);
 
   it("a metrics port already taken: one line naming it, exit 1, on its own (no watcher left running)", async () => {
