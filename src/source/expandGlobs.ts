@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { requirePackage } from "../loading/requirePackage.js";
 
@@ -16,6 +16,11 @@ export function globBase(pattern: string): string {
 function isRecursive(pattern: string): boolean {
   const scan = picomatch.scan(resolve(pattern));
   return scan.glob.includes("/") || scan.glob.includes("**");
+}
+
+/** Whether `path` is `dir` or below it (both real, absolute paths). */
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }
 
 export function globMatcher(patterns: readonly string[]): (path: string) => boolean {
@@ -64,7 +69,8 @@ export async function expandGlobs(
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
   const found = new Set<string>();
-  const walk = async (dir: string, depth: number, recursive: boolean): Promise<void> => {
+  /** `above`: the real paths of the directories walked to get here, this one included. */
+  const walk = async (dir: string, depth: number, recursive: boolean, above: readonly string[]): Promise<void> => {
     let entries;
     try {
       // As bytes: a name that is not UTF-8 comes back as a string with U+FFFD
@@ -75,8 +81,8 @@ export async function expandGlobs(
       if (code !== "ENOENT" && code !== "ENOTDIR") onError(dir, error as NodeJS.ErrnoException);
       return;
     }
-    const enter = async (path: string): Promise<void> => {
-      if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive);
+    const enter = async (path: string, real: string): Promise<void> => {
+      if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive, [...above, real]);
     };
     for (const entry of entries) {
       const name = entry.name.toString("utf8");
@@ -88,13 +94,19 @@ export async function expandGlobs(
         continue;
       }
       if (entry.isDirectory()) {
-        await enter(path);
+        await enter(path, join(above.at(-1) ?? dir, name));
       } else if (entry.isSymbolicLink()) {
         // A link to a directory (/var/log/app -> /data/app/logs) is walked as
-        // one; MAX_DEPTH ends a loop of links.
+        // one, unless it leads back to a directory already on the way (a link
+        // to "..", or to "/"): that would walk the same files, or the whole
+        // host, over and over.
         const target = await stat(path).catch(() => undefined);
-        if (target?.isDirectory()) await enter(path);
-        else if (target?.isFile() && isMatch(path)) found.add(path);
+        if (target?.isDirectory()) {
+          const real = await realpath(path).catch(() => undefined);
+          if (real !== undefined && !above.some((on) => isWithin(on, real))) await enter(path, real);
+        } else if (target?.isFile() && isMatch(path)) {
+          found.add(path);
+        }
       } else if (entry.isFile() && isMatch(path)) {
         found.add(path);
       }
@@ -114,7 +126,7 @@ export async function expandGlobs(
       if (info?.isFile()) found.add(resolve(pattern));
       continue;
     }
-    await walk(base, 0, isRecursive(pattern));
+    await walk(base, 0, isRecursive(pattern), [await realpath(base).catch(() => base)]);
   }
   return [...found].sort();
 }

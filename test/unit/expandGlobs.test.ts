@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, type Stats } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -60,6 +60,18 @@ describe("expandGlobs", () => {
     expect(await expand([join(dir, "log", "*", "app.log")])).toEqual({ paths: [join(dir, "log", "app", "app.log")], errors: [] });
     expect(await expand([join(dir, "log", "**", "*.log")])).toEqual({ paths: [join(dir, "log", "app", "app.log")], errors: [] });
   });
+
+  it("does not follow a link back to a directory on the way, nor to /: one file, one path", async () => {
+    mkdirSync(join(dir, "logs", "app"), { recursive: true });
+    writeFileSync(join(dir, "logs", "app", "a.log"), "a\n");
+    symlinkSync(join(dir, "logs"), join(dir, "logs", "app", "up"));
+    symlinkSync("/", join(dir, "logs", "root"));
+    symlinkSync(join(dir, "logs", "app"), join(dir, "logs", "same"));
+    expect(await expand([join(dir, "logs", "**", "*.log")])).toEqual({
+      paths: [join(dir, "logs", "app", "a.log"), join(dir, "logs", "same", "a.log")],
+      errors: [],
+    });
+  });
 });
 
 describe("directoryMatcher", () => {
@@ -88,8 +100,8 @@ describe("directoryMatcher", () => {
 
 describe("watchIgnores", () => {
   const ignores = watchIgnores(["/srv/*/logs/*.log"]);
-  const directory = { isDirectory: () => true } as Stats;
-  const file = { isDirectory: () => false } as Stats;
+  const directory = { isDirectory: () => true, isSymbolicLink: () => false } as Stats;
+  const file = { isDirectory: () => false, isSymbolicLink: () => false } as Stats;
 
   it("keeps the base, the directories that can lead to a match and the matching files", () => {
     expect(ignores("/srv")).toBe(false);
@@ -98,6 +110,19 @@ describe("watchIgnores", () => {
     expect(ignores("/srv/site/logs", directory)).toBe(false);
     expect(ignores("/srv/site/logs/app.log")).toBe(false);
     expect(ignores("/srv/site/logs/app.log", file)).toBe(false);
+  });
+
+  it("keeps a symlink to a directory that can lead to a match: chokidar hands it lstat's stats", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ship-logs-watch-"));
+    try {
+      mkdirSync(join(dir, "data"));
+      mkdirSync(join(dir, "log"));
+      symlinkSync(join(dir, "data"), join(dir, "log", "app"));
+      const linked = watchIgnores([join(dir, "log", "*", "app.log")]);
+      expect(linked(join(dir, "log", "app"), lstatSync(join(dir, "log", "app")))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("drops an application tree beside the logs, and files that do not match", () => {
