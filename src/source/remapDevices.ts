@@ -12,23 +12,45 @@ import { matchesCheckpoint } from "./resolveCheckpoint.js";
  * `inode_marker` exists for the same trap.
  *
  * A checkpoint whose path now holds a file with its inode, on another device,
- * and that still starts with the bytes it shipped, tells the device's new
- * number. Every checkpoint of the old number moves to it, rotated files
- * included; all moves apply at once, so two devices that swapped numbers swap
- * back. Returns the moves made (old → new).
+ * and that still starts with the bytes it shipped (some bytes: an empty
+ * fingerprint matches anything), tells the device's new number. Every
+ * checkpoint of the old number moves to it, rotated files included; all moves
+ * apply at once, so two devices that swapped numbers swap back. No move is
+ * made for a number that a file still at its path shows to be in use as it
+ * was, nor onto a number that checkpoints staying where they are hold: two
+ * checkpoints must never share a device and inode. Returns the moves made
+ * (old → new).
  */
 export async function remapDevices(checkpoints: readonly FileCheckpoint[]): Promise<Map<string, string>> {
   const moves = new Map<string, string>();
+  const unchanged = new Set<string>();
   for (const checkpoint of checkpoints) {
-    if (moves.has(checkpoint.dev)) continue;
     const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
-    if (info?.isFile() !== true || info.ino.toString() !== checkpoint.ino || info.dev.toString() === checkpoint.dev) continue;
+    if (info?.isFile() !== true || info.ino.toString() !== checkpoint.ino) continue;
+    const dev = info.dev.toString();
+    if (dev === checkpoint.dev) {
+      unchanged.add(dev);
+      continue;
+    }
+    if (moves.has(checkpoint.dev) || checkpoint.fingerprintLength === 0) continue;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) continue;
     try {
       if (await matchesCheckpoint(file, { ...checkpoint, dev: file.dev })) moves.set(checkpoint.dev, file.dev);
     } finally {
       await file.handle.close();
+    }
+  }
+  for (const dev of unchanged) moves.delete(dev);
+  // A move onto a number that stays held would give two files one identity.
+  for (let dropped = true; dropped; ) {
+    dropped = false;
+    const held = new Set(checkpoints.map((checkpoint) => checkpoint.dev).filter((dev) => !moves.has(dev)));
+    for (const [from, to] of moves) {
+      if (held.has(to)) {
+        moves.delete(from);
+        dropped = true;
+      }
     }
   }
   for (const checkpoint of checkpoints) checkpoint.dev = moves.get(checkpoint.dev) ?? checkpoint.dev;

@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,5 +46,37 @@ describe("remapDevices", () => {
     const unchanged = await shippedOn(real, join(dir, "a.log"), "a1\n");
     expect(await remapDevices([replaced, unchanged])).toEqual(new Map());
     expect([replaced.dev, unchanged.dev]).toEqual(["7777", real]);
+  });
+
+  it("takes no word from a checkpoint with nothing shipped: an empty head matches any file", async () => {
+    writeFileSync(join(dir, "error.log"), "");
+    const empty = await shippedOn("7777", join(dir, "error.log"), "");
+    expect(await remapDevices([empty])).toEqual(new Map());
+    expect(empty.dev).toBe("7777");
+  });
+
+  it.runIf(existsSync("/dev/shm"))("moves no device that a file still at its path shows in use as it was", async () => {
+    const shm = await mkdtemp("/dev/shm/ship-logs-remap-");
+    try {
+      const shmDev = (await stat(shm, { bigint: true })).dev.toString();
+      writeFileSync(join(shm, "kept.log"), "k1\n");
+      const kept = await shippedOn(shmDev, join(shm, "kept.log"), "k1\n");
+      // A file on this disk that happens to have an inode that device held, with the same head.
+      writeFileSync(join(dir, "a.log"), "k1\n");
+      const lookalike = await shippedOn(shmDev, join(dir, "a.log"), "k1\n");
+      expect(await remapDevices([kept, lookalike])).toEqual(new Map());
+      expect([kept.dev, lookalike.dev]).toEqual([shmDev, shmDev]);
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  });
+
+  it("moves nothing onto a number that checkpoints staying where they are still hold", async () => {
+    const real = (await stat(dir, { bigint: true })).dev.toString();
+    writeFileSync(join(dir, "a.log"), "a1\na2\n");
+    const moving = await shippedOn("7777", join(dir, "a.log"), "a1\n");
+    const staying = { ...moving, sourceId: "bbbbbbbbbbbb", path: "/nowhere/b.log", dev: real };
+    expect(await remapDevices([staying, moving])).toEqual(new Map());
+    expect(new Set([staying, moving].map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`)).size).toBe(2);
   });
 });
