@@ -70,7 +70,10 @@ describe("findCopy", () => {
     execFileSync("mkfifo", [fifo]);
     const writer = spawn("sh", ["-c", `echo waiting > '${fifo}'`]);
     try {
-      await sleep(100);
+      // Until the writer waits in its open, a search that opened the pipe would not release it:
+      // wait for the kernel to show it there (where /proc shows wait channels), else a while.
+      const wchan = `/proc/${String(writer.pid)}/wchan`;
+      for (let waited = 0; waited < 2_000 && (await readFile(wchan, "utf8").catch(() => "")) !== "wait_for_partner"; waited += 10) await sleep(10);
       await writeFile(join(dir, "app.log.1"), content);
       await expectCopyAt(checkpoint, join(dir, "app.log.1"));
       await sleep(100);
