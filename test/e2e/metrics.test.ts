@@ -17,6 +17,17 @@ interface Scrape {
   value(name: string, labels?: Record<string, string>): number | undefined;
 }
 
+
+/** The daemon's result once it has ended by itself (a failed start), not by a signal of the test's. */
+async function ownExit(daemon: DaemonProcess): ReturnType<DaemonProcess["stop"]> {
+  await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
+  return daemon.stop();
+}
+
+/** The lines of stderr that are not pino's JSON: what an operator reads. */
+function plainLines(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+}
 describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)", () => {
   const scenario = useScenario();
   /** Every /metrics page served in the test: none may hold a secret. */
@@ -182,24 +193,18 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
   it("a metrics address this host does not have: one line naming it, exit 1 (at boot it may not be up yet: systemd restarts)", async () => {
     const world = await scenario.startWorld();
     // TEST-NET-1 (RFC 5737): never an address of this host.
-    const daemon = scenario.startDaemon([...baseArgs(world), "--metrics-listen", "192.0.2.1:9464"]);
-    await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
-    const result = await daemon.stop();
+    const result = await ownExit(scenario.startDaemon([...baseArgs(world), "--metrics-listen", "192.0.2.1:9464"]));
     expect(result.code).toBe(1);
-    const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
-    expect(plain).toEqual(["ship-logs: cannot serve metrics on 192.0.2.1:9464: EADDRNOTAVAIL"]);
+    expect(plainLines(result.stderr)).toEqual(["ship-logs: cannot serve metrics on 192.0.2.1:9464: EADDRNOTAVAIL"]);
   }, 40_000);
 
   it.runIf(unprivileged !== undefined)("a port below 1024 without the privilege: one line, exit 2 (a configuration error, which systemd does not restart)", async () => {
     const user = unprivileged as Unprivileged;
     const world = await scenario.startWorld();
     await shareWorld(world, user);
-    const daemon = startDaemonAs(user, [...baseArgs(world), "--metrics-listen", "127.0.0.1:81"]);
-    await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
-    const result = await daemon.stop();
+    const result = await ownExit(startDaemonAs(user, [...baseArgs(world), "--metrics-listen", "127.0.0.1:81"]));
     expect(result.code).toBe(2);
-    const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
-    expect(plain).toEqual(["ship-logs: --metrics-listen 127.0.0.1:81: not allowed to listen there (EACCES): use a port of 1024 or more"]);
+    expect(plainLines(result.stderr)).toEqual(["ship-logs: --metrics-listen 127.0.0.1:81: not allowed to listen there (EACCES): use a port of 1024 or more"]);
   }, 40_000);
 
   it("a metrics port already taken: one line naming it, exit 1, on its own (no watcher left running)", async () => {
@@ -209,12 +214,9 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     try {
       const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
-      const daemon = scenario.startDaemon([...baseArgs(world), "--metrics-listen", address]);
-      await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
-      const result = await daemon.stop();
+      const result = await ownExit(scenario.startDaemon([...baseArgs(world), "--metrics-listen", address]));
       expect(result.code).toBe(1);
-      const plain = result.stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
-      expect(plain).toEqual([`ship-logs: cannot serve metrics on ${address}: EADDRINUSE`]);
+      expect(plainLines(result.stderr)).toEqual([`ship-logs: cannot serve metrics on ${address}: EADDRINUSE`]);
       // What it had started, it stopped as on SIGTERM: the line it had seen is shipped.
       expectShippedExactlyOnce(world, "app.log", ["before the failed start"]);
     } finally {
