@@ -17,7 +17,6 @@ interface Scrape {
   value(name: string, labels?: Record<string, string>): number | undefined;
 }
 
-
 /** The daemon's result once it has ended by itself (a failed start), not by a signal of the test's. */
 async function ownExit(daemon: DaemonProcess): ReturnType<DaemonProcess["stop"]> {
   await waitFor(() => daemon.child.exitCode !== null, 20_000, `the daemon to exit by itself (stderr: ${daemon.stderr().slice(-2000)})`);
