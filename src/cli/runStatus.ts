@@ -1,4 +1,4 @@
-import type { ShipLogsConfig } from "../config/index.js";
+import { ConfigError, type ShipLogsConfig } from "../config/index.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import { buildStatusReport } from "../status/buildStatusReport.js";
 import { formatStatusReport } from "../status/formatStatusReport.js";
@@ -11,6 +11,9 @@ export async function runStatus(config: ShipLogsConfig): Promise<number> {
     report = await buildStatusReport(new StateStore(config.stateDir));
   } catch (error) {
     if (error instanceof StateCorruptError || error instanceof StateTooNewError) throw new FatalError(error.message);
+    const code = (error as NodeJS.ErrnoException).code;
+    // As the daemon says it: a file where the directory should be is the configuration's.
+    if (code === "ENOTDIR" || code === "EEXIST") throw new ConfigError(`--state-dir ${config.stateDir}: not a directory`, "--state-dir");
     throw new FatalError(`cannot read state in ${config.stateDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));

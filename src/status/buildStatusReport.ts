@@ -61,11 +61,27 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
         state: same ? "following" : info ? "replaced" : "moved",
         shipped: checkpoint.offset,
         size,
-        bytesBehind: size === undefined ? reading?.bytesBehind : Math.max(0, size - checkpoint.offset),
+        bytesBehind: size === undefined ? reading?.bytesBehind : behind(size, checkpoint.offset),
         pendingUploads: checkpoint.pending.length,
         lastUploadAt: checkpoint.lastUploadAt,
       };
     }),
   );
+  // A file the daemon follows gets its checkpoint with its first batch, up to
+  // a flush interval after its first line: until then only the daemon knows
+  // it, and a drain script summing BEHIND must see its lines.
+  const checkpointed = new Set(state.files.map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`));
+  for (const lag of daemon?.running === true ? daemon.files : []) {
+    if (lag.dev === undefined || checkpointed.has(`${lag.dev}:${lag.ino}`)) continue;
+    files.push({ path: lag.path, state: "following", shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
+  }
   return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/**
+ * A file shorter than its checkpoint was truncated (copytruncate) and written
+ * again: all of it is new, none of it shipped.
+ */
+function behind(size: number, shipped: number): number {
+  return size < shipped ? size : size - shipped;
 }

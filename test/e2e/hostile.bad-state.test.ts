@@ -148,10 +148,10 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     expect(linesInS3(world).get("b.log")).toEqual(["b1"]);
   });
 
-  it("a file where the state directory should be: one line, exit 2 (daemon and --once)", async () => {
+  it("a file where the state directory should be: one line, exit 2 (daemon, --once and status)", async () => {
     world = await startWorld();
     await writeFile(world.state, "not a directory\n");
-    for (const args of [["--once"], []]) {
+    for (const args of [["--once"], [], ["status"]]) {
       const result = await runCli([...args, ...baseArgs(world)]);
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([`ship-logs: --state-dir ${world.state}: not a directory`]);

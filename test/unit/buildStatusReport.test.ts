@@ -1,0 +1,62 @@
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
+import { StateStore } from "../../src/source/StateStore.js";
+import { buildStatusReport } from "../../src/status/buildStatusReport.js";
+import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "../../src/status/RuntimeStatus.js";
+import type { FileLag } from "../../src/ship/Daemon.js";
+
+describe("buildStatusReport", () => {
+  let dir: string;
+  let store: StateStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ship-logs-status-"));
+    store = new StateStore(join(dir, "state"));
+    await store.init();
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function checkpointOf(path: string, offset: number): Promise<FileCheckpoint> {
+    const info = await stat(path, { bigint: true });
+    return { sourceId: "0123456789ab", path, dev: info.dev.toString(), ino: info.ino.toString(), fingerprint: "", fingerprintLength: 0, offset, pending: [] };
+  }
+
+  /** The runtime status a daemon running in this process would have written. */
+  async function running(files: FileLag[]): Promise<void> {
+    const now = new Date().toISOString();
+    const status: RuntimeStatus = { pid: process.pid, startedAt: now, updatedAt: now, mode: "normal", notice: undefined, putsLastHour: 0, credentialSecondsToExpiry: 3_600, failingSince: undefined, files };
+    await writeFile(join(store.dir, RUNTIME_STATUS_FILE), JSON.stringify(status));
+  }
+
+  it("lists a file the running daemon follows but has no checkpoint of yet, with its lines behind", async () => {
+    const a = join(dir, "a.log");
+    const b = join(dir, "b.log");
+    await writeFile(a, "shipped\n");
+    await writeFile(b, "x".repeat(991) + "\n");
+    await store.save({ files: [await checkpointOf(a, 8)] });
+    const lagOf = async (path: string, bytesBehind: number): Promise<FileLag> => {
+      const info = await stat(path, { bigint: true });
+      return { path, dev: info.dev.toString(), ino: info.ino.toString(), bytesBehind, pendingSince: undefined, detached: false };
+    };
+    await running([await lagOf(a, 0), await lagOf(b, 992)]);
+    const report = await buildStatusReport(store);
+    expect(report.files.map((file) => [file.path, file.state, file.bytesBehind])).toEqual([
+      [a, "following", 0],
+      [b, "following", 992],
+    ]);
+  });
+
+  it("counts a file shorter than its checkpoint (copytruncated and written again) as behind by all it holds", async () => {
+    const a = join(dir, "a.log");
+    await writeFile(a, "new after the truncation\n");
+    await store.save({ files: [await checkpointOf(a, 394)] });
+    const [file] = (await buildStatusReport(store)).files;
+    expect(file?.bytesBehind).toBe("new after the truncation\n".length);
+  });
+});
