@@ -1,6 +1,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expandGlobs } from "../source/expandGlobs.js";
+import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import type { CheckResult } from "./CheckResult.js";
 
 /** Each glob matches at least one file, and every match is readable by this user. */
@@ -20,6 +21,16 @@ export async function checkGlob(pattern: string): Promise<CheckResult> {
       fix: "check the glob; under systemd the unit must be able to see the directory (ReadOnlyPaths=, ProtectHome=)",
     };
   }
+  if (problems.length > 0) {
+    // What --once would fail on, and a daemon report: a directory the glob
+    // needs that this user cannot list hides whatever it holds.
+    return {
+      name,
+      status: "fail",
+      detail: `cannot list ${problems.join("; ")}`,
+      fix: "give the service access to the directory: SupplementaryGroups= with its group (e.g. adm), or adjust its mode",
+    };
+  }
   if (unreadable.length > 0) {
     return {
       name,
@@ -31,14 +42,13 @@ export async function checkGlob(pattern: string): Promise<CheckResult> {
   return { name, status: "ok", detail: `${paths.length} readable file(s)` };
 }
 
-/** The state directory can be created and written. */
+/** The state directory can be created and written, and the state in it read as the shipper will. */
 export async function checkStateDir(dir: string): Promise<CheckResult> {
   const probe = join(dir, `.check-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFile(probe, "ok\n", { mode: 0o600 });
     await rm(probe);
-    return { name: "state dir", status: "ok", detail: `${dir} is writable` };
   } catch (error) {
     return {
       name: "state dir",
@@ -47,4 +57,16 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
       fix: "use --state-dir on a writable disk (systemd: StateDirectory=ship-logs sets $STATE_DIRECTORY)",
     };
   }
+  try {
+    await new StateStore(dir).load();
+  } catch (error) {
+    if (error instanceof StateTooNewError) {
+      return { name: "state dir", status: "fail", detail: error.message, fix: "run that release, or move the file aside to ship every watched file again from its start" };
+    }
+    if (error instanceof StateCorruptError) {
+      return { name: "state dir", status: "fail", detail: error.message, fix: "the shipper will move it aside and ship every watched file again from its start; look at it first" };
+    }
+    return { name: "state dir", status: "fail", detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, fix: "make the state file readable by the service" };
+  }
+  return { name: "state dir", status: "ok", detail: `${dir} is writable` };
 }

@@ -18,7 +18,7 @@ export interface ProbeTarget {
 function fixFor(code: string, bucket: string, prefix: string): string {
   switch (code) {
     case "AccessDenied":
-      return `allow s3:PutObject on arn:aws:s3:::${bucket}/${prefix}* in the instance role's policy (docs/iam/ship-logs-policy.json); with --sse aws:kms also kms:GenerateDataKey`;
+      return `allow s3:PutObject on arn:aws:s3:::${bucket}/${prefix}* in the instance role's policy (docs/iam/ship-logs-policy.json); with --sse aws:kms also kms:GenerateDataKey and kms:Decrypt (multipart uploads of long lines need it; this probe does not)`;
     case "NoSuchBucket":
       return `create the bucket or correct --bucket ${bucket}`;
     case "InvalidAccessKeyId":
@@ -27,7 +27,9 @@ function fixFor(code: string, bucket: string, prefix: string): string {
     case "SignatureDoesNotMatch":
       return "the credentials were refused: check the instance profile and the host clock";
     default:
-      return "see the error code in the S3 documentation; check --endpoint and --region";
+      return code.startsWith("KMS.")
+        ? "the KMS key refused the role: its key policy must allow kms:GenerateDataKey and kms:Decrypt to the instance role"
+        : "see the error code in the S3 documentation; check --endpoint and --region";
   }
 }
 

@@ -24,7 +24,13 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
   const imds = await checkImds(metadata, config.imdsEndpoint, facts);
   const onEc2 = imds.status === "ok";
   if (config.credentials === "imds" || onEc2) {
-    results.push(imds, onEc2 ? await checkRole(metadata, config.imdsEndpoint) : { name: "role", status: "skip", detail: "IMDS did not answer" });
+    const role: CheckResult =
+      config.credentials !== "imds"
+        ? { name: "role", status: "skip", detail: "--credentials chain: no instance profile needed" }
+        : onEc2
+          ? await checkRole(metadata, config.imdsEndpoint)
+          : { name: "role", status: "skip", detail: "IMDS did not answer" };
+    results.push(imds, role);
   } else {
     results.push({ name: "imds", status: "skip", detail: `not on EC2 (${imds.detail}); --credentials chain` });
   }

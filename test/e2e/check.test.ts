@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/check/CheckResult.js";
@@ -7,6 +7,7 @@ import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { LEVEL, logRecords } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
 import { BUCKET, baseArgs, runCli, type RunResult, type World, type WorldOptions } from "../support/world.js";
+import { shareWorld, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 /** `STATUS  name  detail[ — fix: …]`, one per check (see formatChecks). */
 const CHECK_LINE = /^(OK|FAIL|SKIP)\s+(\S.*?)\s{2,}(.*)$/;
@@ -130,5 +131,38 @@ describe("ship-logs check (e2e, real CLI, issue 5)", () => {
     const passing = await check(w, ["--json"]);
     expect(passing.code).toBe(0);
     expect((JSON.parse(passing.stdout) as CheckResult[]).every((r) => r.status === "ok")).toBe(true);
+  });
+
+  it("fails the state dir on a state file of a later release, which the shipper would refuse", async () => {
+    const w = await worldWithLog();
+    await mkdir(w.state, { recursive: true, mode: 0o700 });
+    await writeFile(join(w.state, "state.json"), JSON.stringify({ version: 2, checksum: "", files: [] }));
+    const result = await check(w);
+    expect(result.code).toBe(1);
+    const state = line(checkLines(result.stdout), "state dir");
+    expect(state.status).toBe("FAIL");
+    expect(state.text).toMatch(/was written by a newer ship-logs \(state version 2; this release reads 1\) — fix: run that release/);
+  });
+
+  it("with --credentials chain, no instance profile is no failure: the role check is skipped", async () => {
+    const w = await worldWithLog({ imds: { role: null } });
+    const result = await check(w, ["--credentials", "chain"]);
+    expect(line(checkLines(result.stdout), "role")).toMatchObject({ status: "SKIP", text: "--credentials chain: no instance profile needed" });
+  });
+
+  it.runIf(unprivileged !== undefined)("fails a glob when a directory it needs cannot be listed, though other files match", async () => {
+    const user = unprivileged as Unprivileged;
+    const w = await worldWithLog();
+    await shareWorld(w, user);
+    await mkdir(join(w.logs, "open"));
+    await writeFile(join(w.logs, "open", "a.log"), "a\n");
+    await mkdir(join(w.logs, "closed"), { mode: 0o700 });
+    const pattern = join(w.logs, "*", "*.log");
+    const run = startDaemonAs(user, ["check", ...baseArgs(w, pattern)]);
+    // SIGCONT changes nothing for a running process: stop() just waits for check to end.
+    const result = await run.stop("SIGCONT");
+    const glob = line(checkLines(result.stdout), `watch ${pattern}`);
+    expect(glob.status).toBe("FAIL");
+    expect(glob.text).toMatch(new RegExp(`^cannot list ${join(w.logs, "closed")}: EACCES — fix: give the service access to the directory`));
   });
 });
