@@ -16,10 +16,9 @@ import { matchesCheckpoint } from "./resolveCheckpoint.js";
  * fingerprint matches anything), tells the device's new number. Every
  * checkpoint of the old number moves to it, rotated files included; all moves
  * apply at once, so two devices that swapped numbers swap back. No move is
- * made for a number that a file still at its path shows to be in use as it
- * was, nor onto a number that checkpoints staying where they are hold: two
- * checkpoints must never share a device and inode. Returns the moves made
- * (old → new).
+ * made from or onto a number that a file still at its path shows to be in
+ * use as it was, nor one that would give two checkpoints one device and
+ * inode. Returns the moves made (old → new).
  */
 export async function remapDevices(checkpoints: readonly FileCheckpoint[]): Promise<Map<string, string>> {
   const moves = new Map<string, string>();
@@ -42,12 +41,16 @@ export async function remapDevices(checkpoints: readonly FileCheckpoint[]): Prom
     }
   }
   for (const dev of unchanged) moves.delete(dev);
-  // A move onto a number that stays held would give two files one identity.
+  // A move onto a number in use as it was, or one that would give a moved
+  // checkpoint the device and inode of one that stays, is dropped. A number
+  // only held by checkpoints of a disk that gave no word (its files empty or
+  // rotated away) is no obstacle: in a swap, that disk moved too.
   for (let dropped = true; dropped; ) {
     dropped = false;
-    const held = new Set(checkpoints.map((checkpoint) => checkpoint.dev).filter((dev) => !moves.has(dev)));
+    const staying = new Set(checkpoints.filter((checkpoint) => !moves.has(checkpoint.dev)).map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`));
     for (const [from, to] of moves) {
-      if (held.has(to)) {
+      const collides = checkpoints.some((checkpoint) => checkpoint.dev === from && staying.has(`${to}:${checkpoint.ino}`));
+      if (unchanged.has(to) || collides) {
         moves.delete(from);
         dropped = true;
       }

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, renameSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
 import { fingerprintOf } from "../../src/source/fingerprint.js";
 import { remapDevices } from "../../src/source/remapDevices.js";
+
+/** /dev/shm as a second file system: writable, and another device than the temp dir. */
+const OTHER_DEVICE = (() => {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return statSync("/dev/shm").dev !== statSync(tmpdir()).dev;
+  } catch {
+    return false;
+  }
+})();
 
 describe("remapDevices", () => {
   let dir: string;
@@ -55,7 +65,7 @@ describe("remapDevices", () => {
     expect(empty.dev).toBe("7777");
   });
 
-  it.runIf(existsSync("/dev/shm"))("moves no device that a file still at its path shows in use as it was", async () => {
+  it.runIf(OTHER_DEVICE)("moves no device that a file still at its path shows in use as it was", async () => {
     const shm = await mkdtemp("/dev/shm/ship-logs-remap-");
     try {
       const shmDev = (await stat(shm, { bigint: true })).dev.toString();
@@ -71,12 +81,28 @@ describe("remapDevices", () => {
     }
   });
 
-  it("moves nothing onto a number that checkpoints staying where they are still hold", async () => {
+  it("moves nothing that would give two checkpoints one device and inode", async () => {
     const real = (await stat(dir, { bigint: true })).dev.toString();
     writeFileSync(join(dir, "a.log"), "a1\na2\n");
     const moving = await shippedOn("7777", join(dir, "a.log"), "a1\n");
     const staying = { ...moving, sourceId: "bbbbbbbbbbbb", path: "/nowhere/b.log", dev: real };
     expect(await remapDevices([staying, moving])).toEqual(new Map());
     expect(new Set([staying, moving].map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`)).size).toBe(2);
+  });
+
+  it.runIf(OTHER_DEVICE)("undoes a swap though one of the two disks gives no word (its only log is empty)", async () => {
+    const shm = await mkdtemp("/dev/shm/ship-logs-remap-");
+    try {
+      const here = (await stat(dir, { bigint: true })).dev.toString();
+      const there = (await stat(shm, { bigint: true })).dev.toString();
+      writeFileSync(join(dir, "app.log"), "a1\na2\n");
+      writeFileSync(join(shm, "error.log"), "");
+      const app = await shippedOn(there, join(dir, "app.log"), "a1\n"); // was there, is here now
+      const error = await shippedOn(here, join(shm, "error.log"), ""); // was here, is there now
+      expect((await remapDevices([app, error])).get(there)).toBe(here);
+      expect(app.dev).toBe(here);
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
   });
 });
