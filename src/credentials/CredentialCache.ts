@@ -27,6 +27,9 @@ interface Cached {
   refreshAt: number;
 }
 
+/** Provider calls given up on, still running, past which no new one is started. */
+const MAX_ABANDONED_FETCHES = 3;
+
 /**
  * The product's own credential cache. The SDK's S3 client would otherwise
  * memoize credentials itself, re-fetch on every request inside the last five
@@ -51,6 +54,8 @@ export class CredentialCache {
   private staleReported = false;
   private failedFetchCount = 0;
   private keepingFresh = false;
+  /** Provider calls given up on after fetchTimeoutMs that have not settled yet. */
+  private abandoned = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly minRetryMs: number;
@@ -177,6 +182,12 @@ export class CredentialCache {
   private async fetchOnce(forced: boolean): Promise<void> {
     let fetched: FetchedCredentials;
     try {
+      if (this.abandoned >= MAX_ABANDONED_FETCHES) {
+        // Each abandoned call may be a credential_process still running: past
+        // a few, starting more would only pile processes up (TasksMax=).
+        this.recordFailure(`${this.abandoned} calls to the credentials provider that did not answer have not ended; no new call until one does`);
+        return;
+      }
       fetched = await this.withinDeadline(this.options.source());
     } catch (error) {
       this.recordFailure(error instanceof ProviderTimeoutError ? error.message : this.options.describeError(error));
@@ -253,7 +264,14 @@ export class CredentialCache {
   private withinDeadline(fetching: Promise<FetchedCredentials>): Promise<FetchedCredentials> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ProviderTimeoutError(this.fetchTimeoutMs)), this.fetchTimeoutMs);
+      timer = setTimeout(() => {
+        this.abandoned += 1;
+        const ended = (): void => {
+          this.abandoned -= 1;
+        };
+        fetching.then(ended, ended);
+        reject(new ProviderTimeoutError(this.fetchTimeoutMs));
+      }, this.fetchTimeoutMs);
       timer.unref();
     });
     return Promise.race([fetching, deadline]).finally(() => clearTimeout(timer));

@@ -174,6 +174,32 @@ describe("CredentialCache", () => {
     expect(h.calls).toBe(calls);
   });
 
+  it("starts no provider call while three it gave up on are still running, and starts again once one ends", async () => {
+    let now = 0;
+    const hung: Array<() => void> = [];
+    const cache = new CredentialCache({
+      source: () =>
+        new Promise((_, reject) => {
+          hung.push(() => reject(new Error("ended at last")));
+        }),
+      logger,
+      describeError: () => "unused",
+      now: () => now,
+      fetchTimeoutMs: 20,
+    });
+    for (const at of [0, 10_000, 20_000, 30_000]) {
+      now = at;
+      await expect(cache.get()).rejects.toBeInstanceOf(CredentialsUnavailableError);
+    }
+    expect(hung).toHaveLength(3);
+    await expect(cache.get()).rejects.toThrow(/3 calls to the credentials provider that did not answer have not ended/);
+    hung[0]?.();
+    await settle();
+    now = 40_000;
+    await expect(cache.get()).rejects.toThrow(/did not answer within/);
+    expect(hung).toHaveLength(4);
+  });
+
   it("re-asks within 30 s while IMDS has not rotated at the window, so one early fetch does not eat the margin", async () => {
     const expiry = 1_000_000 + 6 * 3600_000;
     const h = harness([(now) => (now < expiry - 295_000 ? creds("A", expiry) : creds("B", expiry + 6 * 3600_000))]);
