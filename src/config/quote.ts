@@ -17,9 +17,11 @@ export function describeValue(value: unknown): string {
 
 /**
  * `scheme://user:password@host`: what a URL may carry that is a secret. Up to
- * the last "@": a secret access key may hold "/", a password "@".
+ * the last "@": a secret access key may hold "/", a password "@" or a space.
+ * Also `https:/…`, `https:…` and `https:\\…`, which Node's URL parser takes
+ * as the same URL. One value at a time, so hiding too much hides only its own.
  */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)\S*@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:[/\\]*)[\s\S]*@/gi;
 
 function renderValue(value: unknown): string {
   // Error messages go to the journal: a URL's user and password never do.

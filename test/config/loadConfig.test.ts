@@ -319,12 +319,22 @@ describe("loadConfig results", () => {
     "https://AKIAEXAMPLE:wJalrXUtnFEMIsecret@minio.local:9000",
     "https://AKIAEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY@minio.local:9000",
     "https://user:p@ssw0rdSECRET@minio.local:9000",
+    "https://AKIAEXAMPLE:SECRET KEY@minio.local:9000",
   ])("never repeats the user and password of a URL it refuses: %s", async (endpoint) => {
     const error = await loadError([...REQUIRED, "--endpoint", endpoint]);
     expect(error.message).toBe(
       'ship-logs: --endpoint: expected an http:// or https:// URL without user, query or fragment, got "https://***@minio.local:9000"',
     );
   });
+
+  it.each(["https:/AKIAEXAMPLE:SECRETKEY@minio.local:9000", "https:AKIAEXAMPLE:SECRETKEY@minio.local:9000", "https:\\\\AKIAEXAMPLE:SECRETKEY@minio.local:9000"])(
+    "hides the user and password of forms Node's URL parser reads as the same URL: %s",
+    async (endpoint) => {
+      const error = await loadError([...REQUIRED, "--endpoint", endpoint]);
+      expect(error.message).not.toContain("SECRETKEY");
+      expect(error.message).toMatch(/got "https:[/\\]*\*\*\*@minio\.local:9000"$/);
+    },
+  );
 
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {
     expect((await load(REQUIRED, { SHIP_LOGS: "x", ship_logs_bucket: "y", PATH: "/bin" })).bucket).toBe("logs");
