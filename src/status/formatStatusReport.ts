@@ -18,11 +18,15 @@ export function formatStatusReport(report: StatusReport): string {
   const lines: string[] = [];
   if (daemon === undefined) {
     lines.push(`daemon: no runtime status in ${report.stateDir} (never ran, or not with this state dir)`);
+  } else if (!daemon.running) {
+    // Its mode, PUT rate and credentials were those of a run that has ended:
+    // shown, they read as the present.
+    lines.push(`daemon: not running (last status ${daemon.updatedAt}; a daemon still starting, or waiting for IMDS, writes none yet)`);
   } else {
     const seconds = daemon.credentialSecondsToExpiry;
     const expiry = seconds === undefined ? "none yet" : seconds === null ? "never (keys without an expiry)" : duration(seconds);
     lines.push(
-      `daemon: ${daemon.running ? `running (pid ${daemon.pid})` : `not running (last seen ${daemon.updatedAt})`}, mode ${daemon.mode}` +
+      `daemon: running (pid ${daemon.pid}), mode ${daemon.mode}` +
         `${daemon.notice ? ` after ${daemon.notice.kind} notice` : ""}, ${daemon.putsLastHour} PUTs in the last hour, credentials expire in ${expiry}` +
         `${daemon.failingSince ? `, uploads failing since ${daemon.failingSince}` : ""}`,
     );

@@ -29,4 +29,11 @@ describe("formatStatusReport", () => {
   it("says keys without an expiry never expire, not that they expire now", () => {
     expect(formatStatusReport(reportWithExpiry(Number.POSITIVE_INFINITY))).toContain("credentials expire in never (keys without an expiry)");
   });
+
+  it("shows no mode, PUT rate or credentials of a daemon that is not running: they were the last run's", () => {
+    const report = reportWithExpiry(3_725);
+    const stopped: StatusReport = { ...report, daemon: report.daemon === undefined ? undefined : { ...report.daemon, running: false } };
+    const [first] = formatStatusReport(stopped).split("\n");
+    expect(first).toBe("daemon: not running (last status 2026-12-06T10:05:00.000Z; a daemon still starting, or waiting for IMDS, writes none yet)");
+  });
 });
