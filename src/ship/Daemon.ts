@@ -2,13 +2,13 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
 import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
 

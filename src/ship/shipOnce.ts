@@ -1,10 +1,10 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
 
