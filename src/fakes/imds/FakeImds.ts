@@ -27,8 +27,9 @@ import { TokenStore } from "./TokenStore.js";
 
 const TOKEN_PATH = "/latest/api/token";
 /** EC2 refuses token PUTs on dated versions such as `/2021-03-23/api/token` ("This behavior is intended"). */
-const IAM_PATH = "/latest/meta-data/iam/";
 const VERSIONED_TOKEN_PATH = /^\/[^/]+\/api\/token\/?$/;
+/** The role's paths: the only ones that depend on the credential service. */
+const IAM_PATH = "/latest/meta-data/iam/";
 
 function singleHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
