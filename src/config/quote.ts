@@ -4,9 +4,10 @@ const MAX_VALUE_CHARS = 120;
 /**
  * A string as a double-quoted literal with every control and line-separator
  * character escaped, so that it stays on one line and stray whitespace shows.
+ * Error messages go to the journal: a URL's user and password never do.
  */
 export function quote(text: string): string {
-  return escapeLineSeparators(JSON.stringify(text));
+  return escapeLineSeparators(JSON.stringify(hideUserinfo(text)));
 }
 
 /** Any configuration value (a string from a flag or the environment, or any JSON/YAML value) for an error message. */
@@ -16,20 +17,23 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * `scheme://user:password@host`: what a URL may carry that is a secret. Up to
- * the last "@": a secret access key may hold "/", a password "@" or a space.
- * Also `https:/…`, `https:…` and `https:\\…`, which Node's URL parser takes
- * as the same URL. One value at a time, so hiding too much hides only its own.
+ * `scheme://user:password@host` at the start of a value: what a URL may carry
+ * that is a secret. Up to the last "@": a secret access key may hold "/", a
+ * password "@" or a space. Also `https:/…`, `https:…` and `https:\\…`, which
+ * Node's URL parser takes as the same URL. What is hidden is said to be.
  */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:[/\\]*)[\s\S]*@/gi;
+const URL_USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[/\\]*)[\s\S]*@/i;
+
+function hideUserinfo(text: string): string {
+  return text.replace(URL_USERINFO, "$1<user and password hidden>@");
+}
 
 function renderValue(value: unknown): string {
-  // Error messages go to the journal: a URL's user and password never do.
-  if (typeof value === "string") return quote(value.replace(URL_USERINFO, "$1***@"));
+  if (typeof value === "string") return quote(value);
   if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === undefined) return "nothing";
   try {
-    const json = JSON.stringify(value);
+    const json = JSON.stringify(value, (_key, item: unknown) => (typeof item === "string" ? hideUserinfo(item) : item));
     return json === undefined ? typeof value : escapeLineSeparators(json);
   } catch {
     // Cyclic or BigInt-holding values cannot come from JSON or YAML text, but the

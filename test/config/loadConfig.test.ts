@@ -323,7 +323,7 @@ describe("loadConfig results", () => {
   ])("never repeats the user and password of a URL it refuses: %s", async (endpoint) => {
     const error = await loadError([...REQUIRED, "--endpoint", endpoint]);
     expect(error.message).toBe(
-      'ship-logs: --endpoint: expected an http:// or https:// URL without user, query or fragment, got "https://***@minio.local:9000"',
+      'ship-logs: --endpoint: expected an http:// or https:// URL without user, query or fragment, got "https://<user and password hidden>@minio.local:9000"',
     );
   });
 
@@ -332,9 +332,19 @@ describe("loadConfig results", () => {
     async (endpoint) => {
       const error = await loadError([...REQUIRED, "--endpoint", endpoint]);
       expect(error.message).not.toContain("SECRETKEY");
-      expect(error.message).toMatch(/got "https:[/\\]*\*\*\*@minio\.local:9000"$/);
+      expect(error.message).toMatch(/got "https:[/\\]*<user and password hidden>@minio\.local:9000"$/);
     },
   );
+
+  it("hides them too in a list from the config file, in a flag given twice, and leaves other values with a colon and an @ alone", async () => {
+    const secret = "https://AKIAEXAMPLE:SECRETKEY@minio.local:9000";
+    const listed = await loadError(["--config", await configFile("listed.yaml", `watch: /x.log\nbucket: logs\nendpoint:\n  - ${secret}\n`)]);
+    expect(listed.message).not.toContain("SECRETKEY");
+    const twice = await loadError([...REQUIRED, "--endpoint", secret, "--endpoint", "https://minio.local:9000"]);
+    expect(twice.message).not.toContain("SECRETKEY");
+    const template = await loadError([...REQUIRED, "--key-template", "{prefix}team:{owner}@{instance}/{file}"]);
+    expect(template.message).toContain('got "{prefix}team:{owner}@{instance}/{file}"');
+  });
 
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {
     expect((await load(REQUIRED, { SHIP_LOGS: "x", ship_logs_bucket: "y", PATH: "/bin" })).bucket).toBe("logs");

@@ -81,7 +81,7 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
     if (source === "env" && value === "") return;
     const error = await errorFrom(source, key, value);
     // A URL's user and password are never repeated (they may be keys).
-    const shown = value === "http://user:pw@x" ? "http://***@x" : value;
+    const shown = value === "http://user:pw@x" ? "http://<user and password hidden>@x" : value;
     expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(shown)}`);
     expect(error.subject).toBe(source === "file" ? key : labels[source](key));
   });
