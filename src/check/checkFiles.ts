@@ -28,7 +28,7 @@ export async function checkGlob(pattern: string): Promise<CheckResult> {
       name,
       status: "fail",
       detail: `cannot list ${problems.join("; ")}`,
-      fix: "give the service access to the directory: SupplementaryGroups= with its group (e.g. adm), or adjust its mode",
+      fix: "give the service access to the directory (SupplementaryGroups= with its group, e.g. adm), or narrow the glob so that it does not reach a directory that must stay private (e.g. {nginx,app}/*.log)",
     };
   }
   if (unreadable.length > 0) {

@@ -26,10 +26,13 @@ function fixFor(code: string, bucket: string, prefix: string): string {
     case "InvalidToken":
     case "SignatureDoesNotMatch":
       return "the credentials were refused: check the instance profile and the host clock";
+    case "KMS.AccessDeniedException":
+      return "the KMS key refused the role: its key policy must allow kms:GenerateDataKey and kms:Decrypt to the instance role";
+    case "KMS.NotFoundException":
+    case "KMS.DisabledException":
+      return "the KMS key of --sse-kms-key-id (or the bucket's default) does not exist or is disabled";
     default:
-      return code.startsWith("KMS.")
-        ? "the KMS key refused the role: its key policy must allow kms:GenerateDataKey and kms:Decrypt to the instance role"
-        : "see the error code in the S3 documentation; check --endpoint and --region";
+      return "see the error code in the S3 documentation; check --endpoint and --region";
   }
 }
 

@@ -13,7 +13,7 @@ export async function runStatus(config: ShipLogsConfig): Promise<number> {
     if (error instanceof StateCorruptError || error instanceof StateTooNewError) throw new FatalError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     // As the daemon says it: a file where the directory should be is the configuration's.
-    if (code === "ENOTDIR" || code === "EEXIST") throw new ConfigError(`--state-dir ${config.stateDir}: not a directory`, "--state-dir");
+    if (code === "ENOTDIR") throw new ConfigError(`--state-dir ${config.stateDir}: not a directory`, "--state-dir");
     throw new FatalError(`cannot read state in ${config.stateDir}: ${code ?? String(error)}`);
   }
   process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));

@@ -56,6 +56,7 @@ export class CredentialCache {
   private keepingFresh = false;
   /** Provider calls given up on after fetchTimeoutMs that have not settled yet. */
   private abandoned = 0;
+  private capReported = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly minRetryMs: number;
@@ -185,7 +186,13 @@ export class CredentialCache {
       if (this.abandoned >= MAX_ABANDONED_FETCHES) {
         // Each abandoned call may be a credential_process still running: past
         // a few, starting more would only pile processes up (TasksMax=).
-        this.recordFailure(`${this.abandoned} calls to the credentials provider that did not answer have not ended; no new call until one does`);
+        const reason = `${this.abandoned} calls to the credentials provider that did not answer have not ended; no new call until one does`;
+        if (!this.capReported) {
+          // Said at once, whatever the failure streak: only a restart ends them.
+          this.capReported = true;
+          this.options.logger.error({ reason }, "credentials provider calls hang (a credential_process?); restarting the service ends them");
+        }
+        this.recordFailure(reason);
         return;
       }
       fetched = await this.withinDeadline(this.options.source());
@@ -268,6 +275,7 @@ export class CredentialCache {
         this.abandoned += 1;
         const ended = (): void => {
           this.abandoned -= 1;
+          this.capReported = false;
         };
         fetching.then(ended, ended);
         reject(new ProviderTimeoutError(this.fetchTimeoutMs));

@@ -73,7 +73,8 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
   const checkpointed = new Set(state.files.map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`));
   for (const lag of daemon?.running === true ? daemon.files : []) {
     if (lag.dev === undefined || checkpointed.has(`${lag.dev}:${lag.ino}`)) continue;
-    files.push({ path: lag.path, state: "following", shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
+    const state = lag.detached ? "moved" : "following";
+    files.push({ path: lag.path, state, shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
   }
   return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
 }

@@ -52,6 +52,24 @@ describe("buildStatusReport", () => {
     ]);
   });
 
+  it("shows a file rotated away before its first checkpoint as moved, not as a second file following its path", async () => {
+    const a = join(dir, "app.log");
+    await writeFile(a, "old\n");
+    const old = await stat(a, { bigint: true });
+    await writeFile(join(dir, "app.log.1"), "");
+    const lagOf = (dev: bigint, ino: bigint, detached: boolean): FileLag => ({
+      path: a,
+      dev: dev.toString(),
+      ino: ino.toString(),
+      bytesBehind: 4,
+      pendingSince: undefined,
+      detached,
+    });
+    const other = await stat(join(dir, "app.log.1"), { bigint: true });
+    await running([lagOf(old.dev, old.ino, true), lagOf(other.dev, other.ino, false)]);
+    expect((await buildStatusReport(store)).files.map((file) => file.state).sort()).toEqual(["following", "moved"]);
+  });
+
   it("counts a file shorter than its checkpoint (copytruncated and written again) as behind by all it holds", async () => {
     const a = join(dir, "a.log");
     await writeFile(a, "new after the truncation\n");

@@ -177,12 +177,13 @@ describe("CredentialCache", () => {
   it("starts no provider call while three it gave up on are still running, and starts again once one ends", async () => {
     let now = 0;
     const hung: Array<() => void> = [];
+    const said: string[] = [];
     const cache = new CredentialCache({
       source: () =>
         new Promise((_, reject) => {
           hung.push(() => reject(new Error("ended at last")));
         }),
-      logger,
+      logger: pino({ level: "error" }, { write: (line: string) => said.push((JSON.parse(line) as { msg: string }).msg) }),
       describeError: () => "unused",
       now: () => now,
       fetchTimeoutMs: 20,
@@ -193,6 +194,7 @@ describe("CredentialCache", () => {
     }
     expect(hung).toHaveLength(3);
     await expect(cache.get()).rejects.toThrow(/3 calls to the credentials provider that did not answer have not ended/);
+    expect(said).toContain("credentials provider calls hang (a credential_process?); restarting the service ends them");
     hung[0]?.();
     await settle();
     now = 40_000;
