@@ -48,6 +48,8 @@ async function readRuntime(dir: string): Promise<StatusReport["daemon"]> {
 export async function buildStatusReport(store: StateStore): Promise<StatusReport> {
   const state = await store.load();
   const daemon = await readRuntime(store.dir);
+  // What the running daemon follows, by identity (an older release's status.json has none).
+  const followed = new Map((daemon?.running === true ? daemon.files : []).filter((lag) => lag.dev !== undefined).map((lag) => [identity(lag), lag]));
   const files = await Promise.all(
     state.files.map(async (checkpoint): Promise<FileStatus> => {
       const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
@@ -55,7 +57,7 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
       const size = same ? Number(info.size) : undefined;
       // A file rotated away or deleted has no path to stat; a running daemon
       // still reading it knows how far behind it is.
-      const reading = daemon?.running === true ? daemon.files.find((file) => file.dev === checkpoint.dev && file.ino === checkpoint.ino) : undefined;
+      const reading = followed.get(identity(checkpoint));
       return {
         path: checkpoint.path,
         state: same ? "following" : info ? "replaced" : "moved",
@@ -70,13 +72,17 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
   // A file the daemon follows gets its checkpoint with its first batch, up to
   // a flush interval after its first line: until then only the daemon knows
   // it, and a drain script summing BEHIND must see its lines.
-  const checkpointed = new Set(state.files.map((checkpoint) => `${checkpoint.dev}:${checkpoint.ino}`));
-  for (const lag of daemon?.running === true ? daemon.files : []) {
-    if (lag.dev === undefined || checkpointed.has(`${lag.dev}:${lag.ino}`)) continue;
+  const checkpointed = new Set(state.files.map(identity));
+  for (const [key, lag] of followed) {
+    if (checkpointed.has(key)) continue;
     const state = lag.detached ? "moved" : "following";
     files.push({ path: lag.path, state, shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
   }
   return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+function identity(file: { dev: string; ino: string }): string {
+  return `${file.dev}:${file.ino}`;
 }
 
 /**
