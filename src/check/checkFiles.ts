@@ -61,7 +61,7 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
     await new StateStore(dir).load();
   } catch (error) {
     if (error instanceof StateTooNewError) {
-      return { name: "state dir", status: "fail", detail: error.message, fix: "run that release, or move the file aside to ship every watched file again from its start" };
+      return { name: "state dir", status: "fail", detail: error.message, fix: error.advice };
     }
     if (error instanceof StateCorruptError) {
       return { name: "state dir", status: "fail", detail: error.message, fix: "the shipper will move it aside and ship every watched file again from its start; look at it first" };

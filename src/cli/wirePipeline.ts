@@ -101,7 +101,7 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
     return await store.load();
   } catch (error) {
     if (error instanceof StateTooNewError) {
-      throw new FatalError(`${error.message}: run that release, or move the file aside to ship every watched file again from its start`);
+      throw new FatalError(`${error.message}: ${error.advice}`);
     }
     if (!(error instanceof StateCorruptError)) {
       throw new FatalError(`cannot use state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);

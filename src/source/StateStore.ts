@@ -29,6 +29,8 @@ export class StateCorruptError extends Error {
  */
 export class StateTooNewError extends Error {
   override readonly name = "StateTooNewError";
+  /** What the operator can do about it. */
+  readonly advice = "run that release, or move the file aside to ship every watched file again from its start";
 }
 
 function checksumOf(files: FileCheckpoint[]): string {
