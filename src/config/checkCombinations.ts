@@ -3,6 +3,7 @@ import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
 import { longestKeyBytes, MAX_KEY_BYTES } from "../sink/objectKey.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { ConfigError } from "./ConfigError.js";
+import type { OptionNamer } from "./OptionNamer.js";
 import type { ShipLogsConfig } from "./ShipLogsConfig.js";
 
 /**
@@ -15,30 +16,41 @@ const UNCOMPRESSED_MAX_BATCH_BYTES = Math.min(constants.MAX_LENGTH, 4 * 1024 * 1
 /**
  * Options each valid alone that cannot work together: refused at start, as a
  * configuration error, instead of failing every upload later.
+ *
+ * @param nameOf names each option where it was given, which may differ per option
  */
-export function checkCombinations(config: ShipLogsConfig): void {
+export function checkCombinations(config: ShipLogsConfig, nameOf: OptionNamer): void {
   if (config.sseKmsKeyId !== undefined && config.sse === "AES256") {
-    throw new ConfigError("--sse-kms-key-id needs --sse aws:kms (or no --sse); S3 refuses a KMS key with --sse AES256", "--sse-kms-key-id");
+    const kms = nameOf("sseKmsKeyId");
+    throw new ConfigError(
+      `${kms.text} needs ${nameOf("sse").text} aws:kms (or none); S3 refuses a KMS key with AES256`,
+      kms.subject,
+    );
   }
   if (config.keyTemplate?.startsWith("{prefix}/") === true && (config.prefix === "" || config.prefix.endsWith("/"))) {
     // S3 takes "/i-0abc/..." and "logs//i-0abc/...", but tools that map keys
     // to paths, and Athena's LOCATION, trip over the empty segment.
+    const template = nameOf("keyTemplate");
     throw new ConfigError(
-      `--key-template "${config.keyTemplate}" puts a "/" after {prefix}, and --prefix "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
-      "--key-template",
+      `${template.text} "${config.keyTemplate}" puts a "/" after {prefix}, and ${nameOf("prefix").text} "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+      template.subject,
     );
   }
   const longest = longestKeyBytes(parseKeyTemplate(config.keyTemplate ?? KEY_LAYOUTS[config.keyLayout]), config.prefix);
   if (longest > MAX_KEY_BYTES) {
+    // A template long enough alone is the template's fault, not the default prefix's.
+    const culprit = config.keyTemplate !== undefined && config.prefix === "" ? nameOf("keyTemplate") : nameOf("prefix");
+    const what = config.keyTemplate === undefined ? culprit.text : `${nameOf("prefix").text} with ${nameOf("keyTemplate").text}`;
     throw new ConfigError(
-      `${config.keyTemplate === undefined ? "--prefix" : "--prefix with --key-template"} makes keys of up to ${longest} bytes (for a file name of 255), over S3's limit of ${MAX_KEY_BYTES}: shorten it`,
-      "--prefix",
+      `${what} makes keys of up to ${longest} bytes (for a file name of 255), over S3's limit of ${MAX_KEY_BYTES}: shorten it`,
+      culprit.subject,
     );
   }
   if (config.compression === "none" && config.batchMaxBytes > UNCOMPRESSED_MAX_BATCH_BYTES) {
+    const batch = nameOf("batchMaxBytes");
     throw new ConfigError(
-      `--batch-max-bytes ${config.batchMaxBytes} is too large for --compression none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,
-      "--batch-max-bytes",
+      `${batch.text} ${config.batchMaxBytes} is too large for ${nameOf("compression").text} none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,
+      batch.subject,
     );
   }
 }

@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
 import { envName, flagName } from "./optionNames.js";
+import type { OptionNamer } from "./OptionNamer.js";
 import { parseCommandLine, type FlagValues } from "./parseCommandLine.js";
 import { printable, quote } from "./quote.js";
 import { readConfigFile, type ReadTextFile } from "./readConfigFile.js";
@@ -18,9 +19,6 @@ export type LoadResult =
   | { readonly kind: "run"; readonly command: Command; readonly config: ShipLogsConfig };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** The sources in order of precedence, as an error names them. */
-const SOURCE_NAMES = ["on the command line", "in the environment", "in the config file"] as const;
 
 /** A config file is a few dozen lines; a bigger one is a mistake (`--config /dev/zero`, a log). */
 const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
@@ -80,6 +78,7 @@ export async function loadConfig(
       return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, descriptor.fallback, env))];
     }),
   );
+  const nameOf = optionNamer(sources, configFile);
   // --key-template replaces --key-layout. Given by different sources, the
   // stronger one decides, as for any option (a --key-template flag beats the
   // example config's keyLayout, and a --key-layout flag beats a template in
@@ -87,13 +86,24 @@ export async function loadConfig(
   const layoutFrom = sources.findIndex((source) => source.keyLayout !== undefined);
   const templateFrom = sources.findIndex((source) => source.keyTemplate !== undefined);
   if (layoutFrom !== -1 && layoutFrom === templateFrom && commandLine.command !== "status") {
-    throw new ConfigError(`--key-layout and --key-template ${SOURCE_NAMES[layoutFrom] ?? ""} exclude each other: give one`, "--key-layout");
+    const layout = nameOf("keyLayout");
+    throw new ConfigError(`${layout.text} and ${nameOf("keyTemplate").text} exclude each other: give one`, layout.subject);
   }
   if (layoutFrom !== -1 && templateFrom > layoutFrom) delete config["keyTemplate"];
   // Built from the same table the type is derived from; the tests check the shape.
   const resolved = config as unknown as ShipLogsConfig;
-  if (commandLine.command !== "status") checkCombinations(resolved);
+  if (commandLine.command !== "status") checkCombinations(resolved, nameOf);
   return { kind: "run", command: commandLine.command, config: resolved };
+}
+
+/** Names an option by the strongest source that gave it; one left to its default, by its flag. */
+function optionNamer(sources: readonly SourceValues[], configFile: string | undefined): OptionNamer {
+  return (key) => {
+    const from = sources.findIndex((source) => source[key] !== undefined);
+    if (from === 1) return { text: envName(key), subject: envName(key) };
+    if (from === 2 && configFile !== undefined) return { text: `${key} in config file ${printable(configFile)}`, subject: key };
+    return { text: flagName(key), subject: flagName(key) };
+  };
 }
 
 async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceValues> {

@@ -157,10 +157,36 @@ describe("options that cannot go together", () => {
     const error = await loadFile({ sse: "AES256", sseKmsKeyId: "alias/logs" });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
-      "ship-logs: --sse-kms-key-id needs --sse aws:kms (or no --sse); S3 refuses a KMS key with --sse AES256",
+      "ship-logs: sseKmsKeyId in config file /etc/ship-logs.yaml needs sse in config file /etc/ship-logs.yaml aws:kms (or none); S3 refuses a KMS key with AES256",
     );
     expect(await loadFile({ sse: "aws:kms", sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
     expect(await loadFile({ sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
+  });
+
+  it("names each option of a combination where it was given: flag, variable or config file key", async () => {
+    const error = await loadConfig(
+      ["--config", CONFIG_PATH, "--sse-kms-key-id", "alias/logs"],
+      { SHIP_LOGS_SSE: "AES256" },
+      { readTextFile: async () => JSON.stringify(BASE) },
+    ).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe("ship-logs: --sse-kms-key-id needs SHIP_LOGS_SSE aws:kms (or none); S3 refuses a KMS key with AES256");
+    expect((error as ConfigError).subject).toBe("--sse-kms-key-id");
+    const fromEnv = await loadConfig([...Object.entries(BASE).flatMap(([key, value]) => [`--${key}`, value])], {
+      SHIP_LOGS_SSE: "AES256",
+      SHIP_LOGS_SSE_KMS_KEY_ID: "alias/logs",
+    }).catch((thrown: unknown) => thrown);
+    expect((fromEnv as ConfigError).message).toBe(
+      "ship-logs: SHIP_LOGS_SSE_KMS_KEY_ID needs SHIP_LOGS_SSE aws:kms (or none); S3 refuses a KMS key with AES256",
+    );
+    expect((fromEnv as ConfigError).subject).toBe("SHIP_LOGS_SSE_KMS_KEY_ID");
+    const fromFile = await loadFile({ sse: "AES256", sseKmsKeyId: "alias/logs" });
+    expect((fromFile as ConfigError).subject).toBe("sseKmsKeyId");
+    // A template too long alone is blamed, not the prefix left to its default.
+    const template = await loadConfig(["--watch", "/var/log/a.log", "--bucket", "logs", "--key-template", `{prefix}{instance}/${"t".repeat(1000)}/{file}`], {}).catch(
+      (thrown: unknown) => thrown,
+    );
+    expect((template as ConfigError).subject).toBe("--key-template");
   });
 
   it("a key template with \"/\" after {prefix} and a prefix that is empty or ends in \"/\": an empty segment in every key", async () => {
@@ -169,7 +195,7 @@ describe("options that cannot go together", () => {
       const error = await loadFile({ keyTemplate: template, prefix });
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).message).toBe(
-        `ship-logs: --key-template "${template}" puts a "/" after {prefix}, and --prefix "${prefix}" ${prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+        `ship-logs: keyTemplate in config file /etc/ship-logs.yaml "${template}" puts a "/" after {prefix}, and prefix in config file /etc/ship-logs.yaml "${prefix}" ${prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
       );
     }
     expect(await loadFile({ keyTemplate: template, prefix: "logs" })).toMatchObject({ kind: "run" });
@@ -179,10 +205,10 @@ describe("options that cannot go together", () => {
   it("a prefix or template that makes keys longer than S3's 1024 bytes: every such upload would be refused for good", async () => {
     const error = await loadFile({ prefix: `${"p".repeat(700)}/` });
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe("ship-logs: --prefix makes keys of up to 1084 bytes (for a file name of 255), over S3's limit of 1024: shorten it");
+    expect((error as ConfigError).message).toBe("ship-logs: prefix in config file /etc/ship-logs.yaml makes keys of up to 1084 bytes (for a file name of 255), over S3's limit of 1024: shorten it");
     expect(await loadFile({ prefix: `${"p".repeat(600)}/` })).toMatchObject({ kind: "run" });
     const template = await loadFile({ prefix: "logs/", keyTemplate: "{prefix}{hostname}/{instance}/{file}/{file}/{file}" });
-    expect((template as ConfigError).message).toMatch(/^ship-logs: --prefix with --key-template makes keys of up to \d+ bytes/);
+    expect((template as ConfigError).message).toMatch(/^ship-logs: prefix in config file \/etc\/ship-logs.yaml with keyTemplate in config file \/etc\/ship-logs.yaml makes keys of up to \d+ bytes/);
   });
 
   it("--key-layout and --key-template: the stronger source decides; the same source may not give both", async () => {
@@ -199,13 +225,13 @@ describe("options that cannot go together", () => {
     expect((layout as { config: { keyTemplate?: string } }).config.keyTemplate).toBeUndefined();
     const error = await withFile([], { keyLayout: "hive", keyTemplate: template });
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe("ship-logs: --key-layout and --key-template in the config file exclude each other: give one");
+    expect((error as ConfigError).message).toBe("ship-logs: keyLayout in config file /etc/ship-logs.yaml and keyTemplate in config file /etc/ship-logs.yaml exclude each other: give one");
   });
 
   it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
     const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/^ship-logs: --batch-max-bytes 5368709120 is too large for --compression none, which holds a batch whole in one buffer: at most \d+, or compress$/);
+    expect((error as ConfigError).message).toMatch(/^ship-logs: batchMaxBytes in config file \/etc\/ship-logs.yaml 5368709120 is too large for compression in config file \/etc\/ship-logs.yaml none, which holds a batch whole in one buffer: at most \d+, or compress$/);
     expect(await loadFile({ compression: "gzip", batchMaxBytes: "5GiB" })).toMatchObject({ kind: "run" });
     expect(await loadFile({ compression: "none", batchMaxBytes: "1GiB" })).toMatchObject({ kind: "run" });
   });
