@@ -3,7 +3,7 @@ import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
 import { errorMessage } from "../log/errorMessage.js";
 import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
 import { FatalError } from "./FatalError.js";
-import { wirePipeline } from "./wirePipeline.js";
+import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
 /** `--once` gives up on an object after about half a minute of failures and says so (exit 1). */
 const ONCE_RETRY = { maxAttempts: 6, failFastOnPermanent: true, baseMs: 500, maxMs: 8_000 } as const;
@@ -20,18 +20,67 @@ export function formatSummary(summary: OnceSummary): string {
   ].join(" ");
 }
 
+/**
+ * SIGTERM/SIGINT, as for the daemon (SPEC "Delivery"): stop reading, let the
+ * uploads under way finish within --stop-timeout, save state, exit 0. Without
+ * this, Node's default ends the process at once (exit 143 or 130, and nothing
+ * said). A second signal exits at once: every state save is atomic.
+ */
+function listenForStop(logger: Logger, stopTimeoutMs: number, cancelUploads: () => void): { readonly signal: AbortSignal; dispose(): void } {
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      logger.warn("second signal: exiting now; unfinished uploads are replayed at the next run");
+      process.exit(1);
+    }
+    logger.info({ signal, stopTimeoutMs }, "stopping: finishing the uploads under way");
+    stop.abort(signal);
+    timer = setTimeout(() => {
+      logger.warn({ timeoutMs: stopTimeoutMs }, "stop timeout reached; unfinished uploads are replayed at the next run");
+      cancelUploads();
+    }, stopTimeoutMs);
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+    },
+  };
+}
+
+/** Resolves when `signal` is aborted; never rejects. */
+function whenAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 /** Ships everything pending, prints one summary line on stdout, returns the exit code. */
 export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<number> {
-  const pipeline = await wirePipeline(config, logger, ONCE_RETRY);
+  let pipeline: Pipeline | undefined;
+  const stop = listenForStop(logger, config.stopTimeoutMs, () => pipeline?.abort.abort());
   try {
-    // Fail fast and clearly when no credentials can be had, rather than per object.
-    await pipeline.credentials.get();
-  } catch (error) {
-    throw new FatalError(errorMessage(error));
-  } 
-  try {
-    const summary = await shipOnce(pipeline.ctx, config.watch);
+    pipeline = await wirePipeline(config, logger, ONCE_RETRY);
+    try {
+      // Fail fast and clearly when no credentials can be had, rather than per object.
+      await Promise.race([pipeline.credentials.get(), whenAborted(stop.signal)]);
+    } catch (error) {
+      throw new FatalError(errorMessage(error));
+    }
+    const stopped = (): number => {
+      process.stderr.write(`ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
+      return 0;
+    };
+    if (stop.signal.aborted) return stopped();
+    const summary = await shipOnce(pipeline.ctx, config.watch, stop.signal);
     process.stdout.write(`ship-logs: shipped ${formatSummary(summary)}\n`);
+    if (stop.signal.aborted) return stopped();
     if (summary.pendingBytes > 0) {
       logger.info({ pendingBytes: summary.pendingBytes }, "partial lines without a newline stay pending");
     }
@@ -42,6 +91,7 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
     }
     return 0;
   } finally {
-    pipeline.client.destroy();
+    stop.dispose();
+    pipeline?.client.destroy();
   }
 }

@@ -21,6 +21,11 @@ export class IntentLostError extends TruncatedError {
   override readonly name = "IntentLostError";
 }
 
+/** A function, not an inline test: TypeScript would keep `aborted` narrowed to false across the awaits between two tests. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 /** A line still without its newline: none in [start, scannedTo), whose first bytes `head` fingerprints. */
 interface PartialLine {
   start: number;
@@ -115,13 +120,19 @@ export class FileShipper {
   /**
    * Hands every complete line before `limit` to uploads. With `onlyFull`, only
    * batches of `batchMaxBytes` go: the daemon leaves a smaller remainder to
-   * grow until the flush interval says otherwise.
+   * grow until the flush interval says otherwise. Once `stop` is aborted, no
+   * further batch is cut (`--once` on SIGTERM: the uploads under way finish).
    */
-  async ship(limit: number, onlyFull = false): Promise<void> {
-    while (!this.failure) {
+  async ship(limit: number, onlyFull = false, stop?: AbortSignal): Promise<void> {
+    while (!this.failure && !isAborted(stop)) {
       if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return;
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
+      // The wait for a slot can span the stop.
+      if (isAborted(stop)) {
+        release();
+        return;
+      }
       let buffer: Buffer;
       try {
         buffer = await this.ctx.buffers.take();

@@ -28,10 +28,10 @@ function describe(error: unknown): string {
   return String(error);
 }
 
-async function runPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+async function runPool<T>(items: readonly T[], limit: number, stop: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !(stop?.aborted ?? false)) {
       const item = items[next++] as T;
       await work(item);
     }
@@ -43,8 +43,12 @@ async function runPool<T>(items: readonly T[], limit: number, work: (item: T) =>
  * `ship-logs --once`: every complete line up to each file's current end, then
  * return. Files that rotated away since the last run are found by identity
  * next to their old path and finished too.
+ *
+ * @param stop aborted on SIGTERM/SIGINT: no new file or batch is started; the
+ *   uploads under way finish (or fail, if the caller aborts the sink), and
+ *   the state is saved, so the next run resumes where this one stopped
  */
-export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): Promise<OnceSummary> {
+export async function shipOnce(ctx: ShipContext, patterns: readonly string[], stop?: AbortSignal): Promise<OnceSummary> {
   const { logger, state } = ctx;
   const failures: string[] = [];
   const fail = (line: string): void => {
@@ -57,18 +61,25 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
   const seenInodes = new Set<string>();
   let files = 0;
   let pendingBytes = 0;
+  // A function: TypeScript would keep a test inline narrowed across awaits.
+  const stopped = (): boolean => stop?.aborted === true;
 
   const ship = async (file: OpenFile, checkpoint: FileCheckpoint): Promise<void> => {
+    if (stopped()) return;
     files += 1;
     const shipper = new FileShipper(ctx, file, checkpoint);
     try {
       await shipper.replayPending();
-      await shipper.ship(file.size);
+      await shipper.ship(file.size, false, stop);
     } catch (error) {
       // A failed replay is also the shipper's error, reported below.
       if (error !== shipper.error) fail(`${file.path}: ${describe(error)}`);
     }
     await shipper.settle();
+    // Stopped, a file is not done and its uploads may have been cancelled by
+    // the stop's timeout: not the file's failure. What S3 did not acknowledge
+    // stays recorded, and the next run resumes there.
+    if (stopped()) return;
     if (shipper.error) fail(`${file.path}: ${describe(shipper.error)}`);
     else pendingBytes += file.size - shipper.nextOffset;
   };
@@ -108,7 +119,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
     }
   };
 
-  await runPool(paths, OPEN_FILES, async (path) => {
+  await runPool(paths, OPEN_FILES, stop, async (path) => {
     let file: OpenFile;
     try {
       file = await openFile(path);
@@ -158,7 +169,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[]): P
   });
 
   const unseen = state.files.filter((checkpoint) => !seen.has(checkpoint));
-  await runPool(unseen, OPEN_FILES, async (checkpoint) => {
+  await runPool(unseen, OPEN_FILES, stop, async (checkpoint) => {
     const search = await findRenamed(checkpoint);
     if (search.kind === "in-place") {
       await finishInPlace(checkpoint);
