@@ -28,6 +28,9 @@ const PERMANENT_CODES = new Set([
  */
 const TRANSIENT_CLIENT_CODES = new Set(["RequestTimeout", "OperationAborted", "IncompleteBody", "BadDigest", "XAmzContentSHA256Mismatch"]);
 
+/** What an error code looks like (S3's, the SDK's, Node's errno names): anything else is not shown. */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9._]{0,63}$/;
+
 export interface S3ErrorInfo {
   class: S3ErrorClass;
   /** S3 error code or Node error code or error name: safe to log, never a secret. */
@@ -44,7 +47,11 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // The SDK names a connection reset "TimeoutError" (code ECONNRESET): a
   // transport error (no HTTP status) is told by its errno code when it has one.
   const errno = httpStatus === undefined && typeof nodeCode === "string" && /^E[A-Z0-9_]+$/.test(nodeCode) ? nodeCode : undefined;
-  const code = errno ?? (typeof name === "string" && name !== "Error" ? name : typeof nodeCode === "string" ? nodeCode : "UnknownError");
+  const given = errno ?? (typeof name === "string" && name !== "Error" ? name : typeof nodeCode === "string" ? nodeCode : "UnknownError");
+  // The name is the endpoint's <Code>, which a proxy or an S3-compatible
+  // server may fill with anything (an echo of the request, its token
+  // included): it goes to logs, to `check`'s output and into a metrics label.
+  const code = ERROR_CODE.test(given) ? given : "UnknownError";
   if (CREDENTIAL_CODES.has(code)) return { class: "credentials", code, status: httpStatus };
   // SignatureDoesNotMatch after a rotation can mean the secret paired with a
   // stale key id; a fresh fetch is the cure, as for an expired token.

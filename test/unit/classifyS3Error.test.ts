@@ -29,4 +29,12 @@ describe("classifyS3Error", () => {
       expect(classifyS3Error(error).class).toBe(expected);
     });
   }
+
+  it("a <Code> that is not an error code (a proxy echoing the request) is not shown: it goes to logs and a metrics label", () => {
+    const echoed = answered(400, "Bad X-Amz-Security-Token: IQoJb3JpZ2luX2VjE/secret+token==");
+    expect(classifyS3Error(echoed)).toEqual({ class: "permanent", code: "UnknownError", status: 400 });
+    expect(classifyS3Error(answered(503, "x".repeat(65))).code).toBe("UnknownError");
+    expect(classifyS3Error(answered(403, "KMS.AccessDeniedException")).code).toBe("KMS.AccessDeniedException");
+    expect(classifyS3Error(answered(400, "XAmzContentSHA256Mismatch")).code).toBe("XAmzContentSHA256Mismatch");
+  });
 });
