@@ -47,6 +47,9 @@ export interface DaemonOptions {
 /** An idle file must have been quiet this long before its descriptor is taken back. */
 const IDLE_CLOSE_MS = 5_000;
 
+/** Past a flush deadline, so that the tick it wakes finds the bytes due (timers and Date.now() round apart). */
+const DEADLINE_SLACK_MS = 2;
+
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
 const AFTER_ABORT_MS = 5_000;
 
@@ -77,6 +80,11 @@ export class Daemon {
   private readonly attachingIdentities = new Set<string>();
   private readonly paths: PathsProvider;
   private tick: NodeJS.Timeout | undefined;
+  private tickMs = 1_000;
+  /** An extra tick at the oldest pending bytes' flush deadline, when it comes before the next tick. */
+  private deadline: NodeJS.Timeout | undefined;
+  /** The deadline that timer is (or was) for: a tick has seen it once it fired, and it is not set again. */
+  private deadlineAt: number | undefined;
   private rescan: NodeJS.Timeout | undefined;
   private stopping = false;
   /** The stop's last look at the paths: the only attaches allowed while stopping. */
@@ -104,7 +112,7 @@ export class Daemon {
         // A file closed to save descriptors is opened again when it is written.
         // Never urgent: in urgent mode the tick uploads what is pending once a
         // tick; urgent polls here made every write event a PUT of its own.
-        void (tailer ? tailer.poll(Date.now(), false) : this.attach(path));
+        void (tailer ? tailer.poll(Date.now(), false).then(() => this.scheduleDeadline()) : this.attach(path));
       },
       error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
     });
@@ -115,8 +123,8 @@ export class Daemon {
     await this.adoptRotated();
     await this.ctx.saver.persist();
     this.paths.start();
-    const tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
-    this.tick = setInterval(() => void this.onTick(), tickMs);
+    this.tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
+    this.tick = setInterval(() => void this.onTick(), this.tickMs);
     this.rescan = setInterval(() => void this.rescanNow(), this.options.rescanMs ?? 10_000);
     this.logger.info({ files: this.tailers.size, patterns: this.options.patterns }, "watching");
     for (const pattern of unmatchedPatterns(this.options.patterns, found)) {
@@ -162,6 +170,7 @@ export class Daemon {
   async stop(timeoutMs: number, abort: AbortController): Promise<void> {
     this.stopping = true;
     clearInterval(this.tick);
+    clearTimeout(this.deadline);
     clearInterval(this.rescan);
     await this.paths.close();
     const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
@@ -240,7 +249,36 @@ export class Daemon {
       this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "a poll of the files failed; trying again at the next tick");
     } finally {
       this.ticking = false;
+      this.scheduleDeadline();
     }
+  }
+
+  /**
+   * --flush-interval is the longest a line waits (SPEC): the tick alone would
+   * find bytes due up to a tick late (1 s, or a quarter of the interval). The
+   * interval is also the least time between a file's PUTs, so the batch must
+   * not go early either: one timer, at the oldest deadline, when that comes
+   * before the next tick. At most one extra tick per tick; none when idle.
+   */
+  private scheduleDeadline(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const tailer of this.tailers.values()) oldest = Math.min(oldest, tailer.pendingSince ?? Number.POSITIVE_INFINITY);
+    const due = oldest + this.options.flushIntervalMs;
+    // Set already, or fired and seen by a tick: bytes still pending past it
+    // (a file whose uploads fail) must not wake a tick after every tick.
+    if (due === this.deadlineAt) return;
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+    this.deadlineAt = undefined;
+    const wait = due - Date.now();
+    if (this.stopping || this.urgent || !(wait < this.tickMs)) return;
+    this.deadlineAt = due;
+    // A timer may fire a millisecond before Date.now() reaches the deadline.
+    this.deadline = setTimeout(() => {
+      // Found a tick running (it may have looked before the deadline): its end sets this again.
+      if (this.ticking) this.deadlineAt = undefined;
+      else void this.onTick();
+    }, Math.max(0, wait) + DEADLINE_SLACK_MS);
   }
 
   /** Has the path been renamed away, deleted, or replaced by a new file? */

@@ -110,6 +110,27 @@ describe("Daemon, in process", () => {
     }
   }
 
+  it("a line waits --flush-interval, not until the next tick after it: a timer wakes the tick at the deadline", async () => {
+    const h = harness();
+    await appendFile(join(logs, "a.log"), "");
+    // Ticks far apart: only the deadline can ship the line in time.
+    const daemon = daemonOf(h, { flushIntervalMs: 500, tickMs: 60_000 });
+    await daemon.start();
+    try {
+      await sleep(200);
+      const writtenAt = Date.now();
+      await appendFile(join(logs, "a.log"), "a1\n");
+      await waitFor(() => h.bodies.length > 0, "the line uploaded");
+      const waited = Date.now() - writtenAt;
+      expect(h.bodies).toEqual(["a1\n"]);
+      // Not before the interval either: it is also the least time between a file's PUTs.
+      expect(waited).toBeGreaterThanOrEqual(500);
+      expect(waited).toBeLessThan(4_000);
+    } finally {
+      await daemon.stop(1_000, new AbortController());
+    }
+  });
+
   it("at the descriptor bound, the stop's last look does not close a followed file whose last lines it has not read", async () => {
     const h = harness();
     await appendFile(join(logs, "a.log"), "a1\n");
