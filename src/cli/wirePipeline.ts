@@ -16,13 +16,14 @@ import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
 import { objectKey } from "../sink/objectKey.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } from "../sink/S3Sink.js";
+import { Spool } from "../sink/Spool.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { ConfigError } from "../config/ConfigError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -195,10 +196,13 @@ export async function wirePipeline(
     putParameters: putParameters(config),
     ...(observer ? { observer } : {}),
   });
+  const spool = new Spool(join(config.stateDir, "spool"), logger);
+  await spool.tidy();
   const ctx: ShipContext = {
     state,
     saver: new StateSaver(store, state),
     sink,
+    spool,
     slots: new Semaphore(UPLOAD_SLOTS),
     buffers: new BatchBuffers(encodeBufferBytes(config.compression, config.batchMaxBytes), UPLOAD_SLOTS),
     logger,

@@ -9,6 +9,7 @@ import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
 import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
+import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
 
@@ -90,6 +91,7 @@ export class Daemon {
   /** The stop's last look at the paths: the only attaches allowed while stopping. */
   private lookingLast = false;
   private rescanning = false;
+  private sendingSpooled = false;
   /** The size a rotated file had when it was let go: what it holds beyond that was written since. */
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
@@ -122,6 +124,8 @@ export class Daemon {
     const found = await this.scan();
     await this.adoptRotated();
     await this.ctx.saver.persist();
+    // Not awaited: with S3 down it waits as long as the outage (and a stop cancels it).
+    void this.sendSpooled();
     this.paths.start();
     this.tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
     this.tick = setInterval(() => void this.onTick(), this.tickMs);
@@ -308,10 +312,27 @@ export class Daemon {
     try {
       await this.scan();
       await this.settleIdleCheckpoints();
+      void this.sendSpooled();
     } catch (error) {
       this.logger.warn({ err: errorMessage(error) }, "rescan failed; trying again at the next one");
     } finally {
       this.rescanning = false;
+    }
+  }
+
+  /** The spooled batches whose checkpoints were let go (a file truncated or deleted while stopped): one pass at a time. */
+  private async sendSpooled(): Promise<void> {
+    if (this.sendingSpooled || this.stopping) return;
+    this.sendingSpooled = true;
+    try {
+      const failures = await sendSpooled(this.ctx);
+      if (failures.length > 0 && !this.stopping) {
+        this.logger.warn({ batches: failures.length, first: failures[0] }, "cannot send batches kept in the spool yet; trying again at the next rescan");
+      }
+    } catch (error) {
+      this.logger.warn({ err: errorMessage(error) }, "cannot read the spool now; trying again at the next rescan");
+    } finally {
+      this.sendingSpooled = false;
     }
   }
 
@@ -345,7 +366,7 @@ export class Daemon {
         // may write to it again: no event comes for a path no glob matches.
         await this.finishInPlace(checkpoint, this.releasedSizes.get(checkpoint) ?? checkpoint.offset);
       } else if (search.kind === "gone" && !followed().has(checkpoint)) {
-        this.settleUnfound(checkpoint, search);
+        await this.settleUnfound(checkpoint, search);
       }
     }
   }
@@ -426,7 +447,7 @@ export class Daemon {
         this.dropCheckpoint(previous);
       } else if (!(await this.finishFromCopy(previous, path))) {
         this.logger.warn(
-          { path, previousOffset: previous.offset, uploads: previous.pending.length },
+          { path, previousOffset: previous.offset, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
           "file was truncated or replaced, and no copy of its old content was found; shipping it from the start",
         );
         this.dropCheckpoint(previous);
@@ -495,7 +516,7 @@ export class Daemon {
       } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
         await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
-        this.settleUnfound(checkpoint, search);
+        await this.settleUnfound(checkpoint, search);
       }
     }
   }
@@ -522,14 +543,15 @@ export class Daemon {
   }
 
   /** A checkpoint whose file was not found where it was: forget it only when the file is certainly gone. */
-  private settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>): void {
+  private async settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>): Promise<void> {
     if (search.kind === "in-place") return;
     if (search.kind === "unknown") {
       this.logger.warn({ path: checkpoint.path, code: search.code }, "cannot look for this file now; keeping its checkpoint");
       return;
     }
-    if (checkpoint.pending.length > 0) {
-      this.logger.error({ path: checkpoint.path, uploads: checkpoint.pending.length }, "file is gone with unconfirmed uploads; they may be missing in S3");
+    const lost = await notSpooled(this.ctx, checkpoint);
+    if (lost > 0) {
+      this.logger.error({ path: checkpoint.path, uploads: lost }, "file is gone with unconfirmed uploads; they may be missing in S3");
     }
     this.dropCheckpoint(checkpoint);
   }
@@ -618,7 +640,7 @@ export class Daemon {
       renamedTo(tailer.checkpoint, search.file.path);
       await search.file.handle.close();
     } else {
-      this.settleUnfound(tailer.checkpoint, search);
+      await this.settleUnfound(tailer.checkpoint, search);
     }
     await this.ctx.saver.persist();
   }

@@ -5,6 +5,7 @@ import { readAt } from "../batch/readAt.js";
 import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import type { Compression } from "../sink/compress.js";
+import type { S3Object } from "../sink/S3Sink.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
@@ -91,10 +92,23 @@ export class FileShipper {
 
   private async replayRecorded(): Promise<void> {
     if (this.checkpoint.pending.length === 0) return;
-    await this.assertSameHead();
-    const { size } = await this.file.handle.stat();
+    const spooled = (await this.ctx.spool?.keys()) ?? new Set<string>();
+    let headChecked = false;
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
+      // Kept by the stop that cancelled it: sent as kept, the file not read.
+      const kept = spooled.has(intent.key) ? await this.ctx.spool?.take(intent.key) : undefined;
+      if (kept !== undefined) {
+        const release = await this.ctx.slots.acquire();
+        this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a stop, from the spool");
+        this.track(this.uploadKept(intent, kept, release));
+        continue;
+      }
+      if (!headChecked) {
+        await this.assertSameHead();
+        headChecked = true;
+      }
+      const { size } = await this.file.handle.stat();
       if (size < intent.end) {
         throw new IntentLostError(`${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${size})`);
       }
@@ -331,7 +345,15 @@ export class FileShipper {
           this.gzipRatio = body.length / (intent.end - intent.start);
         }
         lines = encoding.value.lines;
-        await ctx.sink.put({ ...object(lines), body });
+        const encoded = { ...object(lines), body };
+        try {
+          await ctx.sink.put(encoded);
+        } catch (error) {
+          // Cancelled by the stop: the file may be truncated or deleted before
+          // the next start, which then sends the batch from the spool.
+          if (ctx.sink.cancelled) await ctx.spool?.save(encoded);
+          throw error;
+        }
         bytesOut = body.length;
       }
       ctx.stats.lines += lines;
@@ -343,6 +365,22 @@ export class FileShipper {
       release();
     }
     await this.acknowledge(intent);
+  }
+
+  /** Sends a batch the spool kept, acknowledges it, then lets the spool forget it. */
+  private async uploadKept(intent: UploadIntent, kept: S3Object, release: () => void): Promise<void> {
+    const { ctx } = this;
+    try {
+      await ctx.sink.put(kept);
+      ctx.stats.lines += Number(kept.metadata["lines"] ?? 0);
+      ctx.stats.bytesIn += intent.end - intent.start;
+      ctx.stats.bytesOut += kept.body.length;
+      ctx.stats.objects += 1;
+    } finally {
+      release();
+    }
+    await this.acknowledge(intent);
+    await ctx.spool?.remove(intent.key);
   }
 
   private async acknowledge(intent: UploadIntent): Promise<void> {

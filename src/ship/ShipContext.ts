@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { BatchBuffers } from "../batch/BatchBuffers.js";
 import type { Compression } from "../sink/compress.js";
 import type { S3Sink } from "../sink/S3Sink.js";
+import type { Spool } from "../sink/Spool.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import type { ShipState } from "../source/StateStore.js";
 import type { Semaphore } from "./Semaphore.js";
@@ -31,6 +32,8 @@ export interface ShipContext {
   batchMaxBytes: number;
   compression: Compression;
   compressionLevel: number;
+  /** Where the batches a stop cancelled are kept, for the next start (absent: nowhere, as in unit tests). */
+  spool?: Spool;
   /** The object key of a byte range, decided once and stored in the upload intent. */
   keyFor(checkpoint: FileCheckpoint, start: number, end: number, createdAt: Date): string;
   stats: ShipStats;

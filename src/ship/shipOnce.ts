@@ -6,6 +6,7 @@ import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { FileShipper } from "./FileShipper.js";
+import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
 
 /** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
@@ -154,9 +155,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
               "file was truncated or replaced since its checkpoint, and no copy of its old content was found; shipping it from the start",
             );
           }
-          if (previous.pending.length > 0) {
-            fail(`${path}: ${previous.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
-          }
+          const lost = await notSpooled(ctx, previous);
+          if (lost > 0) fail(`${path}: ${lost} recorded upload(s) cannot be replayed: the file was truncated`);
           state.files.splice(state.files.indexOf(previous), 1);
         }
       }
@@ -180,9 +180,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       return;
     }
     if (search.kind === "gone") {
-      if (checkpoint.pending.length > 0) {
-        fail(`${checkpoint.path}: file is gone with ${checkpoint.pending.length} upload(s) unconfirmed; they may be missing in S3`);
-      }
+      const lost = await notSpooled(ctx, checkpoint);
+      if (lost > 0) fail(`${checkpoint.path}: file is gone with ${lost} upload(s) unconfirmed; they may be missing in S3`);
       state.files.splice(state.files.indexOf(checkpoint), 1);
       return;
     }
@@ -196,6 +195,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     }
   });
 
+  // After the checkpoints of files truncated or gone were let go: their spooled batches are nobody's now.
+  if (!stopped()) for (const line of await sendSpooled(ctx)) fail(line);
   await ctx.saver.persist();
   return { ...ctx.stats, files, pendingBytes, failures };
 }

@@ -73,6 +73,11 @@ export class S3Sink {
     this.multipart = { client: options.client, bucket, requests: this.requests, putParameters: options.putParameters ?? {}, logger };
   }
 
+  /** Whether the stop has cancelled the uploads: a failure now is the stop's, not S3's. */
+  get cancelled(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
   async put(object: S3Object): Promise<void> {
     let started = process.hrtime.bigint();
     await this.requests.send(object.key, (requestOptions) => {

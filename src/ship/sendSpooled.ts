@@ -1,0 +1,44 @@
+import { errorMessage } from "../log/errorMessage.js";
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import type { ShipContext } from "./ShipContext.js";
+
+/** How many of a checkpoint's recorded uploads the spool does not hold: lost with its file's bytes. */
+export async function notSpooled(ctx: ShipContext, checkpoint: FileCheckpoint): Promise<number> {
+  if (checkpoint.pending.length === 0) return 0;
+  const kept = (await ctx.spool?.keys()) ?? new Set<string>();
+  return checkpoint.pending.filter((intent) => !kept.has(intent.key)).length;
+}
+
+/**
+ * Sends the spooled batches that no checkpoint's recorded intents name any
+ * more: their file was truncated, replaced or deleted while the shipper was
+ * stopped, and its checkpoint was let go. (A batch still named by an intent
+ * is replayed by its file's shipper, from the spool.) Each is removed once
+ * S3 has it. Returns a line per batch that could not be sent; it stays.
+ */
+export async function sendSpooled(ctx: ShipContext): Promise<string[]> {
+  const { spool, logger } = ctx;
+  if (spool === undefined) return [];
+  const claimed = new Set(ctx.state.files.flatMap((checkpoint) => checkpoint.pending.map((intent) => intent.key)));
+  const failures: string[] = [];
+  for (const key of await spool.keys()) {
+    if (claimed.has(key)) continue;
+    const kept = await spool.take(key);
+    if (kept === undefined) continue;
+    const release = await ctx.slots.acquire();
+    try {
+      await ctx.sink.put(kept);
+    } catch (error) {
+      failures.push(`a batch kept in the spool (${key}): ${errorMessage(error)}`);
+      continue;
+    } finally {
+      release();
+    }
+    await spool.remove(key);
+    logger.info({ key }, "sent a batch the spool kept for a file truncated, replaced or deleted while stopped");
+    ctx.stats.lines += Number(kept.metadata["lines"] ?? 0);
+    ctx.stats.bytesOut += kept.body.length;
+    ctx.stats.objects += 1;
+  }
+  return failures;
+}
