@@ -1,6 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { requirePackage } from "../loading/requirePackage.js";
+import { errorField } from "../log/errorField.js";
 
 const { MetadataService } = requirePackage("@aws-sdk/ec2-metadata-service") as typeof import("@aws-sdk/ec2-metadata-service");
+
+/** Between attempts, as the SDK's client waits by default (its `backoff` of 0.2 s). */
+const RETRY_DELAY_MS = 200;
 
 export interface InstanceMetadataOptions {
   endpoint: string;
@@ -16,7 +21,7 @@ export interface InstanceMetadata {
  * Reads plain metadata (instance id, region, lifecycle notices) with the SDK's
  * IMDSv2 client. Paths are given without a leading slash: the client joins
  * `endpoint.pathname + path`, and "/" + "/latest" would request "//latest".
- * A client is built for every read, as `fromImds` does for credentials: once
+ * A client is built for every attempt, as `fromImds` does for credentials: once
  * a token PUT is answered 403, 404 or 405 (the endpoint disabled for a while),
  * the SDK's client stops fetching tokens for good, and with IMDSv1 off every
  * later read fails. A long-lived one would keep the daemon waiting for IMDS
@@ -28,10 +33,29 @@ export function instanceMetadata(options: InstanceMetadataOptions): InstanceMeta
     ec2MetadataV1Disabled: true,
     // The client's default timeout is 0, i.e. none: a stalled IMDS would hang the start.
     httpOptions: { timeout: options.timeoutMs ?? 2_000 },
-    retries: options.retries ?? 2,
-    backoff: 0.2,
+    // Retried here, each attempt with a client of its own: the SDK's retry
+    // would reuse a client that a refused token PUT has turned off, and
+    // throw its "fetching token is disabled" instead of the refusal (HTTP
+    // 403 from an endpoint turned off), which is what the operator needs.
+    retries: 0,
   };
+  const retries = options.retries ?? 2;
   return {
-    get: async (path) => (await new MetadataService(config).request(`latest/${path}`, {})).trim(),
+    get: async (path) => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return (await new MetadataService(config).request(`latest/${path}`, {})).trim();
+        } catch (error) {
+          if (attempt >= retries || !isWorthRetrying(error)) throw error;
+          await sleep(RETRY_DELAY_MS);
+        }
+      }
+    },
   };
+}
+
+/** As the SDK's client: 400, 403 and 404 answers to the GET itself are final. */
+function isWorthRetrying(error: unknown): boolean {
+  const status = errorField(errorField(error, "$metadata"), "httpStatusCode");
+  return status !== 400 && status !== 403 && status !== 404;
 }

@@ -35,7 +35,8 @@ describe("instanceMetadata", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const error: unknown = await instanceMetadata({ endpoint, timeoutMs: 500, retries: 0 })
+      // With the product's retries: a retry must not turn the refusal into the SDK's "fetching token is disabled".
+      const error: unknown = await instanceMetadata({ endpoint, timeoutMs: 500 })
         .get("meta-data/instance-id")
         .then(
           () => undefined,
