@@ -1,4 +1,5 @@
 import { KeyTemplateError } from "../sink/KeyTemplateError.js";
+import { keyPrefixProblem } from "../sink/keyPrefixProblem.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import type { ValueSchema } from "./ValueSchema.js";
 
@@ -90,9 +91,9 @@ export function checkedText(notText: string, problemOf: (text: string) => string
   };
 }
 
-/** Any string, including the empty one (a key prefix). */
-export function textValue(): ValueSchema<string> {
-  return textKind("expected a string", () => true);
+/** A key prefix: the text every key starts with (keyPrefixProblem says what it may not hold). */
+export function keyPrefixValue(): ValueSchema<string> {
+  return checkedText("expected a string", keyPrefixProblem);
 }
 
 /** A KMS key id, alias or ARN. Only emptiness is refused here: KMS checks the form of the rest. */

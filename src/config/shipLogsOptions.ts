@@ -9,6 +9,7 @@ import {
   httpUrlValue,
   imdsEndpointValue,
   integerValue,
+  keyPrefixValue,
   keyTemplateValue,
   kmsKeyIdValue,
   listenAddressValue,
@@ -16,7 +17,6 @@ import {
   regionValue,
   secondsValue,
   switchValue,
-  textValue,
 } from "./optionValues.js";
 
 /** Longest settable interval: a day, well inside setTimeout's range. */
@@ -45,7 +45,7 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
     description: "files to ship; new files that match later are picked up",
   },
   bucket: { metavar: "NAME", value: bucketNameValue(), fallback: required, description: "target bucket" },
-  prefix: { metavar: "P", value: textValue(), fallback: constant(""), description: "key prefix" },
+  prefix: { metavar: "P", value: keyPrefixValue(), fallback: constant(""), description: "key prefix" },
   stateDir: {
     metavar: "DIR",
     value: pathValue(),

@@ -1,8 +1,6 @@
 import { KEY_TOKENS, type KeyTemplate, type KeyTemplatePart, type KeyToken } from "./KeyTemplate.js";
 import { KeyTemplateError } from "./KeyTemplateError.js";
-
-/** What tools that map keys to paths (or print them) trip over; objectKey replaces it in values. */
-const UNSAFE_TEXT = /[\\\u0000-\u001f\u007f-\u009f]/;
+import { UNSAFE_KEY_TEXT } from "./unsafeKeyText.js";
 
 const TOKEN_LIST = KEY_TOKENS.map((token) => `{${token}}`).join(" ");
 
@@ -47,7 +45,7 @@ export function parseKeyTemplate(text: string): KeyTemplate {
     throw new KeyTemplateError("expected {instance} or {hostname} in the template, so that hosts of a fleet never share a key");
   }
   const literal = parsed.map((part) => (part.kind === "text" ? part.text : "")).join("");
-  if (UNSAFE_TEXT.test(literal)) throw new KeyTemplateError('expected no "\\" or control characters in the template');
+  if (UNSAFE_KEY_TEXT.test(literal)) throw new KeyTemplateError('expected no "\\" or control characters in the template');
   // Token values never add a "/" (objectKey), so the segments are those of the text around them. The
   // prefix is the operator's, with or without its own trailing "/": the first segment may be empty.
   const shape = parsed.map((part) => (part.kind === "text" ? part.text : part.token === "prefix" ? "" : "x")).join("");

@@ -67,6 +67,11 @@ const INVALID: readonly (readonly [OptionKey, string, string])[] = [
   ["keyLayout", "flat", "expected one of default, hive"],
   ["keyTemplate", "{prefix}{yyyy}/{file}", "expected {instance} or {hostname} in the template, so that hosts of a fleet never share a key"],
   ["keyTemplate", "{prefix}{instance}/{date}", "expected only the tokens {prefix} {instance} {region} {account} {hostname} {file} {yyyy} {mm} {dd} {hh}; {date} is not one"],
+  ["prefix", "/logs/", 'expected no empty, "." or ".." path segments (no leading "/", no "//")'],
+  ["prefix", "logs//app/", 'expected no empty, "." or ".." path segments (no leading "/", no "//")'],
+  ["prefix", "../logs/", 'expected no empty, "." or ".." path segments (no leading "/", no "//")'],
+  ["prefix", "logs\\app/", 'expected no "\\" or control characters: they would be in every key'],
+  ["prefix", "logs\tapp/", 'expected no "\\" or control characters: they would be in every key'],
   ["keyTemplate", "{instance}", "expected {prefix} at the start of the template and nowhere else, so that keys stay under --prefix"],
   ["sseKmsKeyId", "", "expected a KMS key id or ARN"],
   ["once", "yes", "expected true, false, 1 or 0"],
@@ -137,6 +142,8 @@ describe("valid values", () => {
     ["once", "FALSE", false],
     ["logLevel", "silent", "silent"],
     ["prefix", "logs/", "logs/"],
+    ["prefix", "fleet/web/app-", "fleet/web/app-"],
+    ["prefix", "a b/..x/", "a b/..x/"],
   ] as const)("%s = %j", async (key, value, expected) => {
     const field = key === "flushInterval" ? "flushIntervalMs" : key;
     for (const source of ["flag", "env", "file"] as const) {
