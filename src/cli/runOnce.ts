@@ -53,43 +53,61 @@ function listenForStop(logger: Logger, stopTimeoutMs: number, cancelUploads: () 
   };
 }
 
-/** Resolves when `signal` is aborted; never rejects. */
-function whenAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", () => resolve(), { once: true });
+/**
+ * `task`'s result, or undefined once `signal` is aborted first: a stop does
+ * not wait for IMDS at start or for a credential provider. A rejection after
+ * the stop is nobody's to report.
+ */
+async function untilAborted<T>(task: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
+  task.catch(() => undefined);
+  try {
+    return await Promise.race([task, aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
+
+/** After a stop, how long what it stopped waiting for (IMDS, a hung credential_process) may still hold the process. */
+const LINGER_AFTER_STOP_MS = 1_000;
 
 /** Ships everything pending, prints one summary line on stdout, returns the exit code. */
 export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<number> {
   let pipeline: Pipeline | undefined;
   const stop = listenForStop(logger, config.stopTimeoutMs, () => pipeline?.abort.abort());
+  const stopped = (): number => {
+    process.stderr.write(`ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
+    // Unref'd: a process with nothing left running ends at once, as usual.
+    setTimeout(() => process.exit(), LINGER_AFTER_STOP_MS).unref();
+    return 0;
+  };
   try {
-    pipeline = await wirePipeline(config, logger, ONCE_RETRY);
+    pipeline = await untilAborted(wirePipeline(config, logger, ONCE_RETRY), stop.signal);
+    if (pipeline === undefined) return stopped();
     try {
       // Fail fast and clearly when no credentials can be had, rather than per object.
-      await Promise.race([pipeline.credentials.get(), whenAborted(stop.signal)]);
+      await untilAborted(pipeline.credentials.get(), stop.signal);
     } catch (error) {
       throw new FatalError(errorMessage(error));
     }
-    const stopped = (): number => {
-      process.stderr.write(`ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
-      return 0;
-    };
     if (stop.signal.aborted) return stopped();
     const summary = await shipOnce(pipeline.ctx, config.watch, stop.signal);
     process.stdout.write(`ship-logs: shipped ${formatSummary(summary)}\n`);
-    if (stop.signal.aborted) return stopped();
     if (summary.pendingBytes > 0) {
       logger.info({ pendingBytes: summary.pendingBytes }, "partial lines without a newline stay pending");
     }
+    // Failures of S3's or of a file's stand, stop or not; uploads the stop cancelled are not among them.
     if (summary.failures.length > 0) {
       const more = summary.failures.length > 1 ? ` (and ${summary.failures.length - 1} more)` : "";
       process.stderr.write(`ship-logs: could not ship everything: ${summary.failures[0]}${more}\n`);
       return 1;
     }
-    return 0;
+    return stop.signal.aborted ? stopped() : 0;
   } finally {
     stop.dispose();
     pipeline?.client.destroy();

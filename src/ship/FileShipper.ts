@@ -11,6 +11,7 @@ import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/F
 import { FINGERPRINT_BYTES, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
+import { isAborted } from "./isAborted.js";
 import type { ShipContext } from "./ShipContext.js";
 import { TruncatedError } from "./TruncatedError.js";
 
@@ -20,11 +21,6 @@ import { TruncatedError } from "./TruncatedError.js";
  */
 export class IntentLostError extends TruncatedError {
   override readonly name = "IntentLostError";
-}
-
-/** A function, not an inline test: TypeScript would keep `aborted` narrowed to false across the awaits between two tests. */
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
 }
 
 /** A line still without its newline: none in [start, scannedTo), whose first bytes `head` fingerprints. */
@@ -53,6 +49,8 @@ export class FileShipper {
   private readonly acknowledged = new Set<UploadIntent>();
   private readonly tasks = new Set<Promise<void>>();
   private failure: Error | undefined;
+  /** The failure came after the stop cancelled the uploads: the stop's doing, not the file's. */
+  private failedCancelled = false;
   private readOffset: number;
   /** A growing long line is not scanned again for its newline. */
   private partialLine: PartialLine | undefined;
@@ -74,6 +72,11 @@ export class FileShipper {
 
   get error(): Error | undefined {
     return this.failure;
+  }
+
+  /** Whether the error is the stop's cancellation of the uploads (`--stop-timeout`), not a failure of S3's or the file's. */
+  get cancelled(): boolean {
+    return this.failedCancelled;
   }
 
   /**
@@ -204,7 +207,9 @@ export class FileShipper {
 
   /** The first failure stays: the shipper reads nothing more, and a new one replays what it recorded. */
   private fail(error: unknown): void {
-    this.failure ??= error instanceof Error ? error : new Error(String(error));
+    if (this.failure !== undefined) return;
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    this.failedCancelled = this.ctx.sink.cancelled === true;
   }
 
   /**

@@ -6,6 +6,7 @@ import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { FileShipper } from "./FileShipper.js";
+import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
 
@@ -32,7 +33,7 @@ function describe(error: unknown): string {
 async function runPool<T>(items: readonly T[], limit: number, stop: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length && !(stop?.aborted ?? false)) {
+    while (next < items.length && !isAborted(stop)) {
       const item = items[next++] as T;
       await work(item);
     }
@@ -62,11 +63,9 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   const seenInodes = new Set<string>();
   let files = 0;
   let pendingBytes = 0;
-  // A function: TypeScript would keep a test inline narrowed across awaits.
-  const stopped = (): boolean => stop?.aborted === true;
 
   const ship = async (file: OpenFile, checkpoint: FileCheckpoint): Promise<void> => {
-    if (stopped()) return;
+    if (isAborted(stop)) return;
     files += 1;
     const shipper = new FileShipper(ctx, file, checkpoint);
     try {
@@ -77,12 +76,14 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       if (error !== shipper.error) fail(`${file.path}: ${describe(error)}`);
     }
     await shipper.settle();
-    // Stopped, a file is not done and its uploads may have been cancelled by
-    // the stop's timeout: not the file's failure. What S3 did not acknowledge
-    // stays recorded, and the next run resumes there.
-    if (stopped()) return;
-    if (shipper.error) fail(`${file.path}: ${describe(shipper.error)}`);
-    else pendingBytes += file.size - shipper.nextOffset;
+    // Uploads the stop's timeout cancelled are not the file's failure: what S3
+    // did not acknowledge stays recorded (and spooled), and the next run
+    // resumes there. A file the stop cut short has no partial line to count.
+    if (shipper.error) {
+      if (!shipper.cancelled) fail(`${file.path}: ${describe(shipper.error)}`);
+    } else if (!isAborted(stop)) {
+      pendingBytes += file.size - shipper.nextOffset;
+    }
   };
 
   const matched = globMatcher(patterns);
@@ -196,7 +197,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   });
 
   // After the checkpoints of files truncated or gone were let go: their spooled batches are nobody's now.
-  if (!stopped()) for (const line of await sendSpooled(ctx)) fail(line);
+  if (!isAborted(stop)) for (const line of await sendSpooled(ctx)) fail(line);
   await ctx.saver.persist();
   return { ...ctx.stats, files, pendingBytes, failures };
 }

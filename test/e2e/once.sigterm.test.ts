@@ -1,9 +1,10 @@
-import { join } from "node:path";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectShippedExactlyOnce } from "../support/shippedLines.js";
 import { logsMatching } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
-import { baseArgs, runCli, waitFor } from "../support/world.js";
+import { baseArgs, cleanEnv, runCli, waitFor } from "../support/world.js";
 import { checkpointOf, expectSuccess, keysOfFile, lastLine, numberedLines, readState, summaryOf, writeLines } from "./onceSupport.js";
 
 /**
@@ -73,5 +74,60 @@ describe("ship-logs --once stopped by SIGTERM / SIGINT (e2e)", () => {
     expectSuccess(next);
     expect(keysOfFile(world, "app.log").slice(0, SLOTS)).toEqual(recordedKeys);
     expectShippedExactlyOnce(world, "app.log", lines);
+  });
+
+  it("a permanent failure before the signal still counts: exit 1, naming it; the uploads the stop cancelled do not", async () => {
+    const instanceId = "i-0123456789abcdef0";
+    // A slow S3, so that b.log's uploads are still under way at the signal.
+    const world = await scenario.startWorld({ imds: { instanceId }, s3: { maxBytesPerSecond: 20_000 } });
+    await writeLines(join(world.logs, "a.log"), ["denied"]);
+    await writeLines(join(world.logs, "b.log"), numberedLines("b", 4_000));
+    for (const day of new Set([new Date(), new Date(Date.now() + 60_000)].map((at) => at.toISOString().slice(0, 10)))) {
+      world.s3.injectFault({ kind: "deny", keyPrefix: `${instanceId}/${day}/a.log/` });
+    }
+    const run = scenario.startDaemon([...baseArgs(world), "--once", "--compression", "none", "--batch-max-bytes", "16KiB", "--stop-timeout", "1"]);
+    await waitFor(() => run.stderr().includes("AccessDenied"), 15_000, "a.log refused");
+
+    const result = await run.stop("SIGTERM");
+
+    expect(result.code).toBe(1);
+    expect(lastLine(result.stderr)).toMatch(/^ship-logs: could not ship everything: .*a\.log.*AccessDenied/);
+    expect(lastLine(result.stderr)).not.toMatch(/b\.log|\(and \d+ more\)/);
+  });
+
+  it("SIGTERM while a credential_process hangs: exit 0 at once, not when the helper ends", async () => {
+    const world = await scenario.startWorld();
+    await writeLines(join(world.logs, "app.log"), numberedLines("app", 10));
+    const home = join(dirname(world.state), "home");
+    await mkdir(home, { recursive: true });
+    const helper = join(home, "hang.sh");
+    await writeFile(helper, "#!/bin/sh\nsleep 60\n");
+    await chmod(helper, 0o755);
+    await writeFile(join(home, "config"), `[default]\ncredential_process = ${helper}\n`);
+    const env = cleanEnv({ HOME: home, AWS_CONFIG_FILE: join(home, "config"), AWS_SHARED_CREDENTIALS_FILE: join(home, "none") });
+    const run = scenario.startDaemon([...baseArgs(world), "--once", "--credentials", "chain", "--log-level", "debug"], env);
+    await waitFor(() => run.stderr().includes("fromProcess"), 15_000, "the chain at credential_process");
+
+    const signalledAt = Date.now();
+    const result = await run.stop("SIGTERM");
+
+    expect(result.code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(lastLine(result.stderr)).toBe("ship-logs: stopped by SIGTERM; what was not shipped goes at the next run");
+  });
+
+  it("SIGTERM while IMDS does not answer at start: exit 0 at once, nothing shipped", async () => {
+    const world = await scenario.startWorld();
+    await writeLines(join(world.logs, "app.log"), numberedLines("app", 10));
+    world.imds.stall(60_000);
+    const run = scenario.startDaemon([...baseArgs(world), "--once"]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const signalledAt = Date.now();
+    const result = await run.stop("SIGTERM");
+
+    expect(result.code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(4_000);
+    expect(lastLine(result.stderr)).toBe("ship-logs: stopped by SIGTERM; what was not shipped goes at the next run");
   });
 });
