@@ -114,7 +114,7 @@ export class Daemon {
         // A file closed to save descriptors is opened again when it is written.
         // Never urgent: in urgent mode the tick uploads what is pending once a
         // tick; urgent polls here made every write event a PUT of its own.
-        void (tailer ? tailer.poll(Date.now(), false).then(() => this.scheduleDeadline()) : this.attach(path));
+        void (tailer ? tailer.poll(Date.now(), false) : this.attach(path));
       },
       error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
     });
@@ -262,27 +262,32 @@ export class Daemon {
    * find bytes due up to a tick late (1 s, or a quarter of the interval). The
    * interval is also the least time between a file's PUTs, so the batch must
    * not go early either: one timer, at the oldest deadline, when that comes
-   * before the next tick. At most one extra tick per tick; none when idle.
+   * before the next tick, which polls only the files then due. None when idle.
    */
   private scheduleDeadline(): void {
     let oldest = Number.POSITIVE_INFINITY;
     for (const tailer of this.tailers.values()) oldest = Math.min(oldest, tailer.pendingSince ?? Number.POSITIVE_INFINITY);
     const due = oldest + this.options.flushIntervalMs;
-    // Set already, or fired and seen by a tick: bytes still pending past it
-    // (a file whose uploads fail) must not wake a tick after every tick.
+    // Set already, or passed: bytes still pending past it (a file whose
+    // uploads fail) must not wake a pass after every pass.
     if (due === this.deadlineAt) return;
     clearTimeout(this.deadline);
-    this.deadline = undefined;
     this.deadlineAt = undefined;
     const wait = due - Date.now();
     if (this.stopping || this.urgent || !(wait < this.tickMs)) return;
     this.deadlineAt = due;
     // A timer may fire a millisecond before Date.now() reaches the deadline.
-    this.deadline = setTimeout(() => {
-      // Found a tick running (it may have looked before the deadline): its end sets this again.
-      if (this.ticking) this.deadlineAt = undefined;
-      else void this.onTick();
-    }, Math.max(0, wait) + DEADLINE_SLACK_MS);
+    this.deadline = setTimeout(() => void this.onDeadline(), Math.max(0, wait) + DEADLINE_SLACK_MS);
+  }
+
+  /** Polls the files whose oldest pending bytes are due; the tick does the rest (paths, rotations, truncations). */
+  private async onDeadline(): Promise<void> {
+    if (this.stopping) return;
+    const now = Date.now();
+    const due = [...this.tailers.values()].filter((tailer) => tailer.pendingSince !== undefined && now - tailer.pendingSince >= this.options.flushIntervalMs);
+    // A poll never rejects; one in progress (the tick's) is shared.
+    for (const tailer of due) await tailer.poll(now, false);
+    this.scheduleDeadline();
   }
 
   /** Has the path been renamed away, deleted, or replaced by a new file? */

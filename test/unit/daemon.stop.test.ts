@@ -110,22 +110,24 @@ describe("Daemon, in process", () => {
     }
   }
 
-  it("a line waits --flush-interval, not until the next tick after it: a timer wakes the tick at the deadline", async () => {
+  it("a line waits --flush-interval, not until the next tick after it: a timer at the deadline polls the files due", async () => {
     const h = harness();
     await appendFile(join(logs, "a.log"), "");
-    // Ticks far apart: only the deadline can ship the line in time.
-    const daemon = daemonOf(h, { flushIntervalMs: 500, tickMs: 60_000 });
+    // Ticks at 2.5 s and 5 s after the start; the line, written 0.3 s after
+    // it (the watcher is up), is due at 3.3 s: the tick at 2.5 s sets the
+    // timer; the one at 5 s would be 1.7 s late.
+    const daemon = daemonOf(h, { flushIntervalMs: 3_000, tickMs: 2_500 });
     await daemon.start();
     try {
-      await sleep(200);
+      await sleep(300);
       const writtenAt = Date.now();
       await appendFile(join(logs, "a.log"), "a1\n");
       await waitFor(() => h.bodies.length > 0, "the line uploaded");
       const waited = Date.now() - writtenAt;
       expect(h.bodies).toEqual(["a1\n"]);
       // Not before the interval either: it is also the least time between a file's PUTs.
-      expect(waited).toBeGreaterThanOrEqual(500);
-      expect(waited).toBeLessThan(4_000);
+      expect(waited).toBeGreaterThanOrEqual(2_950);
+      expect(waited).toBeLessThan(3_700);
     } finally {
       await daemon.stop(1_000, new AbortController());
     }
