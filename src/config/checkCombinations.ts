@@ -23,23 +23,24 @@ export function checkCombinations(config: ShipLogsConfig, nameOf: OptionNamer): 
   if (config.sseKmsKeyId !== undefined && config.sse === "AES256") {
     const kms = nameOf("sseKmsKeyId");
     throw new ConfigError(
-      `${kms.text} needs ${nameOf("sse").text} aws:kms (or none); S3 refuses a KMS key with AES256`,
+      `${kms.text} needs ${nameOf("sse").text} to be aws:kms or unset, not AES256: S3 refuses a KMS key with AES256`,
       kms.subject,
     );
   }
   if (config.keyTemplate?.startsWith("{prefix}/") === true && (config.prefix === "" || config.prefix.endsWith("/"))) {
     // S3 takes "/i-0abc/..." and "logs//i-0abc/...", but tools that map keys
     // to paths, and Athena's LOCATION, trip over the empty segment.
-    const template = nameOf("keyTemplate");
+    const named = nameOf("keyTemplate");
     throw new ConfigError(
-      `${template.text} "${config.keyTemplate}" puts a "/" after {prefix}, and ${nameOf("prefix").text} "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
-      template.subject,
+      `${named.text} "${config.keyTemplate}" puts a "/" after {prefix}, and ${nameOf("prefix").text} "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+      named.subject,
     );
   }
-  const longest = longestKeyBytes(parseKeyTemplate(config.keyTemplate ?? KEY_LAYOUTS[config.keyLayout]), config.prefix);
+  const template = parseKeyTemplate(config.keyTemplate ?? KEY_LAYOUTS[config.keyLayout]);
+  const longest = longestKeyBytes(template, config.prefix);
   if (longest > MAX_KEY_BYTES) {
-    // A template long enough alone is the template's fault, not the default prefix's.
-    const culprit = config.keyTemplate !== undefined && config.prefix === "" ? nameOf("keyTemplate") : nameOf("prefix");
+    // A template too long without any prefix is the template's fault, not the prefix's.
+    const culprit = config.keyTemplate !== undefined && longestKeyBytes(template, "") > MAX_KEY_BYTES ? nameOf("keyTemplate") : nameOf("prefix");
     const what = config.keyTemplate === undefined ? culprit.text : `${nameOf("prefix").text} with ${nameOf("keyTemplate").text}`;
     throw new ConfigError(
       `${what} makes keys of up to ${longest} bytes (for a file name of 255), over S3's limit of ${MAX_KEY_BYTES}: shorten it`,
@@ -49,7 +50,7 @@ export function checkCombinations(config: ShipLogsConfig, nameOf: OptionNamer): 
   if (config.compression === "none" && config.batchMaxBytes > UNCOMPRESSED_MAX_BATCH_BYTES) {
     const batch = nameOf("batchMaxBytes");
     throw new ConfigError(
-      `${batch.text} ${config.batchMaxBytes} is too large for ${nameOf("compression").text} none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,
+      `${batch.text} is ${config.batchMaxBytes}: too large with ${nameOf("compression").text} none, which holds a batch whole in one buffer: at most ${UNCOMPRESSED_MAX_BATCH_BYTES}, or compress`,
       batch.subject,
     );
   }

@@ -164,7 +164,7 @@ describe("options that cannot go together", () => {
     const error = await loadFile({ sse: "AES256", sseKmsKeyId: "alias/logs" });
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toBe(
-      "ship-logs: sseKmsKeyId in config file /etc/ship-logs.yaml needs sse in config file /etc/ship-logs.yaml aws:kms (or none); S3 refuses a KMS key with AES256",
+      "ship-logs: sseKmsKeyId in config file /etc/ship-logs.yaml needs sse in config file /etc/ship-logs.yaml to be aws:kms or unset, not AES256: S3 refuses a KMS key with AES256",
     );
     expect(await loadFile({ sse: "aws:kms", sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
     expect(await loadFile({ sseKmsKeyId: "alias/logs" })).toMatchObject({ kind: "run" });
@@ -177,14 +177,14 @@ describe("options that cannot go together", () => {
       { readTextFile: async () => JSON.stringify(BASE) },
     ).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe("ship-logs: --sse-kms-key-id needs SHIP_LOGS_SSE aws:kms (or none); S3 refuses a KMS key with AES256");
+    expect((error as ConfigError).message).toBe("ship-logs: --sse-kms-key-id needs SHIP_LOGS_SSE to be aws:kms or unset, not AES256: S3 refuses a KMS key with AES256");
     expect((error as ConfigError).subject).toBe("--sse-kms-key-id");
     const fromEnv = await loadConfig([...Object.entries(BASE).flatMap(([key, value]) => [`--${key}`, value])], {
       SHIP_LOGS_SSE: "AES256",
       SHIP_LOGS_SSE_KMS_KEY_ID: "alias/logs",
     }).catch((thrown: unknown) => thrown);
     expect((fromEnv as ConfigError).message).toBe(
-      "ship-logs: SHIP_LOGS_SSE_KMS_KEY_ID needs SHIP_LOGS_SSE aws:kms (or none); S3 refuses a KMS key with AES256",
+      "ship-logs: SHIP_LOGS_SSE_KMS_KEY_ID needs SHIP_LOGS_SSE to be aws:kms or unset, not AES256: S3 refuses a KMS key with AES256",
     );
     expect((fromEnv as ConfigError).subject).toBe("SHIP_LOGS_SSE_KMS_KEY_ID");
     const fromFile = await loadFile({ sse: "AES256", sseKmsKeyId: "alias/logs" });
@@ -194,6 +194,12 @@ describe("options that cannot go together", () => {
       (thrown: unknown) => thrown,
     );
     expect((template as ConfigError).subject).toBe("--key-template");
+    // Also with a short prefix given: the template alone is too long.
+    const withPrefix = await loadConfig(
+      ["--watch", "/var/log/a.log", "--bucket", "logs", "--prefix", "logs/", "--key-template", `{prefix}{instance}/${"t".repeat(1000)}/{file}`],
+      {},
+    ).catch((thrown: unknown) => thrown);
+    expect((withPrefix as ConfigError).subject).toBe("--key-template");
   });
 
   it("a key template with \"/\" after {prefix} and a prefix that is empty or ends in \"/\": an empty segment in every key", async () => {
@@ -238,7 +244,7 @@ describe("options that cannot go together", () => {
   it("an uncompressed batch larger than one buffer holds (5 GiB is fine when compressed)", async () => {
     const error = await loadFile({ compression: "none", batchMaxBytes: "5GiB" });
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/^ship-logs: batchMaxBytes in config file \/etc\/ship-logs.yaml 5368709120 is too large for compression in config file \/etc\/ship-logs.yaml none, which holds a batch whole in one buffer: at most \d+, or compress$/);
+    expect((error as ConfigError).message).toMatch(/^ship-logs: batchMaxBytes in config file \/etc\/ship-logs.yaml is 5368709120: too large with compression in config file \/etc\/ship-logs.yaml none, which holds a batch whole in one buffer: at most \d+, or compress$/);
     expect(await loadFile({ compression: "gzip", batchMaxBytes: "5GiB" })).toMatchObject({ kind: "run" });
     expect(await loadFile({ compression: "none", batchMaxBytes: "1GiB" })).toMatchObject({ kind: "run" });
   });
