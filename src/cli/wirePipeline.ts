@@ -16,7 +16,7 @@ import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
 import { objectKey } from "../sink/objectKey.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { S3Sink, type PutParameters, type RetryPolicy, type UploadObserver } from "../sink/S3Sink.js";
-import { Spool } from "../sink/Spool.js";
+import { SPOOL_DIR, Spool } from "../sink/Spool.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
@@ -196,7 +196,7 @@ export async function wirePipeline(
     putParameters: putParameters(config),
     ...(observer ? { observer } : {}),
   });
-  const spool = new Spool(join(config.stateDir, "spool"), logger);
+  const spool = new Spool(join(config.stateDir, SPOOL_DIR), logger);
   await spool.tidy();
   const ctx: ShipContext = {
     state,

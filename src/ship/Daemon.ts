@@ -91,7 +91,10 @@ export class Daemon {
   /** The stop's last look at the paths: the only attaches allowed while stopping. */
   private lookingLast = false;
   private rescanning = false;
-  private sendingSpooled = false;
+  /** The pass over the spool under way, if any: one at a time. */
+  private spoolPass: Promise<void> | undefined;
+  /** Aborted when the stop begins: the spool pass takes no further batch. */
+  private readonly halt = new AbortController();
   /** The size a rotated file had when it was let go: what it holds beyond that was written since. */
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
@@ -125,7 +128,7 @@ export class Daemon {
     await this.adoptRotated();
     await this.ctx.saver.persist();
     // Not awaited: with S3 down it waits as long as the outage (and a stop cancels it).
-    void this.sendSpooled();
+    this.sendSpooled();
     this.paths.start();
     this.tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
     this.tick = setInterval(() => void this.onTick(), this.tickMs);
@@ -173,6 +176,7 @@ export class Daemon {
    */
   async stop(timeoutMs: number, abort: AbortController): Promise<void> {
     this.stopping = true;
+    this.halt.abort();
     clearInterval(this.tick);
     clearTimeout(this.deadline);
     clearInterval(this.rescan);
@@ -186,6 +190,13 @@ export class Daemon {
       // Aborted uploads fail at once; what still runs is waiting on a
       // filesystem that does not answer, and must not hold the state save.
       if (!(await settlesWithin(flush, AFTER_ABORT_MS))) this.logger.warn("still waiting for a file read after the stop timeout; saving state without it");
+    }
+    const spoolPass = this.spoolPass;
+    if (spoolPass !== undefined) {
+      // Its upload, with S3 down, retries for ever, and would hold the exit;
+      // the batch stays in the spool for the next start.
+      abort.abort();
+      await settlesWithin(spoolPass, AFTER_ABORT_MS);
     }
     try {
       await this.ctx.saver.persist();
@@ -317,7 +328,7 @@ export class Daemon {
     try {
       await this.scan();
       await this.settleIdleCheckpoints();
-      void this.sendSpooled();
+      this.sendSpooled();
     } catch (error) {
       this.logger.warn({ err: errorMessage(error) }, "rescan failed; trying again at the next one");
     } finally {
@@ -326,19 +337,16 @@ export class Daemon {
   }
 
   /** The spooled batches whose checkpoints were let go (a file truncated or deleted while stopped): one pass at a time. */
-  private async sendSpooled(): Promise<void> {
-    if (this.sendingSpooled || this.stopping) return;
-    this.sendingSpooled = true;
-    try {
-      const failures = await sendSpooled(this.ctx);
-      if (failures.length > 0 && !this.stopping) {
-        this.logger.warn({ batches: failures.length, first: failures[0] }, "cannot send batches kept in the spool yet; trying again at the next rescan");
-      }
-    } catch (error) {
-      this.logger.warn({ err: errorMessage(error) }, "cannot read the spool now; trying again at the next rescan");
-    } finally {
-      this.sendingSpooled = false;
-    }
+  private sendSpooled(): void {
+    if (this.spoolPass !== undefined || this.stopping) return;
+    this.spoolPass = sendSpooled(this.ctx, this.halt.signal)
+      .then((failures) => {
+        for (const failure of failures) this.logger.error({ err: failure }, "a batch kept in the spool was not sent");
+      })
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, "cannot read the spool now; trying again at the next rescan"))
+      .finally(() => {
+        this.spoolPass = undefined;
+      });
   }
 
   /**

@@ -1,5 +1,7 @@
 import { errorMessage } from "../log/errorMessage.js";
+import type { S3Object } from "../sink/S3Sink.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
+import { isAborted } from "./isAborted.js";
 import type { ShipContext } from "./ShipContext.js";
 
 /** How many of a checkpoint's recorded uploads the spool does not hold: lost with its file's bytes. */
@@ -14,22 +16,39 @@ export async function notSpooled(ctx: ShipContext, checkpoint: FileCheckpoint): 
  * more: their file was truncated, replaced or deleted while the shipper was
  * stopped, and its checkpoint was let go. (A batch still named by an intent
  * is replayed by its file's shipper, from the spool.) Each is removed once
- * S3 has it. Returns a line per batch that could not be sent; it stays.
+ * S3 has it. Returns a line per batch that could not be sent (it stays) or
+ * that was damaged (its lines are lost). Stops taking batches once `stop` is
+ * aborted; an upload the stop cancels is not a failure.
  */
-export async function sendSpooled(ctx: ShipContext): Promise<string[]> {
+export async function sendSpooled(ctx: ShipContext, stop?: AbortSignal): Promise<string[]> {
   const { spool, logger } = ctx;
   if (spool === undefined) return [];
   const claimed = new Set(ctx.state.files.flatMap((checkpoint) => checkpoint.pending.map((intent) => intent.key)));
+  const unclaimed = [...(await spool.keys())].filter((key) => !claimed.has(key));
+  if (unclaimed.length === 0) return [];
+  // The checkpoints let go must be gone from the saved state before their
+  // batches leave the spool: after a crash in between, the next start would
+  // find their intents, and neither their bytes nor their batches.
+  await ctx.saver.persist();
   const failures: string[] = [];
-  for (const key of await spool.keys()) {
-    if (claimed.has(key)) continue;
-    const kept = await spool.take(key);
-    if (kept === undefined) continue;
+  for (const key of unclaimed) {
+    if (isAborted(stop)) break;
+    let kept: S3Object | undefined;
+    try {
+      kept = await spool.take(key);
+    } catch (error) {
+      failures.push(`a batch kept in the spool (${key}) cannot be read now: ${errorMessage(error)}`);
+      continue;
+    }
+    if (kept === undefined) {
+      failures.push(`a batch kept in the spool (${key}) was damaged; the lines it held are lost`);
+      continue;
+    }
     const release = await ctx.slots.acquire();
     try {
       await ctx.sink.put(kept);
     } catch (error) {
-      failures.push(`a batch kept in the spool (${key}): ${errorMessage(error)}`);
+      if (!ctx.sink.cancelled) failures.push(`a batch kept in the spool (${key}): ${errorMessage(error)}`);
       continue;
     } finally {
       release();

@@ -197,7 +197,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   });
 
   // After the checkpoints of files truncated or gone were let go: their spooled batches are nobody's now.
-  if (!isAborted(stop)) for (const line of await sendSpooled(ctx)) fail(line);
+  for (const line of await sendSpooled(ctx, stop)) fail(line);
   await ctx.saver.persist();
   return { ...ctx.stats, files, pendingBytes, failures };
 }

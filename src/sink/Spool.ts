@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import type { S3Object } from "./S3Sink.js";
 
 /**
- * Most the spool holds. It only takes the batches a stop cancelled (at most
- * one per upload slot per stop), so reaching this takes many stops during one
- * long outage; past it, the files are the buffer again.
+ * Most the spool holds. It only takes the batches a stop cancelled (those
+ * under way, and those the stop's last pass cut after the cancellation), so
+ * reaching this takes many stops during one long outage; past it, the files
+ * are the buffer again.
  */
 const MAX_SPOOL_BYTES = 512 * 1024 * 1024;
 
@@ -61,6 +62,35 @@ function isRecord(value: unknown): value is SpoolRecord {
   );
 }
 
+async function recordAt(path: string): Promise<SpoolRecord | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readRecords(dir: string): Promise<SpoolRecord[]> {
+  const names = await readdir(dir).catch(() => []);
+  const records: SpoolRecord[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".json")) continue;
+    const record = await recordAt(join(dir, name));
+    if (record !== undefined) records.push(record);
+  }
+  return records;
+}
+
+/** Where the spool lives in the state dir. */
+export const SPOOL_DIR = "spool";
+
+/** What a spool directory holds, for `ship-logs status`: batches waiting to be sent, and their bytes. */
+export async function spoolContents(dir: string): Promise<{ batches: number; bytes: number }> {
+  const records = await readRecords(dir);
+  return { batches: records.length, bytes: records.reduce((sum, record) => sum + record.bytes, 0) };
+}
+
 /**
  * Objects whose upload a stop cancelled, kept in the state dir with their
  * keys: the recorded intent says which bytes of the file they hold, but a
@@ -69,13 +99,22 @@ function isRecord(value: unknown): value is SpoolRecord {
  * Entries are verified (length and SHA-256) before they are sent.
  */
 export class Spool {
+  /** Saves run one after another, so that each sees what the others hold against the bound. */
+  private saving: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly dir: string,
     private readonly logger: Logger,
   ) {}
 
   /** Keeps `object`; false when it could not (full disk, spool at its bound): said, and the file stays the only copy. */
-  async save(object: S3Object): Promise<boolean> {
+  save(object: S3Object): Promise<boolean> {
+    const saved = this.saving.then(() => this.saveNow(object));
+    this.saving = saved;
+    return saved;
+  }
+
+  private async saveNow(object: S3Object): Promise<boolean> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       const held = await this.heldBytes();
@@ -110,27 +149,53 @@ export class Spool {
    * anything is saved.
    */
   async tidy(): Promise<void> {
-    const names = await readdir(this.dir).catch(() => []);
-    const records = new Set(names.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -".json".length)));
-    for (const name of names) {
-      const unfinished = name.endsWith(".tmp") || (name.endsWith(".body") && !records.has(name.slice(0, -".body".length)));
-      if (unfinished) await rm(join(this.dir, name), { force: true });
+    try {
+      const names = await readdir(this.dir).catch(() => []);
+      const records = new Set(names.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -".json".length)));
+      for (const name of names) {
+        const unfinished = name.endsWith(".tmp") || (name.endsWith(".body") && !records.has(name.slice(0, -".body".length)));
+        if (unfinished) await rm(join(this.dir, name), { force: true });
+        // A record is written whole and renamed into place: one that does not read is damage, not a save cut short.
+        else if (name.endsWith(".json") && (await recordAt(join(this.dir, name))) === undefined) {
+          this.logger.error({ entry: name }, "a spooled batch's record is damaged and is dropped: its lines are shipped from the file if it still holds them");
+          await rm(join(this.dir, name), { force: true });
+          await rm(join(this.dir, `${name.slice(0, -".json".length)}.body`), { force: true });
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "cannot tidy the spool; what is in it is still sent");
     }
   }
 
-  /** The keys held, from the entries that are whole. */
+  /** The keys of the entries whose record reads and whose body is there at its length (its checksum is checked when taken). */
   async keys(): Promise<Set<string>> {
     const keys = new Set<string>();
-    for (const record of await this.records()) keys.add(record.key);
+    for (const record of await readRecords(this.dir)) {
+      const size = await stat(join(this.dir, `${this.idOf(record.key)}.body`)).then(
+        (info) => info.size,
+        () => undefined,
+      );
+      if (size === record.bytes) keys.add(record.key);
+    }
     return keys;
   }
 
-  /** The object kept under `key`, verified; undefined when there is none or it is damaged (then removed, and said). */
+  /**
+   * The object kept under `key`, verified. Undefined when there is none, or
+   * when it is damaged: then it is removed and said, at error, since its file
+   * may no longer hold its lines. Throws when it cannot be read (EMFILE, EIO):
+   * the entry stays for a later try.
+   */
   async take(key: string): Promise<S3Object | undefined> {
     const base = join(this.dir, this.idOf(key));
-    const record = await this.recordAt(`${base}.json`);
+    const record = await recordAt(`${base}.json`);
     if (record?.key !== key) return undefined;
-    const body = await readFile(`${base}.body`).catch(() => undefined);
+    let body: Buffer | undefined;
+    try {
+      body = await readFile(`${base}.body`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
     if (body?.length !== record.bytes || sha256(body) !== record.sha256) {
       this.logger.error({ key }, "a spooled batch is damaged and is dropped; its lines are shipped from the file if it still holds them");
       await this.remove(key);
@@ -149,27 +214,7 @@ export class Spool {
     return sha256(key).slice(0, 40);
   }
 
-  private async records(): Promise<SpoolRecord[]> {
-    const names = await readdir(this.dir).catch(() => []);
-    const records: SpoolRecord[] = [];
-    for (const name of names) {
-      if (!name.endsWith(".json")) continue;
-      const record = await this.recordAt(join(this.dir, name));
-      if (record !== undefined) records.push(record);
-    }
-    return records;
-  }
-
-  private async recordAt(path: string): Promise<SpoolRecord | undefined> {
-    try {
-      const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
-      return isRecord(parsed) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   private async heldBytes(): Promise<number> {
-    return (await this.records()).reduce((sum, record) => sum + record.bytes, 0);
+    return (await spoolContents(this.dir)).bytes;
   }
 }

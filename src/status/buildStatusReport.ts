@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { SPOOL_DIR, spoolContents } from "../sink/Spool.js";
 import type { StateStore } from "../source/StateStore.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
 
@@ -22,6 +23,8 @@ export interface StatusReport {
   stateDir: string;
   daemon: (RuntimeStatus & { running: boolean }) | undefined;
   files: FileStatus[];
+  /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which no file may hold any more. */
+  spool: { batches: number; bytes: number };
 }
 
 function alive(pid: number): boolean {
@@ -78,7 +81,8 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
     const state = lag.detached ? "moved" : "following";
     files.push({ path: lag.path, state, shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
   }
-  return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
+  const spool = await spoolContents(join(store.dir, SPOOL_DIR));
+  return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)), spool };
 }
 
 function identity(file: { dev: string; ino: string }): string {

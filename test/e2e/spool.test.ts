@@ -1,10 +1,10 @@
-import { appendFile, readdir, rm, truncate } from "node:fs/promises";
+import { appendFile, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { logsMatching } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
 import { BUCKET, baseArgs, linesInS3, runCli, waitFor, type World } from "../support/world.js";
-import { expectSuccess, numberedLines, readState, writeLines } from "./onceSupport.js";
+import { expectSuccess, lastLine, numberedLines, readState, writeLines } from "./onceSupport.js";
 
 /**
  * SPEC: `--state-dir` holds checkpoints and spool; "S3 outages, …,
@@ -46,6 +46,8 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     await writeLines(path, []);
     await stopDuringOutage(world, path, before);
 
+    // What no file's BEHIND counts any more, status shows.
+    expect((await runCli([...baseArgs(world), "status"])).stdout).toMatch(/^spool: [1-9]\d* batch\(es\), \d+ bytes, whose upload a stop cancelled; sent at the next start$/m);
     await truncate(path, 0);
     const after = numberedLines("after", 10);
     await writeLines(path, after);
@@ -56,6 +58,7 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
 
     expect(result.code).toBe(0);
     expectEachLineOnce(world, [...before, ...after]);
+    expect((await runCli([...baseArgs(world), "status"])).stdout).not.toContain("spool:");
     expect(logsMatching(result.stderr, /sent a batch the spool kept/).length).toBeGreaterThan(0);
     expect(await spoolEntries(world)).toEqual([]);
   });
@@ -122,5 +125,52 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     expectEachLineOnce(world, lines);
     expect([...linesInS3(world).values()].flat()).toEqual(lines);
     expect(await spoolEntries(world)).toEqual([]);
+  });
+
+  it("a daemon whose start sends the spool while S3 is still down stops at SIGTERM at once, and keeps the spool", async () => {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    const lines = numberedLines("doomed", 10);
+    await writeLines(path, []);
+    await stopDuringOutage(world, path, lines);
+    await rm(path);
+    const held = await spoolEntries(world);
+
+    // S3 still refuses: the spool's upload retries for ever, and must not hold the stop.
+    const daemon = scenario.startDaemon([...baseArgs(world), "--flush-interval", "0.5", "--stop-timeout", "2"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    const refusedBefore = world.s3.requests.filter((request) => request.status === 503).length;
+    await waitFor(() => world.s3.requests.filter((request) => request.status === 503).length > refusedBefore, 15_000, "the spooled batch refused");
+    const signalledAt = Date.now();
+    const result = await daemon.stop("SIGTERM");
+
+    expect(result.code).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    expect(await spoolEntries(world)).toEqual(held);
+    world.s3.clearFaults();
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    expectEachLineOnce(world, lines);
+  });
+
+  it("a spooled batch found damaged once its file lost the lines: --once says they are lost, exit 1", async () => {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    await writeLines(path, numberedLines("app", 400));
+    world.s3.injectFault({ kind: "stall", forMs: 120_000 });
+    const run = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "4KiB", "--stop-timeout", "1"]);
+    await waitFor(async () => ((await readState(world).catch(() => undefined))?.files[0]?.pending.length ?? 0) === 4, 15_000, "four intents recorded");
+    expectSuccess(await run.stop("SIGTERM"));
+    await truncate(path, 0);
+    // Bit rot: the same length, other bytes.
+    const body = join(world.state, "spool", (await spoolEntries(world)).find((name) => name.endsWith(".body")) ?? "");
+    const bytes = await readFile(body);
+    await writeFile(body, Buffer.alloc(bytes.length, 0x41));
+    world.s3.clearFaults();
+
+    const next = await runCli([...baseArgs(world), "--once"]);
+
+    expect(next.code).toBe(1);
+    expect(lastLine(next.stderr)).toMatch(/^ship-logs: could not ship everything: a batch kept in the spool \(.+\) was damaged; the lines it held are lost$/);
+    expect(world.s3.listObjects(BUCKET)).toHaveLength(3);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -37,6 +37,24 @@ describe("Spool", () => {
     expect(await spool.take("k")).toBeUndefined();
     expect(logs.join("")).toMatch(/damaged/);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("a body that cannot be read now (EISDIR here; EMFILE, EIO) is not taken for damage: the entry stays", async () => {
+    await spool.save(object("k", "one\n"));
+    const body = join(dir, (await readdir(dir)).find((name) => name.endsWith(".body")) ?? "");
+    await rm(body);
+    await mkdir(body);
+    await expect(spool.take("k")).rejects.toMatchObject({ code: "EISDIR" });
+    expect((await readdir(dir)).some((name) => name.endsWith(".json"))).toBe(true);
+  });
+
+  it("tidy() drops a record that does not read, with its body, and says so", async () => {
+    await spool.save(object("k", "one\n"));
+    const record = join(dir, (await readdir(dir)).find((name) => name.endsWith(".json")) ?? "");
+    await writeFile(record, "{not json");
+    await spool.tidy();
+    expect(await readdir(dir)).toEqual([]);
+    expect(logs.join("")).toMatch(/record is damaged/);
   });
 
   it("tidy() removes what a save cut short: temp files and a body without its record", async () => {

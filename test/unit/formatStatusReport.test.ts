@@ -17,7 +17,7 @@ function reportWithExpiry(seconds: number): StatusReport {
   };
   // What `status` reads back: the daemon writes status.json with JSON.stringify.
   const written = JSON.parse(JSON.stringify(runtime)) as RuntimeStatus;
-  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true }, files: [] };
+  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true }, files: [], spool: { batches: 0, bytes: 0 } };
 }
 
 describe("formatStatusReport", () => {
@@ -35,5 +35,13 @@ describe("formatStatusReport", () => {
     const stopped: StatusReport = { ...report, daemon: report.daemon === undefined ? undefined : { ...report.daemon, running: false } };
     const [first] = formatStatusReport(stopped).split("\n");
     expect(first).toBe("daemon: not running (last status 2026-12-06T10:05:00.000Z; a daemon still starting, or waiting for IMDS, writes none yet)");
+  });
+
+  it("names what the spool holds, which no file's BEHIND counts; nothing when it is empty", () => {
+    const report = reportWithExpiry(3_725);
+    expect(formatStatusReport(report)).not.toContain("spool");
+    expect(formatStatusReport({ ...report, spool: { batches: 2, bytes: 2048 } })).toContain(
+      "spool: 2 batch(es), 2048 bytes, whose upload a stop cancelled; sent at the next start",
+    );
   });
 });
