@@ -29,7 +29,7 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
 
     const json = await status(world, ["--json"]);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ stateDir: world.state, files: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ stateDir: world.state, files: [], spool: { batches: 0, bytes: 0 } });
     // A read-only command: it must not create what the daemon owns.
     await expect(access(world.state)).rejects.toMatchObject({ code: "ENOENT" });
   });
