@@ -54,20 +54,29 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
     : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
 }
 
+/**
+ * A state dir that is a file, or that this user may not write, is the
+ * configuration's to fix: exit 2, which systemd does not restart into the
+ * same failure. Anything else (a full or read-only disk, an I/O error) may
+ * pass: exit 1.
+ */
+function stateDirError(dir: string, error: unknown, doing: string): ConfigError | FatalError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EEXIST" || code === "ENOTDIR") return new ConfigError(`--state-dir ${dir}: not a directory`, "--state-dir");
+  if (code === "EACCES" || code === "EPERM") {
+    return new ConfigError(`--state-dir ${dir}: permission denied (${code}); the user ship-logs runs as must be able to write it`, "--state-dir");
+  }
+  return new FatalError(`${doing} state directory ${dir}: ${code ?? String(error)}`);
+}
+
 /** Before the state is read: another shipper on it is exit 1, not duplicate objects. */
 async function holdStateDir(dir: string, logger: Logger): Promise<void> {
   let unlocked: string | undefined;
   try {
     unlocked = await lockStateDir(dir);
   } catch (error) {
-    // Busy, or the directory cannot be made or looked at (EACCES): one line either way.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" || code === "ENOTDIR") {
-      // A file where the directory should be: the configuration's to fix (exit 2, not restarted).
-      throw new ConfigError(`--state-dir ${dir}: not a directory`, "--state-dir");
-    }
-    const why = error instanceof StateDirBusyError ? error.message : (code ?? String(error));
-    throw new FatalError(`cannot use state directory ${dir}: ${why}`);
+    if (error instanceof StateDirBusyError) throw new FatalError(`cannot use state directory ${dir}: ${error.message}`);
+    throw stateDirError(dir, error, "cannot use");
   }
   if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");
 }
@@ -86,7 +95,7 @@ async function loadState(store: StateStore, logger: Logger): Promise<ShipState> 
   try {
     await store.save(state);
   } catch (error) {
-    throw new FatalError(`cannot write to state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw stateDirError(store.dir, error, "cannot write to");
   }
   return state;
 }
@@ -104,9 +113,7 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
     if (error instanceof StateTooNewError) {
       throw new FatalError(`${error.message}: ${error.advice}`);
     }
-    if (!(error instanceof StateCorruptError)) {
-      throw new FatalError(`cannot use state directory ${store.dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+    if (!(error instanceof StateCorruptError)) throw stateDirError(store.dir, error, "cannot use");
     let aside: string;
     try {
       aside = await store.quarantine();

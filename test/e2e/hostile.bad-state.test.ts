@@ -252,7 +252,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   );
 
   it.skipIf(unprivileged === undefined)(
-    "a state dir it cannot write at start: one line, exit 1, no stack trace (daemon and --once)",
+    "a state dir it cannot write at start: one line naming --state-dir, exit 2 (a configuration error, not restarted), no stack trace (daemon and --once)",
     async () => {
       const user = unprivileged as Unprivileged;
       world = await startWorld();
@@ -268,9 +268,9 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
         // It must end by itself; stop() then only collects the output.
         await waitFor(() => run.child.exitCode !== null, 20_000, "the run to exit");
         const result = await run.stop();
-        expect(result.code, result.stderr).toBe(1);
+        expect(result.code, result.stderr).toBe(2);
         const lines = result.stderr.trimEnd().split("\n").filter((line) => !/credentials refreshed/.test(line));
-        expect(lines).toEqual([`ship-logs: cannot write to state directory ${world.state}: EACCES`]);
+        expect(lines).toEqual([`ship-logs: --state-dir ${world.state}: permission denied (EACCES); the user ship-logs runs as must be able to write it`]);
       }
       expect(world.s3.listObjects("test-logs")).toEqual([]);
       await chmod(world.state, 0o755);
