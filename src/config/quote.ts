@@ -20,9 +20,10 @@ export function describeValue(value: unknown): string {
  * `scheme://user:password@host` at the start of a value: what a URL may carry
  * that is a secret. Up to the last "@": a secret access key may hold "/", a
  * password "@" or a space. Also `https:/…`, `https:…` and `https:\\…`, which
- * Node's URL parser takes as the same URL. What is hidden is said to be.
+ * Node's URL parser takes as the same URL, and `//user:password@host`
+ * without a scheme. What is hidden is said to be.
  */
-const URL_USERINFO = /^(\s*[a-z][a-z0-9+.-]*:[/\\]*)[\s\S]*@/i;
+const URL_USERINFO = /^(\s*(?:[a-z][a-z0-9+.-]*:[/\\]*|[/\\]{2}))[\s\S]*@/i;
 
 function hideUserinfo(text: string): string {
   return text.replace(URL_USERINFO, "$1<user and password hidden>@");
@@ -33,7 +34,14 @@ function renderValue(value: unknown): string {
   if (value === null || typeof value === "number" || typeof value === "boolean") return String(value);
   if (value === undefined) return "nothing";
   try {
-    const json = JSON.stringify(value, (_key, item: unknown) => (typeof item === "string" ? hideUserinfo(item) : item));
+    const json = JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item === "string") return hideUserinfo(item);
+      // A YAML mapping where a URL was meant (`endpoint:` with the URL indented below it) makes it a key.
+      if (item !== null && typeof item === "object" && !Array.isArray(item)) {
+        return Object.fromEntries(Object.entries(item).map(([key, inner]) => [hideUserinfo(key), inner]));
+      }
+      return item;
+    });
     return json === undefined ? typeof value : escapeLineSeparators(json);
   } catch {
     // Cyclic or BigInt-holding values cannot come from JSON or YAML text, but the

@@ -43,7 +43,15 @@ export async function readConfigFile(path: string, readTextFile: ReadTextFile): 
  */
 async function parseJson(text: string): Promise<unknown> {
   const json = text.replace(/^\uFEFF/, "");
-  const content = JSON.parse(json) as unknown;
+  let content: unknown;
+  try {
+    content = JSON.parse(json) as unknown;
+  } catch (error) {
+    // V8 quotes the text around the error (`Unexpected token 'h', "{"endpoint":
+    // http://user:pass@…" is not valid JSON`), which may hold a secret: the
+    // message keeps where, not what.
+    throw new SyntaxError(errorMessage(error).replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, " is not valid JSON"));
+  }
   const { parseDocument } = await import("yaml");
   const duplicate = parseDocument(json, { prettyErrors: false, logLevel: "silent" }).errors.find((error) => error.code === "DUPLICATE_KEY");
   if (duplicate !== undefined) throw duplicate;

@@ -210,6 +210,14 @@ describe("loadConfig config files", () => {
     expect(error.subject).toBe(path);
   });
 
+  it("a JSON file that does not parse: the reason says where, never quotes the text (it may hold a URL's password)", async () => {
+    // Short enough that V8 quotes all of it, as it quotes the 10 characters around a longer file's error.
+    const path = await configFile("pw.json", '{"e": ship:pa55word@s3}');
+    const error = await loadError(["--config", path]);
+    expect(error.message).toMatch(/^ship-logs: config file .*pw\.json: cannot parse: Unexpected token .* is not valid JSON$/);
+    expect(error.message).not.toContain("ship:pa");
+  });
+
   it("refuses a directory", async () => {
     expect((await loadError(["--config", dir])).message).toMatch(/: cannot read: EISDIR/);
   });
@@ -344,6 +352,15 @@ describe("loadConfig results", () => {
     expect(twice.message).not.toContain("SECRETKEY");
     const template = await loadError([...REQUIRED, "--key-template", "{prefix}team:{owner}@{instance}/{file}"]);
     expect(template.message).toContain('got "{prefix}team:{owner}@{instance}/{file}"');
+  });
+
+  it("hides them in a YAML mapping's key (the URL indented under endpoint:) and without a scheme (//user:password@host)", async () => {
+    const mapped = await loadError(["--config", await configFile("mapped.yaml", "watch: /x.log\nbucket: logs\nendpoint:\n  https://AKIAEXAMPLE:SECRETKEY@minio.local: 9000\n")]);
+    expect(mapped.message).not.toContain("SECRETKEY");
+    expect(mapped.message).toContain("https://<user and password hidden>@minio.local");
+    const bare = await loadError([...REQUIRED, "--endpoint", "//AKIAEXAMPLE:SECRETKEY@minio.local:9000"]);
+    expect(bare.message).not.toContain("SECRETKEY");
+    expect(bare.message).toMatch(/got "\/\/<user and password hidden>@minio\.local:9000"$/);
   });
 
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {
