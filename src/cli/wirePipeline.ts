@@ -196,6 +196,7 @@ export async function wirePipeline(
   const sink = new S3Sink({
     client,
     bucket: config.bucket,
+    keyPrefix: config.prefix,
     credentials,
     logger,
     retry,

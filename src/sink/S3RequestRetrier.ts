@@ -21,6 +21,8 @@ export interface RequestObserver {
 
 export interface S3RequestRetrierOptions {
   bucket: string;
+  /** `--prefix`: what the role's policy must cover, for the AccessDenied advice (default ""). */
+  keyPrefix?: string;
   credentials: CredentialCache;
   logger: Logger;
   retry: RetryPolicy;
@@ -34,11 +36,11 @@ export interface RequestOptions {
   abortSignal?: AbortSignal;
 }
 
-function describeFailure(bucket: string, key: string, info: S3ErrorInfo): string {
+function describeFailure(bucket: string, keyPrefix: string, key: string, info: S3ErrorInfo): string {
   const status = info.status !== undefined ? ` (HTTP ${info.status})` : "";
   switch (info.code) {
     case "AccessDenied":
-      return `S3 denied PutObject on s3://${bucket}/${key}${status}: the instance role needs s3:PutObject on arn:aws:s3:::${bucket}/*`;
+      return `S3 denied PutObject on s3://${bucket}/${key}${status}: the instance role needs s3:PutObject on arn:aws:s3:::${bucket}/${keyPrefix}*`;
     case "NoSuchBucket":
       return `bucket ${bucket} does not exist${status}`;
     default:
@@ -80,6 +82,7 @@ export class S3RequestRetrier {
    */
   async send<T>(key: string, request: (options: RequestOptions) => Promise<T>, giveUpOn: ReadonlySet<string> = new Set()): Promise<T> {
     const { retry, bucket, logger, signal } = this.options;
+    const keyPrefix = this.options.keyPrefix ?? "";
     for (let attempt = 0; ; attempt += 1) {
       const keys = this.options.credentials.generation;
       try {
@@ -90,7 +93,7 @@ export class S3RequestRetrier {
         const info = classifyS3Error(error);
         // Cancelled by the stop's timeout: no failure of S3's to log or count
         // (the stop says what it left for the next start).
-        if (giveUpOn.has(info.code) || signal?.aborted === true) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
+        if (giveUpOn.has(info.code) || signal?.aborted === true) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
         this.options.observer?.failed(info.code);
         this.failed(key, info);
         if (info.class === "credentials") {
@@ -98,7 +101,7 @@ export class S3RequestRetrier {
           await this.options.credentials.forceRefresh(keys);
         }
         const giveUp = attempt + 1 >= retry.maxAttempts || (info.class === "permanent" && retry.failFastOnPermanent);
-        if (giveUp) throw new UploadFailedError(describeFailure(bucket, key, info), info.code);
+        if (giveUp) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
         const wait = waitBeforeResend(info, attempt, retry);
         logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
         this.options.observer?.retried();
@@ -125,7 +128,7 @@ export class S3RequestRetrier {
         : info.class === "credentials"
           ? logger.warn.bind(logger)
           : logger.error.bind(logger);
-    log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, key, info));
+    log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, this.options.keyPrefix ?? "", key, info));
   }
 
   private recovered(): void {

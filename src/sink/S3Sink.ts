@@ -32,6 +32,8 @@ export interface S3StreamObject {
 export interface S3SinkOptions {
   client: S3Client;
   bucket: string;
+  /** `--prefix`, for the advice on AccessDenied. */
+  keyPrefix?: string;
   credentials: CredentialCache;
   logger: Logger;
   retry: RetryPolicy;
@@ -64,6 +66,7 @@ export class S3Sink {
     const { bucket, credentials, logger, retry, signal, observer } = options;
     this.requests = new S3RequestRetrier({
       bucket,
+      ...(options.keyPrefix !== undefined ? { keyPrefix: options.keyPrefix } : {}),
       credentials,
       logger,
       retry,

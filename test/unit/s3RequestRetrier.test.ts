@@ -34,4 +34,24 @@ describe("S3RequestRetrier", () => {
     expect(failed).toEqual([]);
     expect(logs.filter((record) => record.level >= 40)).toEqual([]);
   });
+
+  it("AccessDenied: the advice names the grant under --prefix, which a policy scoped to it must cover", async () => {
+    const logger = pino({ level: "silent" });
+    const credentials = new CredentialCache({
+      source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
+      logger,
+      describeError: String,
+    });
+    const retrier = new S3RequestRetrier({
+      bucket: "logs",
+      keyPrefix: "fleet/web/",
+      credentials,
+      logger,
+      retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 5 },
+    });
+    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(retrier.send("fleet/web/i-0abc/app.log/x.log.gz", () => Promise.reject(denied))).rejects.toThrow(
+      "S3 denied PutObject on s3://logs/fleet/web/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/fleet/web/*",
+    );
+  });
 });
