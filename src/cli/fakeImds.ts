@@ -46,7 +46,8 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (command.kind === "version") {
-    process.stdout.write(`${packageVersion()}\n`);
+    // As `ship-logs --version` says it: the name, then the version.
+    process.stdout.write(`fake-imds ${packageVersion()}\n`);
     return;
   }
   const { credentials, ...rest } = command.options;

@@ -162,7 +162,7 @@ describe("fake-imds CLI", () => {
     const version = await runToExit(["--version"]);
     expect(version.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
-    expect(version.stdout).toBe(`${manifest.version}\n`);
+    expect(version.stdout).toBe(`fake-imds ${manifest.version}\n`);
   });
 
   it("starts with the #!/usr/bin/env node shebang", () => {
