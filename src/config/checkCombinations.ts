@@ -1,5 +1,6 @@
 import { constants } from "node:buffer";
 import { KEY_LAYOUTS } from "../sink/keyLayouts.js";
+import { keyPrefixProblem } from "../sink/keyPrefixProblem.js";
 import { longestKeyBytes, MAX_KEY_BYTES } from "../sink/objectKey.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
 import { ConfigError } from "./ConfigError.js";
@@ -27,12 +28,14 @@ export function checkCombinations(config: ShipLogsConfig, nameOf: OptionNamer): 
       kms.subject,
     );
   }
-  if (config.keyTemplate?.startsWith("{prefix}/") === true && (config.prefix === "" || config.prefix.endsWith("/"))) {
-    // S3 takes "/i-0abc/..." and "logs//i-0abc/...", but tools that map keys
-    // to paths, and Athena's LOCATION, trip over the empty segment.
+  if (config.keyTemplate?.startsWith("{prefix}/") === true && keyPrefixProblem(`${config.prefix}/`) !== undefined) {
+    // The "/" makes the prefix's last part a segment of its own. S3 takes
+    // "/i-0abc/...", "logs//i-0abc/..." and "../i-0abc/...", but tools that
+    // map keys to paths, and Athena's LOCATION, trip over them.
     const named = nameOf("keyTemplate");
+    const why = config.prefix === "" ? "is empty" : config.prefix.endsWith("/") ? "ends in one" : 'ends in a "." or ".." segment';
     throw new ConfigError(
-      `${named.text} "${config.keyTemplate}" puts a "/" after {prefix}, and ${nameOf("prefix").text} "${config.prefix}" ${config.prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
+      `${named.text} "${config.keyTemplate}" puts a "/" after {prefix}, and ${nameOf("prefix").text} "${config.prefix}" ${why}: every key would hold ${config.prefix === "" || config.prefix.endsWith("/") ? "an empty segment" : "that segment"}; drop one of the two`,
       named.subject,
     );
   }

@@ -84,8 +84,10 @@ export class Daemon {
   private tickMs = 1_000;
   /** An extra tick at the oldest pending bytes' flush deadline, when it comes before the next tick. */
   private deadline: NodeJS.Timeout | undefined;
-  /** The deadline that timer is (or was) for: a tick has seen it once it fired, and it is not set again. */
-  private deadlineAt: number | undefined;
+  /** When the last tick or deadline pass looked: deadlines up to it have been polled, met or not (a file whose uploads fail). */
+  private polledUpTo = 0;
+  /** The deadline's poll of the files due, while it runs. */
+  private deadlinePass: Promise<void> | undefined;
   private rescan: NodeJS.Timeout | undefined;
   private stopping = false;
   /** The stop's last look at the paths: the only attaches allowed while stopping. */
@@ -181,6 +183,7 @@ export class Daemon {
     clearTimeout(this.deadline);
     clearInterval(this.rescan);
     await this.paths.close();
+    const stopDeadline = Date.now() + timeoutMs;
     const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
       this.logger.error({ err: errorMessage(error) }, "the stop flush failed; what it did not upload is shipped at the next start");
     });
@@ -192,9 +195,11 @@ export class Daemon {
       if (!(await settlesWithin(flush, AFTER_ABORT_MS))) this.logger.warn("still waiting for a file read after the stop timeout; saving state without it");
     }
     const spoolPass = this.spoolPass;
-    if (spoolPass !== undefined) {
-      // Its upload, with S3 down, retries for ever, and would hold the exit;
-      // the batch stays in the spool for the next start.
+    // The pass over the spool takes no further batch (halt); the one it is
+    // sending gets what is left of the stop timeout. With S3 down its upload
+    // retries for ever and would hold the exit: cancelled, the batch stays
+    // in the spool for the next start.
+    if (spoolPass !== undefined && !(await settlesWithin(spoolPass, Math.max(0, stopDeadline - Date.now())))) {
       abort.abort();
       await settlesWithin(spoolPass, AFTER_ABORT_MS);
     }
@@ -207,7 +212,9 @@ export class Daemon {
   }
 
   private async flushAtStop(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && (this.ticking || this.rescanning || this.attaching.size > 0)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!signal.aborted && (this.ticking || this.deadlinePass !== undefined || this.rescanning || this.attaching.size > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     // Followed files first: their lines go up before the last look spends
     // time on the paths, and a file that has just grown is not the idle one
     // that makeRoom() closes to attach a new file at the descriptor bound.
@@ -249,6 +256,7 @@ export class Daemon {
     this.ticking = true;
     try {
       const now = Date.now();
+      this.polledUpTo = now;
       for (const tailer of [...this.tailers.values()]) {
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
         const outcome = await tailer.poll(now, this.urgent || tailer.detachedAt !== undefined);
@@ -272,33 +280,42 @@ export class Daemon {
    * --flush-interval is the longest a line waits (SPEC): the tick alone would
    * find bytes due up to a tick late (1 s, or a quarter of the interval). The
    * interval is also the least time between a file's PUTs, so the batch must
-   * not go early either: one timer, at the oldest deadline, when that comes
-   * before the next tick, which polls only the files then due. None when idle.
+   * not go early either: one timer, at the next deadline not yet looked at,
+   * when that comes before the next tick; it polls only the files then due.
+   * None when idle.
    */
   private scheduleDeadline(): void {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const tailer of this.tailers.values()) oldest = Math.min(oldest, tailer.pendingSince ?? Number.POSITIVE_INFINITY);
-    const due = oldest + this.options.flushIntervalMs;
-    // Set already, or passed: bytes still pending past it (a file whose
-    // uploads fail) must not wake a pass after every pass.
-    if (due === this.deadlineAt) return;
     clearTimeout(this.deadline);
-    this.deadlineAt = undefined;
-    const wait = due - Date.now();
+    this.deadline = undefined;
+    let next = Number.POSITIVE_INFINITY;
+    for (const tailer of this.tailers.values()) {
+      const due = (tailer.pendingSince ?? Number.POSITIVE_INFINITY) + this.options.flushIntervalMs;
+      // One already looked at stays with the tick: a pass after every pass would spin.
+      if (due > this.polledUpTo && due < next) next = due;
+    }
+    const wait = next - Date.now();
     if (this.stopping || this.urgent || !(wait < this.tickMs)) return;
-    this.deadlineAt = due;
     // A timer may fire a millisecond before Date.now() reaches the deadline.
-    this.deadline = setTimeout(() => void this.onDeadline(), Math.max(0, wait) + DEADLINE_SLACK_MS);
+    this.deadline = setTimeout(() => this.onDeadline(), Math.max(0, wait) + DEADLINE_SLACK_MS);
   }
 
   /** Polls the files whose oldest pending bytes are due; the tick does the rest (paths, rotations, truncations). */
-  private async onDeadline(): Promise<void> {
-    if (this.stopping) return;
-    const now = Date.now();
-    const due = [...this.tailers.values()].filter((tailer) => tailer.pendingSince !== undefined && now - tailer.pendingSince >= this.options.flushIntervalMs);
-    // A poll never rejects; one in progress (the tick's) is shared.
-    for (const tailer of due) await tailer.poll(now, false);
-    this.scheduleDeadline();
+  private onDeadline(): void {
+    if (this.stopping || this.deadlinePass !== undefined) return;
+    this.deadlinePass = (async () => {
+      const now = Date.now();
+      this.polledUpTo = now;
+      const due = [...this.tailers.values()].filter((tailer) => tailer.pendingSince !== undefined && now - tailer.pendingSince >= this.options.flushIntervalMs);
+      // A poll never rejects; one in progress (the tick's) is shared. The
+      // stop waits for this pass and polls every file itself: none after it.
+      for (const tailer of due) {
+        if (this.stopping) return;
+        await tailer.poll(now, false);
+      }
+    })().finally(() => {
+      this.deadlinePass = undefined;
+      this.scheduleDeadline();
+    });
   }
 
   /** Has the path been renamed away, deleted, or replaced by a new file? */

@@ -100,8 +100,10 @@ export class FileShipper {
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
       // Kept by the stop that cancelled it: sent as kept, the file not read.
-      const kept = spooled.has(intent.key) ? await this.ctx.spool?.take(intent.key) : undefined;
-      if (kept !== undefined) {
+      // Damaged (said by the spool), it comes from the file, if that still holds it.
+      const taken = spooled.has(intent.key) ? await this.ctx.spool?.take(intent.key) : undefined;
+      if (taken?.kind === "kept") {
+        const kept = taken.object;
         const release = await this.ctx.slots.acquire();
         this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a stop, from the spool");
         this.track(this.uploadKept(intent, kept, release));

@@ -1,5 +1,5 @@
 import { errorMessage } from "../log/errorMessage.js";
-import type { S3Object } from "../sink/S3Sink.js";
+import type { SpoolTake } from "../sink/Spool.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { isAborted } from "./isAborted.js";
 import type { ShipContext } from "./ShipContext.js";
@@ -33,17 +33,20 @@ export async function sendSpooled(ctx: ShipContext, stop?: AbortSignal): Promise
   const failures: string[] = [];
   for (const key of unclaimed) {
     if (isAborted(stop)) break;
-    let kept: S3Object | undefined;
+    let taken: SpoolTake;
     try {
-      kept = await spool.take(key);
+      taken = await spool.take(key);
     } catch (error) {
       failures.push(`a batch kept in the spool (${key}) cannot be read now: ${errorMessage(error)}`);
       continue;
     }
-    if (kept === undefined) {
+    // Absent: a file's shipper replayed it meanwhile (its intent acknowledged, then removed here).
+    if (taken.kind === "absent") continue;
+    if (taken.kind === "damaged") {
       failures.push(`a batch kept in the spool (${key}) was damaged; the lines it held are lost`);
       continue;
     }
+    const kept = taken.object;
     const release = await ctx.slots.acquire();
     try {
       await ctx.sink.put(kept);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
@@ -13,6 +13,9 @@ import type { S3Object } from "./S3Sink.js";
  */
 const MAX_SPOOL_BYTES = 512 * 1024 * 1024;
 
+/** Where the spool lives in the state dir. */
+export const SPOOL_DIR = "spool";
+
 /** What `<id>.json` holds beside the body `<id>.body`; written last, so its presence means the entry is whole. */
 interface SpoolRecord {
   key: string;
@@ -21,6 +24,9 @@ interface SpoolRecord {
   bytes: number;
   sha256: string;
 }
+
+/** What `take` finds: the object, verified; an entry that cannot be sent (removed, and said); or none. */
+export type SpoolTake = { readonly kind: "kept"; readonly object: S3Object } | { readonly kind: "damaged" } | { readonly kind: "absent" };
 
 function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -62,33 +68,53 @@ function isRecord(value: unknown): value is SpoolRecord {
   );
 }
 
-async function recordAt(path: string): Promise<SpoolRecord | undefined> {
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/**
+ * The record at `path`: "absent" when there is none, "damaged" when it does
+ * not parse. Throws when it cannot be read now (EACCES, EMFILE, EIO): that is
+ * no damage, and the entry must stay.
+ */
+async function recordAt(path: string): Promise<SpoolRecord | "absent" | "damaged"> {
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
-    return isRecord(parsed) ? parsed : undefined;
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (isMissing(error)) return "absent";
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : "damaged";
   } catch {
-    return undefined;
+    return "damaged";
   }
 }
 
-async function readRecords(dir: string): Promise<SpoolRecord[]> {
-  const names = await readdir(dir).catch(() => []);
-  const records: SpoolRecord[] = [];
-  for (const name of names) {
-    if (!name.endsWith(".json")) continue;
-    const record = await recordAt(join(dir, name));
-    if (record !== undefined) records.push(record);
+async function recordNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => name.endsWith(".json"));
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
   }
-  return records;
 }
 
-/** Where the spool lives in the state dir. */
-export const SPOOL_DIR = "spool";
-
-/** What a spool directory holds, for `ship-logs status`: batches waiting to be sent, and their bytes. */
+/**
+ * What a spool directory holds, for `ship-logs status`: every entry counts as
+ * a batch, one whose record cannot be read too (it is not sent yet either);
+ * the bytes are those of the records that read.
+ */
 export async function spoolContents(dir: string): Promise<{ batches: number; bytes: number }> {
-  const records = await readRecords(dir);
-  return { batches: records.length, bytes: records.reduce((sum, record) => sum + record.bytes, 0) };
+  const names = await recordNames(dir);
+  let bytes = 0;
+  for (const name of names) {
+    const record = await recordAt(join(dir, name)).catch(() => "damaged" as const);
+    if (typeof record === "object") bytes += record.bytes;
+  }
+  return { batches: names.length, bytes };
 }
 
 /**
@@ -96,11 +122,15 @@ export async function spoolContents(dir: string): Promise<{ batches: number; byt
  * keys: the recorded intent says which bytes of the file they hold, but a
  * file truncated, replaced or deleted while the shipper is stopped no longer
  * has them. The next start sends them from here, under the same keys.
- * Entries are verified (length and SHA-256) before they are sent.
+ * Entries are verified (length and SHA-256) before they are sent. Only this
+ * process writes the directory (the state dir is locked): what it holds is
+ * read once and kept up to date in memory.
  */
 export class Spool {
   /** Saves run one after another, so that each sees what the others hold against the bound. */
   private saving: Promise<unknown> = Promise.resolve();
+  /** Key -> bytes of every entry whose record reads; loaded once, on first use. */
+  private index: Promise<Map<string, number>> | undefined;
 
   constructor(
     readonly dir: string,
@@ -117,7 +147,8 @@ export class Spool {
   private async saveNow(object: S3Object): Promise<boolean> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
-      const held = await this.heldBytes();
+      const index = await this.loadIndex();
+      const held = [...index.values()].reduce((sum, bytes) => sum + bytes, 0);
       if (held + object.body.length > MAX_SPOOL_BYTES) {
         this.logger.warn({ key: object.key, heldBytes: held }, "spool full: this batch is left to its file, as if there were no spool");
         return false;
@@ -133,6 +164,7 @@ export class Spool {
       await writeDurably(`${base}.body`, object.body);
       await writeDurably(`${base}.json`, JSON.stringify(record));
       await syncDir(this.dir);
+      index.set(object.key, object.body.length);
       return true;
     } catch (error) {
       this.logger.warn(
@@ -145,18 +177,19 @@ export class Spool {
 
   /**
    * Removes what a save cut short (a crash, a full disk): temp files, and
-   * bodies without their record, which was written last. At start, before
-   * anything is saved.
+   * bodies without their record, which was written last; and drops, saying
+   * so, a record that reads but does not parse (written whole and renamed
+   * into place, it is damage). At start, before anything is saved.
    */
   async tidy(): Promise<void> {
     try {
-      const names = await readdir(this.dir).catch(() => []);
+      const names = await readdir(this.dir).catch((error: unknown) => (isMissing(error) ? [] : Promise.reject(error)));
       const records = new Set(names.filter((name) => name.endsWith(".json")).map((name) => name.slice(0, -".json".length)));
       for (const name of names) {
         const unfinished = name.endsWith(".tmp") || (name.endsWith(".body") && !records.has(name.slice(0, -".body".length)));
-        if (unfinished) await rm(join(this.dir, name), { force: true });
-        // A record is written whole and renamed into place: one that does not read is damage, not a save cut short.
-        else if (name.endsWith(".json") && (await recordAt(join(this.dir, name))) === undefined) {
+        if (unfinished) {
+          await rm(join(this.dir, name), { force: true });
+        } else if (name.endsWith(".json") && (await recordAt(join(this.dir, name)).catch(() => "unreadable")) === "damaged") {
           this.logger.error({ entry: name }, "a spooled batch's record is damaged and is dropped: its lines are shipped from the file if it still holds them");
           await rm(join(this.dir, name), { force: true });
           await rm(join(this.dir, `${name.slice(0, -".json".length)}.body`), { force: true });
@@ -167,54 +200,65 @@ export class Spool {
     }
   }
 
-  /** The keys of the entries whose record reads and whose body is there at its length (its checksum is checked when taken). */
+  /** The keys of the entries whose record reads (the body is checked when taken). */
   async keys(): Promise<Set<string>> {
-    const keys = new Set<string>();
-    for (const record of await readRecords(this.dir)) {
-      const size = await stat(join(this.dir, `${this.idOf(record.key)}.body`)).then(
-        (info) => info.size,
-        () => undefined,
-      );
-      if (size === record.bytes) keys.add(record.key);
-    }
-    return keys;
+    return new Set((await this.loadIndex()).keys());
   }
 
   /**
-   * The object kept under `key`, verified. Undefined when there is none, or
-   * when it is damaged: then it is removed and said, at error, since its file
-   * may no longer hold its lines. Throws when it cannot be read (EMFILE, EIO):
-   * the entry stays for a later try.
+   * The object kept under `key`, verified. "damaged" when its body is missing
+   * or does not match its record: then it is removed and said, at error,
+   * since its file may no longer hold its lines. Throws when it cannot be
+   * read now (EMFILE, EIO): the entry stays for a later try.
    */
-  async take(key: string): Promise<S3Object | undefined> {
+  async take(key: string): Promise<SpoolTake> {
     const base = join(this.dir, this.idOf(key));
     const record = await recordAt(`${base}.json`);
-    if (record?.key !== key) return undefined;
+    if (record === "absent" || (record !== "damaged" && record.key !== key)) return { kind: "absent" };
     let body: Buffer | undefined;
     try {
       body = await readFile(`${base}.body`);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if (!isMissing(error)) throw error;
     }
-    if (body?.length !== record.bytes || sha256(body) !== record.sha256) {
+    if (record === "damaged" || body?.length !== record.bytes || sha256(body) !== record.sha256) {
       this.logger.error({ key }, "a spooled batch is damaged and is dropped; its lines are shipped from the file if it still holds them");
       await this.remove(key);
-      return undefined;
+      return { kind: "damaged" };
     }
-    return { key, body, contentType: record.contentType, metadata: record.metadata };
+    return { kind: "kept", object: { key, body, contentType: record.contentType, metadata: record.metadata } };
   }
 
   async remove(key: string): Promise<void> {
     const base = join(this.dir, this.idOf(key));
     await rm(`${base}.json`, { force: true });
     await rm(`${base}.body`, { force: true });
+    (await this.loadIndex()).delete(key);
   }
 
   private idOf(key: string): string {
     return sha256(key).slice(0, 40);
   }
 
-  private async heldBytes(): Promise<number> {
-    return (await spoolContents(this.dir)).bytes;
+  /** Records that cannot be read now are left out: their keys are unknown, and they stay on disk. */
+  private loadIndex(): Promise<Map<string, number>> {
+    // A failed read (the directory unreadable now) is tried again at the next use.
+    this.index ??= this.readIndex().catch((error: unknown) => {
+      this.index = undefined;
+      throw error;
+    });
+    return this.index;
+  }
+
+  private async readIndex(): Promise<Map<string, number>> {
+    const index = new Map<string, number>();
+    for (const name of await recordNames(this.dir)) {
+      const record = await recordAt(join(this.dir, name)).catch((error: unknown) => {
+        this.logger.warn({ entry: name, code: (error as NodeJS.ErrnoException).code }, "cannot read a spooled batch's record now; it is sent at a later start");
+        return "damaged" as const;
+      });
+      if (typeof record === "object") index.set(record.key, record.bytes);
+    }
+    return index;
   }
 }

@@ -23,7 +23,7 @@ export interface StatusReport {
   stateDir: string;
   daemon: (RuntimeStatus & { running: boolean }) | undefined;
   files: FileStatus[];
-  /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which no file may hold any more. */
+  /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which their file may no longer hold. */
   spool: { batches: number; bytes: number };
 }
 

@@ -45,7 +45,7 @@ export function formatStatusReport(report: StatusReport): string {
   lines.push(report.files.length === 0 ? "no files tracked yet" : table(rows));
   const { spool } = report;
   if (spool.batches > 0) {
-    // Not in any file's BEHIND: the file may no longer hold these lines.
+    // Shown apart from the files: a file truncated or deleted since no longer counts these lines.
     lines.push(`spool: ${spool.batches} batch(es), ${spool.bytes} bytes, whose upload a stop cancelled; sent at the next start`);
   }
   return `${lines.join("\n")}\n`;

@@ -211,7 +211,12 @@ describe("options that cannot go together", () => {
         `ship-logs: keyTemplate in config file /etc/ship-logs.yaml "${template}" puts a "/" after {prefix}, and prefix in config file /etc/ship-logs.yaml "${prefix}" ${prefix === "" ? "is empty" : "ends in one"}: every key would hold an empty segment; drop one of the two`,
       );
     }
+    for (const prefix of ["..", "logs/.", "."]) {
+      const dotted = await loadFile({ keyTemplate: template, prefix });
+      expect((dotted as ConfigError).message).toMatch(/ends in a "\." or "\.\." segment: every key would hold that segment; drop one of the two$/);
+    }
     expect(await loadFile({ keyTemplate: template, prefix: "logs" })).toMatchObject({ kind: "run" });
+    expect(await loadFile({ keyTemplate: template, prefix: "logs.." })).toMatchObject({ kind: "run" });
     expect(await loadFile({ keyTemplate: "{prefix}{instance}/{file}", prefix: "logs/" })).toMatchObject({ kind: "run" });
   });
 

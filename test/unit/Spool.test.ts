@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Spool } from "../../src/sink/Spool.js";
+import { Spool, spoolContents } from "../../src/sink/Spool.js";
 
 describe("Spool", () => {
   let dir: string;
@@ -23,8 +23,8 @@ describe("Spool", () => {
   it("keeps an object under its key until removed", async () => {
     expect(await spool.save(object("a/b/0-4.log", "one\n"))).toBe(true);
     expect(await spool.keys()).toEqual(new Set(["a/b/0-4.log"]));
-    expect(await spool.take("a/b/0-4.log")).toEqual(object("a/b/0-4.log", "one\n"));
-    expect(await spool.take("other")).toBeUndefined();
+    expect(await spool.take("a/b/0-4.log")).toEqual({ kind: "kept", object: object("a/b/0-4.log", "one\n") });
+    expect(await spool.take("other")).toEqual({ kind: "absent" });
     await spool.remove("a/b/0-4.log");
     expect(await spool.keys()).toEqual(new Set());
     expect(await readdir(dir)).toEqual([]);
@@ -34,7 +34,7 @@ describe("Spool", () => {
     await spool.save(object("k", "one\n"));
     const body = (await readdir(dir)).find((name) => name.endsWith(".body")) ?? "";
     await writeFile(join(dir, body), "0ne\n");
-    expect(await spool.take("k")).toBeUndefined();
+    expect(await spool.take("k")).toEqual({ kind: "damaged" });
     expect(logs.join("")).toMatch(/damaged/);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -46,6 +46,26 @@ describe("Spool", () => {
     await mkdir(body);
     await expect(spool.take("k")).rejects.toMatchObject({ code: "EISDIR" });
     expect((await readdir(dir)).some((name) => name.endsWith(".json"))).toBe(true);
+  });
+
+  it("a body missing or cut short is damage, found when taken (not a key silently left out)", async () => {
+    await spool.save(object("k", "one\n"));
+    const body = join(dir, (await readdir(dir)).find((name) => name.endsWith(".body")) ?? "");
+    await writeFile(body, "on");
+    const fresh = new Spool(dir, pino({ level: "info" }, { write: (line: string) => void logs.push(line) }));
+    expect(await fresh.keys()).toEqual(new Set(["k"]));
+    expect(await fresh.take("k")).toEqual({ kind: "damaged" });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("a record that cannot be read now (EISDIR here; EACCES, EIO) is kept by tidy(), and counted by status", async () => {
+    await spool.save(object("k", "one\n"));
+    const record = join(dir, (await readdir(dir)).find((name) => name.endsWith(".json")) ?? "");
+    await rm(record);
+    await mkdir(record);
+    await spool.tidy();
+    expect(await readdir(dir)).toHaveLength(2);
+    expect(await spoolContents(dir)).toEqual({ batches: 1, bytes: 0 });
   });
 
   it("tidy() drops a record that does not read, with its body, and says so", async () => {
