@@ -1,5 +1,6 @@
 import { describeProviderFailure } from "./describeProviderFailure.js";
 import { errorField } from "../log/errorField.js";
+import { tokenRequestStatus } from "./tokenRequestStatus.js";
 
 /** Node error codes that mean "nothing answered at that address". */
 const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET"]);
@@ -22,17 +23,6 @@ function networkCode(error: unknown): string | undefined {
   return typeof message === "string" ? UNREACHABLE_IN_MESSAGE.exec(message)?.[1] : undefined;
 }
 
-/**
- * The SDK's MetadataService (instance id, region) keeps a refused token PUT's
- * status only in its message; only the number is taken from it.
- */
-const TOKEN_STATUS_IN_MESSAGE = /\bFailed to fetch metadata token with status code (\d{3})\b/;
-
-function tokenRequestStatus(error: unknown): number | undefined {
-  const message = errorField(error, "message");
-  const found = typeof message === "string" ? TOKEN_STATUS_IN_MESSAGE.exec(message)?.[1] : undefined;
-  return found === undefined ? undefined : Number(found);
-}
 
 /**
  * One line for the operator about a failed IMDS credentials or metadata call.

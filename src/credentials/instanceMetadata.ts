@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
+import { tokenRequestStatus } from "./tokenRequestStatus.js";
 
 const { MetadataService } = requirePackage("@aws-sdk/ec2-metadata-service") as typeof import("@aws-sdk/ec2-metadata-service");
 
@@ -54,8 +55,13 @@ export function instanceMetadata(options: InstanceMetadataOptions): InstanceMeta
   };
 }
 
-/** As the SDK's client: 400, 403 and 404 answers to the GET itself are final. */
+/**
+ * As the SDK's client: 400, 403 and 404 answers to the GET itself are final;
+ * so is a token PUT answered 403, 404 or 405 (the endpoint turned off, or no
+ * IMDSv2 there), which the SDK's client would not ask again either.
+ */
 function isWorthRetrying(error: unknown): boolean {
   const status = errorField(errorField(error, "$metadata"), "httpStatusCode");
-  return status !== 400 && status !== 403 && status !== 404;
+  const tokenStatus = tokenRequestStatus(error);
+  return status !== 400 && status !== 403 && status !== 404 && tokenStatus !== 403 && tokenStatus !== 404 && tokenStatus !== 405;
 }

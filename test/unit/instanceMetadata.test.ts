@@ -31,7 +31,11 @@ describe("instanceMetadata", () => {
     [403, /refused the request \(403\): is the instance's metadata endpoint turned off\?/],
     [404, /token request to \S+ answered HTTP 404: is that an instance metadata service\?/],
   ])("says what an endpoint answering %i to everything answered, which the SDK keeps only in its message", async (status, expected) => {
-    const server = createServer((_req, res) => res.writeHead(status).end());
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.writeHead(status).end();
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
@@ -43,6 +47,8 @@ describe("instanceMetadata", () => {
           (caught: unknown) => caught,
         );
       expect(describeImdsError(error, endpoint)).toMatch(expected);
+      // A refused token PUT is final, as for the SDK's client: not asked again on every retry.
+      expect(requests).toBe(1);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
