@@ -26,6 +26,25 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     return readdir(join(world.state, "spool")).catch(() => []);
   }
 
+  /** The daemon stopped during an outage with 10 lines read, then their file deleted; S3 still refuses. */
+  async function deletedAfterStopDuringOutage(): Promise<{ world: World; lines: string[] }> {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    const lines = numberedLines("doomed", 10);
+    await writeLines(path, []);
+    await stopDuringOutage(world, path, lines);
+    await rm(path);
+    return { world, lines };
+  }
+
+  /** A `--once` run whose four uploads S3 holds, stopped past its --stop-timeout; S3 still hangs after. */
+  async function stopOnceWithUploadsHanging(world: World): Promise<void> {
+    world.s3.injectFault({ kind: "stall", forMs: 120_000 });
+    const run = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "4KiB", "--stop-timeout", "1"]);
+    await waitFor(async () => ((await readState(world).catch(() => undefined))?.files[0]?.pending.length ?? 0) === 4, 15_000, "four intents recorded");
+    expectSuccess(await run.stop("SIGTERM"));
+  }
+
   /** A daemon that has read `lines` and holds them in uploads S3 keeps refusing, then stops. */
   async function stopDuringOutage(world: World, path: string, lines: readonly string[]): Promise<void> {
     world.s3.injectFault({ kind: "error", status: 503, code: "SlowDown" });
@@ -64,13 +83,8 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
   });
 
   it("the daemon stopped during an outage, the file deleted: its read lines arrive, and nothing is said to be missing", async () => {
-    const world = await scenario.startWorld();
-    const path = join(world.logs, "app.log");
-    const lines = numberedLines("doomed", 10);
-    await writeLines(path, []);
-    await stopDuringOutage(world, path, lines);
+    const { world, lines } = await deletedAfterStopDuringOutage();
 
-    await rm(path);
     world.s3.clearFaults();
     const daemon = scenario.startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
     await waitFor(() => [...linesInS3(world).values()].flat().length >= 10, 20_000, "10 lines in S3");
@@ -87,10 +101,7 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     const path = join(world.logs, "app.log");
     const lines = numberedLines("app", 400);
     await writeLines(path, lines);
-    world.s3.injectFault({ kind: "stall", forMs: 120_000 });
-    const run = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "4KiB", "--stop-timeout", "1"]);
-    await waitFor(async () => ((await readState(world).catch(() => undefined))?.files[0]?.pending.length ?? 0) === 4, 15_000, "four intents recorded");
-    expectSuccess(await run.stop("SIGTERM"));
+    await stopOnceWithUploadsHanging(world);
     const recorded = (await readState(world)).files[0]?.pending ?? [];
     expect((await spoolEntries(world)).filter((name) => name.endsWith(".json"))).toHaveLength(recorded.length);
 
@@ -112,10 +123,7 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     const path = join(world.logs, "app.log");
     const lines = numberedLines("app", 400);
     await writeLines(path, lines);
-    world.s3.injectFault({ kind: "stall", forMs: 120_000 });
-    const run = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "4KiB", "--stop-timeout", "1"]);
-    await waitFor(async () => ((await readState(world).catch(() => undefined))?.files[0]?.pending.length ?? 0) === 4, 15_000, "four intents recorded");
-    expectSuccess(await run.stop("SIGTERM"));
+    await stopOnceWithUploadsHanging(world);
 
     world.s3.clearFaults();
     const next = await runCli([...baseArgs(world), "--once"]);
@@ -128,12 +136,7 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
   });
 
   it("a daemon whose start sends the spool while S3 is still down stops at SIGTERM at once, and keeps the spool", async () => {
-    const world = await scenario.startWorld();
-    const path = join(world.logs, "app.log");
-    const lines = numberedLines("doomed", 10);
-    await writeLines(path, []);
-    await stopDuringOutage(world, path, lines);
-    await rm(path);
+    const { world, lines } = await deletedAfterStopDuringOutage();
     const held = await spoolEntries(world);
 
     // S3 still refuses: the spool's upload retries for ever, and must not hold the stop.
@@ -156,10 +159,7 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     const world = await scenario.startWorld();
     const path = join(world.logs, "app.log");
     await writeLines(path, numberedLines("app", 400));
-    world.s3.injectFault({ kind: "stall", forMs: 120_000 });
-    const run = scenario.startDaemon([...baseArgs(world), "--once", "--batch-max-bytes", "4KiB", "--stop-timeout", "1"]);
-    await waitFor(async () => ((await readState(world).catch(() => undefined))?.files[0]?.pending.length ?? 0) === 4, 15_000, "four intents recorded");
-    expectSuccess(await run.stop("SIGTERM"));
+    await stopOnceWithUploadsHanging(world);
     await truncate(path, 0);
     // Bit rot: the same length, other bytes.
     const body = join(world.state, "spool", (await spoolEntries(world)).find((name) => name.endsWith(".body")) ?? "");
