@@ -311,6 +311,10 @@ export class Daemon {
       for (const tailer of due) {
         if (this.stopping) return;
         await tailer.poll(now, false);
+        // Shared with a poll the tick began before the deadline, which found
+        // nothing due yet: once more, now.
+        const since = tailer.pendingSince;
+        if (since !== undefined && Date.now() - since >= this.options.flushIntervalMs && !this.stopping) await tailer.poll(Date.now(), false);
       }
     })().finally(() => {
       this.deadlinePass = undefined;

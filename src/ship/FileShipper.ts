@@ -6,6 +6,8 @@ import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import type { Compression } from "../sink/compress.js";
 import type { S3Object } from "../sink/S3Sink.js";
+import type { SpoolTake } from "../sink/Spool.js";
+import { errorMessage } from "../log/errorMessage.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
@@ -95,13 +97,15 @@ export class FileShipper {
 
   private async replayRecorded(): Promise<void> {
     if (this.checkpoint.pending.length === 0) return;
-    const spooled = (await this.ctx.spool?.keys()) ?? new Set<string>();
+    // A spool that cannot be listed now: every intent comes from the file, as without one.
+    const spooled = (await this.ctx.spool?.keys().catch(() => undefined)) ?? new Set<string>();
     let headChecked = false;
     for (const intent of [...this.checkpoint.pending]) {
       if (this.failure) return;
       // Kept by the stop that cancelled it: sent as kept, the file not read.
-      // Damaged (said by the spool), it comes from the file, if that still holds it.
-      const taken = spooled.has(intent.key) ? await this.ctx.spool?.take(intent.key) : undefined;
+      // Damaged (said by the spool), or not readable now, it comes from the
+      // file, if that still holds it.
+      const taken = spooled.has(intent.key) ? await this.takeKept(intent.key) : undefined;
       if (taken?.kind === "kept") {
         const kept = taken.object;
         const release = await this.ctx.slots.acquire();
@@ -374,6 +378,15 @@ export class FileShipper {
     await this.acknowledge(intent);
   }
 
+  private async takeKept(key: string): Promise<SpoolTake | undefined> {
+    try {
+      return await this.ctx.spool?.take(key);
+    } catch (error) {
+      this.ctx.logger.warn({ path: this.file.path, key, err: errorMessage(error) }, "cannot read a spooled batch now; replaying it from the file");
+      return undefined;
+    }
+  }
+
   /** Sends a batch the spool kept, acknowledges it, then lets the spool forget it. */
   private async uploadKept(intent: UploadIntent, kept: S3Object, release: () => void): Promise<void> {
     const { ctx } = this;
@@ -387,7 +400,10 @@ export class FileShipper {
       release();
     }
     await this.acknowledge(intent);
-    await ctx.spool?.remove(intent.key);
+    // Left behind, the entry is sent again by a later pass: the same object under the same key.
+    await ctx.spool?.remove(intent.key).catch((error: unknown) => {
+      ctx.logger.warn({ key: intent.key, err: errorMessage(error) }, "cannot remove a sent batch from the spool");
+    });
   }
 
   private async acknowledge(intent: UploadIntent): Promise<void> {

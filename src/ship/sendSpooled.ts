@@ -56,8 +56,9 @@ export async function sendSpooled(ctx: ShipContext, stop?: AbortSignal): Promise
     } finally {
       release();
     }
-    await spool.remove(key);
     logger.info({ key }, "sent a batch the spool kept for a file truncated, replaced or deleted while stopped");
+    // Left behind, the entry is sent again by a later pass: the same object under the same key.
+    await spool.remove(key).catch((error: unknown) => logger.warn({ key, err: errorMessage(error) }, "cannot remove a sent batch from the spool"));
     ctx.stats.lines += Number(kept.metadata["lines"] ?? 0);
     ctx.stats.bytesOut += kept.body.length;
     ctx.stats.objects += 1;

@@ -229,36 +229,53 @@ export class Spool {
     return { kind: "kept", object: { key, body, contentType: record.contentType, metadata: record.metadata } };
   }
 
+  /**
+   * Forgets `key`: its record first (without it the body is a leftover that
+   * tidy() clears), and the index before either, so that a removal that
+   * fails halfway never leaves a key listed whose record is gone.
+   */
   async remove(key: string): Promise<void> {
     const base = join(this.dir, this.idOf(key));
+    (await this.loadIndex()).delete(key);
     await rm(`${base}.json`, { force: true });
     await rm(`${base}.body`, { force: true });
-    (await this.loadIndex()).delete(key);
   }
 
   private idOf(key: string): string {
     return sha256(key).slice(0, 40);
   }
 
-  /** Records that cannot be read now are left out: their keys are unknown, and they stay on disk. */
+  /**
+   * Records that cannot be read now are left out (their keys are unknown, and
+   * they stay on disk), and such an index is not kept: the next use reads the
+   * directory again, so that they are sent once they read. A failed read of
+   * the directory itself is tried again at the next use too.
+   */
   private loadIndex(): Promise<Map<string, number>> {
-    // A failed read (the directory unreadable now) is tried again at the next use.
-    this.index ??= this.readIndex().catch((error: unknown) => {
-      this.index = undefined;
-      throw error;
-    });
-    return this.index;
+    if (this.index !== undefined) return this.index;
+    const loaded = this.readIndex();
+    const index = loaded.then(({ entries }) => entries);
+    this.index = index;
+    const forget = (): void => {
+      if (this.index === index) this.index = undefined;
+    };
+    loaded.then(({ complete }) => {
+      if (!complete) forget();
+    }, forget);
+    return index;
   }
 
-  private async readIndex(): Promise<Map<string, number>> {
-    const index = new Map<string, number>();
+  private async readIndex(): Promise<{ entries: Map<string, number>; complete: boolean }> {
+    const entries = new Map<string, number>();
+    let complete = true;
     for (const name of await recordNames(this.dir)) {
       const record = await recordAt(join(this.dir, name)).catch((error: unknown) => {
-        this.logger.warn({ entry: name, code: (error as NodeJS.ErrnoException).code }, "cannot read a spooled batch's record now; it is sent at a later start");
+        this.logger.warn({ entry: name, code: (error as NodeJS.ErrnoException).code }, "cannot read a spooled batch's record now; it is tried again later");
+        complete = false;
         return "damaged" as const;
       });
-      if (typeof record === "object") index.set(record.key, record.bytes);
+      if (typeof record === "object") entries.set(record.key, record.bytes);
     }
-    return index;
+    return { entries, complete };
   }
 }

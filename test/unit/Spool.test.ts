@@ -68,6 +68,19 @@ describe("Spool", () => {
     expect(await spoolContents(dir)).toEqual({ batches: 1, bytes: 0 });
   });
 
+  it("a record that could not be read when the spool was first listed is listed once it reads", async () => {
+    await spool.save(object("k", "one\n"));
+    const record = join(dir, (await readdir(dir)).find((name) => name.endsWith(".json")) ?? "");
+    const text = await readFile(record, "utf8");
+    await rm(record);
+    await mkdir(record);
+    const fresh = new Spool(dir, pino({ level: "info" }, { write: (line: string) => void logs.push(line) }));
+    expect(await fresh.keys()).toEqual(new Set());
+    await rm(record, { recursive: true });
+    await writeFile(record, text);
+    expect(await fresh.keys()).toEqual(new Set(["k"]));
+  });
+
   it("tidy() drops a record that does not read, with its body, and says so", async () => {
     await spool.save(object("k", "one\n"));
     const record = join(dir, (await readdir(dir)).find((name) => name.endsWith(".json")) ?? "");
