@@ -48,7 +48,7 @@ export interface DaemonOptions {
 /** An idle file must have been quiet this long before its descriptor is taken back. */
 const IDLE_CLOSE_MS = 5_000;
 
-/** Past a flush deadline, so that the tick it wakes finds the bytes due (timers and Date.now() round apart). */
+/** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and Date.now() round apart). */
 const DEADLINE_SLACK_MS = 2;
 
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
@@ -82,7 +82,7 @@ export class Daemon {
   private readonly paths: PathsProvider;
   private tick: NodeJS.Timeout | undefined;
   private tickMs = 1_000;
-  /** An extra tick at the oldest pending bytes' flush deadline, when it comes before the next tick. */
+  /** A pass at the next flush deadline, when it comes before the next tick (scheduleDeadline). */
   private deadline: NodeJS.Timeout | undefined;
   /** When the last tick or deadline pass looked: deadlines up to it have been polled, met or not (a file whose uploads fail). */
   private polledUpTo = 0;

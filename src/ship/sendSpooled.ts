@@ -7,7 +7,8 @@ import type { ShipContext } from "./ShipContext.js";
 /** How many of a checkpoint's recorded uploads the spool does not hold: lost with its file's bytes. */
 export async function notSpooled(ctx: ShipContext, checkpoint: FileCheckpoint): Promise<number> {
   if (checkpoint.pending.length === 0) return 0;
-  const kept = (await ctx.spool?.keys()) ?? new Set<string>();
+  // A spool that cannot be listed now holds nothing that can be counted on.
+  const kept = (await ctx.spool?.keys().catch(() => undefined)) ?? new Set<string>();
   return checkpoint.pending.filter((intent) => !kept.has(intent.key)).length;
 }
 
