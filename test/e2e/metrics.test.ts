@@ -188,8 +188,10 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
     expect(down.value("ship_logs_imds_errors_total")).toBeGreaterThan(0);
 
     await waitFor(async () => (await probe(base, "/readyz")).status === 200, 40_000, "/readyz 200 after IMDS is back");
-    const up = await scrape(base);
-    expect(up.value("ship_logs_credentials_expiry_seconds")).toBeGreaterThan(0);
+    // Read apart from /readyz: on a loaded CI host (twice, on Node 22 and 24) the
+    // gauge read 0 just after /readyz said 200, the keys then fetched being close
+    // to their end; what must hold is that the gauge comes back.
+    await waitFor(async () => ((await scrape(base)).value("ship_logs_credentials_expiry_seconds") ?? 0) > 0, 20_000, "the expiry gauge positive again");
     writer.stop();
     await waitForLinesInS3(world, "app.log", writer.lines.length + 1, 20_000);
     const result = await daemon.stop("SIGTERM");
