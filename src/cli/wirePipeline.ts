@@ -51,7 +51,7 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
   const sdk = sdkLogger(logger.child({ component: "credentials" }));
   return config.credentials === "chain"
     ? { source: fromChain(sdk), describe: describeChainError }
-    : { source: fromImds({ logger: sdk }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+    : { source: fromImds({ logger: sdk, endpoint: config.imdsEndpoint }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
 }
 
 /**

@@ -1,11 +1,15 @@
 import { requirePackage } from "../loading/requirePackage.js";
+import { errorField } from "../log/errorField.js";
 import type { CredentialSource } from "./CredentialSource.js";
+import { tokenFailure } from "./instanceMetadata.js";
 import type { SdkLogger } from "./sdkLogger.js";
 
 const { fromInstanceMetadata } = requirePackage("@smithy/credential-provider-imds") as typeof import("@smithy/credential-provider-imds");
 
 export interface FromImdsOptions {
   logger: SdkLogger;
+  /** The metadata endpoint, to ask why a token PUT failed (the provider itself reads it from the environment). */
+  endpoint: string;
   /** Socket idle timeout per IMDS request; the SDK's 1 s default is tight for a busy host. */
   timeoutMs?: number;
   /** Retries of each metadata GET (the token PUT is not retried by the SDK). */
@@ -34,5 +38,14 @@ export function fromImds(options: FromImdsOptions): CredentialSource {
     ec2MetadataV1Disabled: true,
     logger: options.logger,
   };
-  return () => fromInstanceMetadata(init)();
+  return async () => {
+    try {
+      return await fromInstanceMetadata(init)();
+    } catch (error) {
+      if (errorField(error, "name") !== "InstanceMetadataV1FallbackError") throw error;
+      // A refused token PUT: the operator needs its status ("403: metadata
+      // endpoint turned off?"), which this error does not keep.
+      throw (await tokenFailure(options.endpoint, init.timeout)) ?? error;
+    }
+  };
 }

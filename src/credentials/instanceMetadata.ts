@@ -65,3 +65,19 @@ function isWorthRetrying(error: unknown): boolean {
   const tokenStatus = tokenRequestStatus(error);
   return status !== 400 && status !== 403 && status !== 404 && tokenStatus !== 403 && tokenStatus !== 404 && tokenStatus !== 405;
 }
+
+/**
+ * Why a token PUT fails, when the credentials provider could not say: the
+ * SDK's IMDS provider turns any refused PUT into its "v1 fallback blocked"
+ * error, which keeps no status. One PUT through the SDK's metadata client,
+ * whose error keeps it ("… with status code 403"). Undefined when the PUT
+ * succeeds now (the failure has passed).
+ */
+export async function tokenFailure(endpoint: string, timeoutMs = 2_000): Promise<unknown> {
+  try {
+    await new MetadataService({ endpoint, ec2MetadataV1Disabled: true, httpOptions: { timeout: timeoutMs }, retries: 0 }).fetchMetadataToken();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describeImdsError } from "../../src/credentials/describeCredentialError.js";
 import { fromImds } from "../../src/credentials/fromImds.js";
 import { IMDS_ENDPOINT_ENV } from "../../src/credentials/imdsEndpoint.js";
 import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
@@ -23,12 +24,17 @@ describe("fromImds", () => {
   });
 
   it("recovers after IMDS answered the token PUT with 403 (a long-lived SDK provider would stop fetching tokens for good)", async () => {
-    const source = fromImds({ logger: quiet, timeoutMs: 500, maxRetries: 0 });
+    const source = fromImds({ logger: quiet, endpoint: imds.endpoint, timeoutMs: 500, maxRetries: 0 });
     const first = await source();
     expect(first.accessKeyId).toBe(imds.currentCredentials().accessKeyId);
 
     imds.failWith(403);
-    await expect(source()).rejects.toMatchObject({ name: "InstanceMetadataV1FallbackError" });
+    // The status the SDK's provider drops, so that the operator reads "403: metadata endpoint turned off?".
+    const refused: unknown = await source().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(describeImdsError(refused, imds.endpoint)).toMatch(/refused the request \(403\): is the instance's metadata endpoint turned off\?/);
     await imds.clearFaults();
 
     const rotated = imds.rotateCredentials();
@@ -37,7 +43,7 @@ describe("fromImds", () => {
   });
 
   it("reports the failure instead of handing back the previous keys with a made-up expiry", async () => {
-    const source = fromImds({ logger: quiet, timeoutMs: 500, maxRetries: 0 });
+    const source = fromImds({ logger: quiet, endpoint: imds.endpoint, timeoutMs: 500, maxRetries: 0 });
     await source();
     imds.failWith(500);
     await expect(source()).rejects.toThrow();
