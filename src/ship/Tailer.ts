@@ -170,7 +170,9 @@ export class Tailer {
 
   private reportFailure(error: unknown): void {
     this.retryAt = Date.now() + 5_000;
-    if (this.failureReported) return;
+    // Cancelled by the stop's timeout, which said so once for every file: the
+    // uploads are spooled or replayed at the next start, nothing to retry here.
+    if (this.failureReported || this.ctx.sink.cancelled === true) return;
     this.failureReported = true;
     this.failedAtOffset = this.checkpoint.offset;
     const code = (error as NodeJS.ErrnoException).code;

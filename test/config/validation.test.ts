@@ -72,6 +72,7 @@ const INVALID: readonly (readonly [OptionKey, string, string])[] = [
   ["prefix", "../logs/", 'expected no empty, "." or ".." path segments (no leading "/", no "//")'],
   ["prefix", "logs\\app/", 'expected no "\\" or control characters: they would be in every key'],
   ["prefix", "logs\tapp/", 'expected no "\\" or control characters: they would be in every key'],
+  ["prefix", "logs\u007fapp/", 'expected no "\\" or control characters: they would be in every key'],
   ["keyTemplate", "{instance}", "expected {prefix} at the start of the template and nowhere else, so that keys stay under --prefix"],
   ["sseKmsKeyId", "", "expected a KMS key id or ARN"],
   ["once", "yes", "expected true, false, 1 or 0"],
@@ -87,7 +88,8 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
     const error = await errorFrom(source, key, value);
     // A URL's user and password are never repeated (they may be keys).
     const shown = value === "http://user:pw@x" ? "http://<user and password hidden>@x" : value;
-    expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(shown)}`);
+    // DEL, which JSON leaves raw, is escaped: a terminal would erase with it.
+    expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(shown).replace(/\u007f/g, "\\u007f")}`);
     expect(error.subject).toBe(source === "file" ? key : labels[source](key));
   });
 });

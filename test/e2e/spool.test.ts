@@ -55,6 +55,9 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     await waitFor(() => world.s3.requests.some((request) => request.status === 503), 15_000, "a refused upload");
     const stopped = await daemon.stop("SIGTERM");
     expect(stopped.code, stopped.stderr.slice(-2000)).toBe(0);
+    // The stop said once that it cancelled them; no file is "failing" for it.
+    expect(logsMatching(stopped.stderr, /stop timeout reached/)).toHaveLength(1);
+    expect(logsMatching(stopped.stderr, /cannot ship this file for now/)).toEqual([]);
     expect(await spoolEntries(world)).not.toEqual([]);
   }
 
