@@ -55,11 +55,12 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
 }
 
 /**
- * A state dir that is a file, that this user may not write, that is on a
+ * A state dir that is a file, that this user may not write, or that is on a
  * read-only file system (ProtectSystem=strict without StateDirectory= or
- * ReadWritePaths=), or that cannot be created is the configuration's to fix:
- * exit 2, which systemd does not restart into the same failure. Anything
- * else (a full disk, an I/O error) may pass: exit 1.
+ * ReadWritePaths=) is the configuration's to fix: exit 2, which systemd does
+ * not restart into the same failure. Anything else may pass: exit 1 (a full
+ * disk, an I/O error, and ENOENT, which is also what a disk not mounted yet
+ * at boot gives).
  */
 function stateDirError(dir: string, error: unknown, doing: string): ConfigError | FatalError {
   const code = (error as NodeJS.ErrnoException).code;
@@ -70,10 +71,7 @@ function stateDirError(dir: string, error: unknown, doing: string): ConfigError 
         ? `permission denied (${code}); the user ship-logs runs as must be able to write it`
         : code === "EROFS"
           ? "on a read-only file system (EROFS); with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths="
-          : // Creating it found no parent to create it in (Node says ENOENT for a read-only parent too).
-            code === "ENOENT"
-            ? "cannot be created (ENOENT): its parent is missing or read-only"
-            : undefined;
+          : undefined;
   if (problem !== undefined) return new ConfigError(`--state-dir ${dir}: ${problem}`, "--state-dir");
   return new FatalError(`${doing} state directory ${dir}: ${code ?? String(error)}`);
 }

@@ -50,9 +50,9 @@ function renderValue(value: unknown): string {
   }
 }
 
-/** JSON.stringify escapes C0 controls but not these: line breaks to terminals and log collectors, and DEL, which erases. */
+/** JSON.stringify escapes C0 controls but not these: DEL and the C1 controls (CSI drives terminals), and the line separators. */
 function escapeLineSeparators(json: string): string {
-  return json.replace(/[\u007f\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return json.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Text shown bare (a file path), with only the characters that would break or hide in the line escaped. */

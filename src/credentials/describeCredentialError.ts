@@ -49,6 +49,10 @@ export function describeImdsError(error: unknown, endpoint: string): string {
     // EC2 answers 403 to everything while the instance's metadata endpoint is turned off.
     return `IMDS at ${endpoint} refused the request (403): is the instance's metadata endpoint turned off? (aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled)`;
   }
+  if (tokenStatus !== undefined && tokenStatus >= 500) {
+    // IMDS answers 5xx (or 429) while it is busy: no sign of a wrong endpoint.
+    return `IMDS token request to ${endpoint} answered HTTP ${tokenStatus} (IMDS busy or failing for now)`;
+  }
   if (tokenStatus !== undefined) {
     return `IMDS token request to ${endpoint} answered HTTP ${tokenStatus}: is that an instance metadata service?`;
   }

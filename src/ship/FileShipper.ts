@@ -49,6 +49,8 @@ type UploadSource = { readonly buffer: Buffer } | { readonly streamedLines: numb
  */
 export class FileShipper {
   private readonly acknowledged = new Set<UploadIntent>();
+  /** Spooled intents replayed from the file instead (their entry could not be read): the entry goes once S3 has them. */
+  private readonly spooledButReadFromFile = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
   private failure: Error | undefined;
   /** The failure came after the stop cancelled the uploads: the stop's doing, not the file's. */
@@ -113,6 +115,7 @@ export class FileShipper {
         this.track(this.uploadKept(intent, kept, release));
         continue;
       }
+      if (taken === undefined && spooled.has(intent.key)) this.spooledButReadFromFile.add(intent.key);
       if (!headChecked) {
         await this.assertSameHead();
         headChecked = true;
@@ -376,6 +379,7 @@ export class FileShipper {
       release();
     }
     await this.acknowledge(intent);
+    if (this.spooledButReadFromFile.delete(intent.key)) await this.forgetKept(intent.key);
   }
 
   private async takeKept(key: string): Promise<SpoolTake | undefined> {
@@ -400,9 +404,13 @@ export class FileShipper {
       release();
     }
     await this.acknowledge(intent);
-    // Left behind, the entry is sent again by a later pass: the same object under the same key.
-    await ctx.spool?.remove(intent.key).catch((error: unknown) => {
-      ctx.logger.warn({ key: intent.key, err: errorMessage(error) }, "cannot remove a sent batch from the spool");
+    await this.forgetKept(intent.key);
+  }
+
+  /** Left behind, an entry would be sent again by a later pass over the spool: the same object under the same key. */
+  private async forgetKept(key: string): Promise<void> {
+    await this.ctx.spool?.remove(key).catch((error: unknown) => {
+      this.ctx.logger.warn({ key, err: errorMessage(error) }, "cannot remove a sent batch from the spool");
     });
   }
 

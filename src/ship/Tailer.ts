@@ -129,7 +129,7 @@ export class Tailer {
       if (this.shipper.error instanceof TruncatedError) return "truncated";
       if (this.shipper.error) {
         if (now < this.retryAt) return "failed";
-        this.reportFailure(this.shipper.error);
+        this.reportFailure(this.shipper.error, this.shipper.cancelled);
         await this.shipper.settle();
         // A new shipper replays the intents the failed one left pending.
         this.shipper = new FileShipper(this.ctx, this.file, this.checkpoint);
@@ -168,11 +168,10 @@ export class Tailer {
     await this.file.handle.close();
   }
 
-  private reportFailure(error: unknown): void {
+  /** @param cancelled the failure is the stop's cancellation of the uploads, which the stop has said once for every file */
+  private reportFailure(error: unknown, cancelled = false): void {
     this.retryAt = Date.now() + 5_000;
-    // Cancelled by the stop's timeout, which said so once for every file: the
-    // uploads are spooled or replayed at the next start, nothing to retry here.
-    if (this.failureReported || this.ctx.sink.cancelled === true) return;
+    if (this.failureReported || cancelled) return;
     this.failureReported = true;
     this.failedAtOffset = this.checkpoint.offset;
     const code = (error as NodeJS.ErrnoException).code;

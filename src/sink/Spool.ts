@@ -131,6 +131,8 @@ export class Spool {
   private saving: Promise<unknown> = Promise.resolve();
   /** Key -> bytes of every entry whose record reads; loaded once, on first use. */
   private index: Promise<Map<string, number>> | undefined;
+  /** Records said to be unreadable: each is said once, not at every read of the directory. */
+  private readonly unreadableSaid = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -236,7 +238,8 @@ export class Spool {
    */
   async remove(key: string): Promise<void> {
     const base = join(this.dir, this.idOf(key));
-    (await this.loadIndex()).delete(key);
+    // An index that cannot be read now has no key to forget: the files go all the same.
+    (await this.loadIndex().catch(() => undefined))?.delete(key);
     await rm(`${base}.json`, { force: true });
     await rm(`${base}.body`, { force: true });
   }
@@ -270,7 +273,10 @@ export class Spool {
     let complete = true;
     for (const name of await recordNames(this.dir)) {
       const record = await recordAt(join(this.dir, name)).catch((error: unknown) => {
-        this.logger.warn({ entry: name, code: (error as NodeJS.ErrnoException).code }, "cannot read a spooled batch's record now; it is tried again later");
+        if (!this.unreadableSaid.has(name)) {
+          this.unreadableSaid.add(name);
+          this.logger.warn({ entry: name, code: (error as NodeJS.ErrnoException).code }, "cannot read a spooled batch's record now; it is tried again later");
+        }
         complete = false;
         return "damaged" as const;
       });

@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { logsMatching } from "../support/logRecords.js";
@@ -175,5 +175,25 @@ describe("the spool: batches a stop cancelled (e2e)", () => {
     expect(next.code).toBe(1);
     expect(lastLine(next.stderr)).toMatch(/^ship-logs: could not ship everything: a batch kept in the spool \(.+\) was damaged; the lines it held are lost$/);
     expect(world.s3.listObjects(BUCKET)).toHaveLength(3);
+  });
+
+  it("a spooled batch whose body cannot be read now is replayed from its intact file, once, and leaves the spool", async () => {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    const lines = numberedLines("app", 400);
+    await writeLines(path, lines);
+    await stopOnceWithUploadsHanging(world);
+    const body = join(world.state, "spool", (await spoolEntries(world)).find((name) => name.endsWith(".body")) ?? "");
+    await rm(body);
+    await mkdir(body);
+    world.s3.clearFaults();
+
+    const next = await runCli([...baseArgs(world), "--once"]);
+
+    expectSuccess(next);
+    expect(logsMatching(next.stderr, /cannot read a spooled batch now; replaying it from the file/)).toHaveLength(1);
+    expectEachLineOnce(world, lines);
+    await rm(body, { recursive: true });
+    expect(await spoolEntries(world)).toEqual([]);
   });
 });
