@@ -124,12 +124,12 @@ export async function spoolContents(dir: string): Promise<{ batches: number; byt
  * has them. The next start sends them from here, under the same keys.
  * Entries are verified (length and SHA-256) before they are sent. Only this
  * process writes the directory (the state dir is locked): what it holds is
- * read once and kept up to date in memory.
+ * read once and kept up to date in memory (again, while a record cannot be read).
  */
 export class Spool {
   /** Saves run one after another, so that each sees what the others hold against the bound. */
   private saving: Promise<unknown> = Promise.resolve();
-  /** Key -> bytes of every entry whose record reads; loaded once, on first use. */
+  /** Key -> bytes of every entry whose record reads; loaded on first use, and again while a record could not be read. */
   private index: Promise<Map<string, number>> | undefined;
   /** Records said to be unreadable: each is said once, not at every read of the directory. */
   private readonly unreadableSaid = new Set<string>();
