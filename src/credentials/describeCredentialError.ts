@@ -23,7 +23,6 @@ function networkCode(error: unknown): string | undefined {
   return typeof message === "string" ? UNREACHABLE_IN_MESSAGE.exec(message)?.[1] : undefined;
 }
 
-
 /**
  * One line for the operator about a failed IMDS credentials or metadata call.
  * Built from error names, codes and status codes only: provider messages can
