@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { syncDirectory } from "../fs/syncDirectory.js";
+import { writeDurably } from "../fs/writeDurably.js";
 import { errorMessage } from "../log/errorMessage.js";
 import type { S3Object } from "./S3Sink.js";
 
@@ -30,28 +32,6 @@ export type SpoolTake = { readonly kind: "kept"; readonly object: S3Object } | {
 
 function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-/** Writes `data` to `path` durably and atomically: a temp file, fsync, rename. */
-async function writeDurably(path: string, data: Buffer | string): Promise<void> {
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, "w", 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function isRecord(value: unknown): value is SpoolRecord {
@@ -165,7 +145,7 @@ export class Spool {
       };
       await writeDurably(`${base}.body`, object.body);
       await writeDurably(`${base}.json`, JSON.stringify(record));
-      await syncDir(this.dir);
+      await syncDirectory(this.dir);
       index.set(object.key, object.body.length);
       return true;
     } catch (error) {

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
-import { chmod, mkdir, open, readdir, readFile, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { syncDirectory } from "../fs/syncDirectory.js";
+import { writeDurably } from "../fs/writeDurably.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 
 export const STATE_VERSION = 1;
@@ -35,15 +37,6 @@ export class StateTooNewError extends Error {
 
 function checksumOf(files: FileCheckpoint[]): string {
   return createHash("sha256").update(JSON.stringify(files)).digest("hex");
-}
-
-async function fsyncPath(path: string, flags: string): Promise<void> {
-  const handle = await open(path, flags);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -105,7 +98,7 @@ export class StateStore {
   async quarantine(now: Date = new Date()): Promise<string> {
     const aside = `${this.path}.corrupt-${now.toISOString().replace(/[:.]/g, "-")}`;
     await rename(this.path, aside);
-    await fsyncPath(this.dir, "r");
+    await syncDirectory(this.dir);
     return aside;
   }
 
@@ -115,22 +108,7 @@ export class StateStore {
     const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
     const text = JSON.stringify(doc);
     // A temp name per save: two saves never write or rename each other's file.
-    const temp = `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`;
-    try {
-      const handle = await open(temp, "w", 0o600);
-      try {
-        await handle.writeFile(text);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, this.path);
-    } catch (error) {
-      // On a full disk the saves are retried every few seconds: each failed
-      // one must not leave its partly written file behind.
-      await rm(temp, { force: true }).catch(() => undefined);
-      throw error;
-    }
-    await fsyncPath(this.dir, "r");
+    await writeDurably(this.path, text, `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`);
+    await syncDirectory(this.dir);
   }
 }
