@@ -29,6 +29,13 @@ export interface FileCheckpoint {
   offset: number;
   /** Uploads in flight, contiguous and in order from `offset`. Replayed after a crash. */
   pending: UploadIntent[];
+  /**
+   * The directory the file really lives in, when a symlink at `path` leads
+   * there (realDirOf): a rename or a copytruncate's copy is looked for there
+   * too. Absent when it is `path`'s own directory, and in checkpoints of
+   * earlier releases.
+   */
+  realDir?: string;
   /** ISO time of the last acknowledged upload. */
   lastUploadAt?: string;
   /**

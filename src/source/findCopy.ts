@@ -1,37 +1,39 @@
 import { readdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { recordedEnd, type FileCheckpoint } from "./FileCheckpoint.js";
 import { fingerprint } from "./fingerprint.js";
 import { openFile, type OpenFile } from "./openFile.js";
+import { searchDirs } from "./searchDirs.js";
 
 /**
  * Where a truncated file's old content went when it was copied first
  * (logrotate's `copytruncate` writes `app.log.1` or `app.log-DATE` next to
- * it): the sibling, opened, that is not the file itself, holds every byte
- * the checkpoint read or recorded uploads of, and starts with the head the
- * checkpoint fingerprinted.
+ * it, or next to the file a symlink led to): the sibling, opened, that is
+ * not the file itself, holds every byte the checkpoint read or recorded
+ * uploads of, and starts with the head the checkpoint fingerprinted.
  * Undefined when no batch was cut yet (no head to recognise the copy
  * by) or no sibling matches: the bytes not read before the truncation are lost.
  */
 export async function findCopy(checkpoint: FileCheckpoint): Promise<OpenFile | undefined> {
   if (checkpoint.fingerprintLength === 0) return undefined;
   const readTo = recordedEnd(checkpoint);
-  let names: string[];
-  try {
-    names = await readdir(dirname(checkpoint.path));
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    const path = join(dirname(checkpoint.path), name);
-    let file: OpenFile;
+  for (const dir of searchDirs(checkpoint)) {
+    let names: string[];
     try {
-      file = await openFile(path);
+      names = await readdir(dir);
     } catch {
       continue;
     }
-    if (await isCopy(file, checkpoint, readTo)) return file;
-    await file.handle.close();
+    for (const name of names) {
+      let file: OpenFile;
+      try {
+        file = await openFile(join(dir, name));
+      } catch {
+        continue;
+      }
+      if (await isCopy(file, checkpoint, readTo)) return file;
+      await file.handle.close();
+    }
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { recordedEnd, type FileCheckpoint } from "./FileCheckpoint.js";
 import { fingerprint, fingerprintOf, readHead } from "./fingerprint.js";
 import type { OpenFile } from "./openFile.js";
+import { realDirOf } from "./realDirOf.js";
 
 export type Resolution =
   | { kind: "known"; checkpoint: FileCheckpoint }
@@ -29,7 +30,7 @@ export function findByInode(checkpoints: readonly FileCheckpoint[], file: OpenFi
 export async function freshCheckpoint(file: OpenFile): Promise<FileCheckpoint> {
   // Nothing is shipped yet, so nothing is fingerprinted: length 0 matches any content.
   const print = await fingerprint(file.handle, file.size, 0);
-  return {
+  const checkpoint: FileCheckpoint = {
     sourceId: newSourceId(),
     path: file.path,
     dev: file.dev,
@@ -39,6 +40,15 @@ export async function freshCheckpoint(file: OpenFile): Promise<FileCheckpoint> {
     offset: 0,
     pending: [],
   };
+  await noteRealDir(checkpoint, file);
+  return checkpoint;
+}
+
+/** Records where the file really lives, for the searches after a rotation (searchDirs); a link retargeted since is followed. */
+async function noteRealDir(checkpoint: FileCheckpoint, file: OpenFile): Promise<void> {
+  const realDir = await realDirOf(file);
+  if (realDir === undefined) delete checkpoint.realDir;
+  else checkpoint.realDir = realDir;
 }
 
 /**
@@ -51,6 +61,7 @@ export async function resolveCheckpoint(checkpoints: readonly FileCheckpoint[], 
   if (known === undefined) return { kind: "new", checkpoint: await freshCheckpoint(file) };
   if (await matchesCheckpoint(file, known)) {
     known.path = file.path;
+    await noteRealDir(known, file);
     return { kind: "known", checkpoint: known };
   }
   return { kind: "replaced", checkpoint: await freshCheckpoint(file), previous: known };
