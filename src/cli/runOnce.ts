@@ -73,17 +73,14 @@ async function untilAborted<T>(task: Promise<T>, signal: AbortSignal): Promise<T
   }
 }
 
-/** After a stop, how long what it stopped waiting for (IMDS, a hung credential_process) may still hold the process. */
-const LINGER_AFTER_STOP_MS = 1_000;
-
 /** Ships everything pending, prints one summary line on stdout, returns the exit code. */
 export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<number> {
   let pipeline: Pipeline | undefined;
   const stop = listenForStop(logger, config.stopTimeoutMs, () => pipeline?.abort.abort());
   const stopped = (): number => {
+    // What the stop abandoned (IMDS, a hung credential_process) may hold the
+    // process open a moment longer: shipLogs ends it.
     process.stderr.write(`ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
-    // Unref'd: a process with nothing left running ends at once, as usual.
-    setTimeout(() => process.exit(), LINGER_AFTER_STOP_MS).unref();
     return 0;
   };
   try {

@@ -44,21 +44,31 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exitCode = 2;
-    } else if (error instanceof FatalError) {
-      process.stderr.write(`ship-logs: ${error.message}\n`);
-      process.exitCode = 1;
-    } else {
-      // A bug, not bad input: keep the stack for the report.
-      process.stderr.write(`ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+/**
+ * Once the command is done, how long whatever it abandoned (an IMDS answer
+ * stalled midway, a hung credential_process after a stop) may still hold the
+ * process open. Everything that must be written is written by then.
+ */
+const LINGER_AFTER_DONE_MS = 1_000;
+
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exitCode = 2;
+      } else if (error instanceof FatalError) {
+        process.stderr.write(`ship-logs: ${error.message}\n`);
+        process.exitCode = 1;
+      } else {
+        // A bug, not bad input: keep the stack for the report.
+        process.stderr.write(`ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exitCode = 1;
+      }
+    },
+  )
+  // Unref'd: a process with nothing left running ends at once, as usual.
+  .finally(() => setTimeout(() => process.exit(), LINGER_AFTER_DONE_MS).unref());

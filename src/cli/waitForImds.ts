@@ -15,10 +15,11 @@ import { backoffMs, sleep } from "../sink/backoff.js";
 export async function waitForImds(metadata: InstanceMetadata, endpoint: string, logger: Logger, signal: AbortSignal, maxWaitMs = 30_000): Promise<void> {
   for (let attempt = 0; !signal.aborted; attempt += 1) {
     try {
-      await metadata.get("meta-data/instance-id");
+      await metadata.get("meta-data/instance-id", signal);
       if (attempt > 0) logger.info({ attempts: attempt + 1 }, "instance metadata service answers; starting");
       return;
     } catch (error) {
+      if (signal.aborted) return;
       if (attempt === 0) {
         logger.error(
           { reason: describeImdsError(error, endpoint) },

@@ -41,6 +41,9 @@ export function describeImdsError(error: unknown, endpoint: string): string {
   if (typeof code === "string" && UNREACHABLE_CODES.has(code)) {
     return `IMDS unreachable at ${endpoint} (${code}): not running on EC2, or --imds-endpoint is wrong`;
   }
+  if (name === "ImdsStalledError") {
+    return `IMDS at ${endpoint} stopped partway through its answers (${message}); a proxy or firewall in between?`;
+  }
   if (/timeout/i.test(message) || code === "ETIMEDOUT" || name === "TimeoutError") {
     return `IMDS at ${endpoint} did not answer in time; ${HOP_LIMIT_HINT}`;
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
+import { ImdsStalledError } from "./ImdsStalledError.js";
 import { tokenRequestStatus } from "./tokenRequestStatus.js";
 
 const { MetadataService } = requirePackage("@aws-sdk/ec2-metadata-service") as typeof import("@aws-sdk/ec2-metadata-service");
@@ -15,7 +16,43 @@ export interface InstanceMetadataOptions {
 }
 
 export interface InstanceMetadata {
-  get(path: string): Promise<string>;
+  /** The text at `path`; `signal` abandons the read (a stop while waiting for IMDS). */
+  get(path: string, signal?: AbortSignal): Promise<string>;
+}
+
+/**
+ * Reads abandoned by their deadline that are still open: each holds a
+ * socket until IMDS ends its answer. Past this many, a read fails at once
+ * instead of opening another, so a stalled IMDS cannot take descriptors
+ * without bound (the lifecycle poller asks every 5 s).
+ */
+const MAX_ABANDONED_READS = 8;
+let abandonedReads = 0;
+
+/** `work`, or a rejection at its deadline or at `signal`'s abort, whichever comes first; abandoned, not cancelled: the SDK's client cannot be. */
+async function abandonable<T>(work: Promise<T>, deadlineMs: number, signal: AbortSignal | undefined): Promise<T> {
+  signal?.throwIfAborted();
+  let finished = false;
+  const done = work.finally(() => (finished = true));
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new ImdsStalledError(`no complete answer in ${deadlineMs} ms`));
+    }, deadlineMs);
+    onAbort = () => reject(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([done, cut]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    if (!finished) {
+      abandonedReads += 1;
+      void done.catch(() => undefined).finally(() => (abandonedReads -= 1));
+    }
+  }
 }
 
 /**
@@ -41,14 +78,21 @@ export function instanceMetadata(options: InstanceMetadataOptions): InstanceMeta
     retries: 0,
   };
   const retries = options.retries ?? 2;
+  // The client's timeout ends once the headers are in: the body has none. A
+  // token PUT and a GET, each given the timeout, then the same again for
+  // their bodies: an answer that stalls midway is abandoned past that.
+  const deadlineMs = 4 * config.httpOptions.timeout;
   return {
-    get: async (path) => {
+    get: async (path, signal) => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          return (await new MetadataService(config).request(`latest/${path}`, {})).trim();
+          if (abandonedReads >= MAX_ABANDONED_READS) {
+            throw new ImdsStalledError(`${abandonedReads} answers left unfinished; not asking again until one ends`);
+          }
+          return (await abandonable(new MetadataService(config).request(`latest/${path}`, {}), deadlineMs, signal)).trim();
         } catch (error) {
-          if (attempt >= retries || !isWorthRetrying(error)) throw error;
-          await sleep(RETRY_DELAY_MS);
+          if (signal?.aborted || error instanceof ImdsStalledError || attempt >= retries || !isWorthRetrying(error)) throw error;
+          await sleep(RETRY_DELAY_MS, undefined, { signal });
         }
       }
     },
@@ -75,7 +119,8 @@ function isWorthRetrying(error: unknown): boolean {
  */
 export async function tokenFailure(endpoint: string, timeoutMs = 2_000): Promise<unknown> {
   try {
-    await new MetadataService({ endpoint, ec2MetadataV1Disabled: true, httpOptions: { timeout: timeoutMs }, retries: 0 }).fetchMetadataToken();
+    const client = new MetadataService({ endpoint, ec2MetadataV1Disabled: true, httpOptions: { timeout: timeoutMs }, retries: 0 });
+    await abandonable(client.fetchMetadataToken(), 2 * timeoutMs, undefined);
     return undefined;
   } catch (error) {
     return error;

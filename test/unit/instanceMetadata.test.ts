@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeImdsError } from "../../src/credentials/describeCredentialError.js";
+import { ImdsStalledError } from "../../src/credentials/ImdsStalledError.js";
 import { instanceMetadata } from "../../src/credentials/instanceMetadata.js";
 import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { assertImdsV2Only } from "../support/assertImdsV2Only.js";
@@ -53,5 +54,44 @@ describe("instanceMetadata", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it("abandons an answer that stops partway (the SDK's client times out only the headers), says so, and asks no more than once", async () => {
+    const metadata = instanceMetadata({ endpoint: imds.endpoint, timeoutMs: 100 });
+    imds.stallBodies();
+    const started = Date.now();
+    const error: unknown = await metadata.get("meta-data/instance-id").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ImdsStalledError);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(describeImdsError(error, imds.endpoint)).toMatch(/stopped partway through its answers \(no complete answer in 400 ms\)/);
+    // The token PUT stalled: abandoned, not asked again.
+    expect(imds.countRequests()).toBe(1);
+    await imds.clearFaults();
+    await expect(metadata.get("meta-data/instance-id")).resolves.toBe("i-0a1b2c3d4e5f60718");
+  });
+
+  it("opens no more connections while eight abandoned answers are still held open, and asks again once they end", async () => {
+    const metadata = instanceMetadata({ endpoint: imds.endpoint, timeoutMs: 50 });
+    imds.stallBodies();
+    const abandoned = await Promise.all(Array.from({ length: 8 }, () => metadata.get("meta-data/instance-id").catch((caught: unknown) => caught)));
+    expect(abandoned.every((error) => error instanceof ImdsStalledError)).toBe(true);
+    const asked = imds.countRequests();
+    await expect(metadata.get("meta-data/instance-id")).rejects.toThrow(/8 answers left unfinished; not asking again until one ends/);
+    expect(imds.countRequests()).toBe(asked);
+    // The window's end drops the held connections: the abandoned reads end, and reading works again.
+    await imds.clearFaults();
+    await expect.poll(() => metadata.get("meta-data/instance-id").catch(() => "refused"), { timeout: 2_000 }).toBe("i-0a1b2c3d4e5f60718");
+  });
+
+  it("gives up a read at once when told to stop, without waiting for its deadline", async () => {
+    const metadata = instanceMetadata({ endpoint: imds.endpoint, timeoutMs: 2_000 });
+    imds.stallBodies();
+    const stop = new AbortController();
+    const read = metadata.get("meta-data/instance-id", stop.signal).catch((caught: unknown) => caught);
+    setTimeout(() => stop.abort(new Error("stopping")), 50);
+    const started = Date.now();
+    expect(await read).toMatchObject({ message: "stopping" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await imds.clearFaults();
   });
 });

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import type { InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
+import { instanceMetadata, type InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
+import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
 import { LifecycleWatcher } from "../../src/lifecycle/LifecycleWatcher.js";
 import { parseRebalance, parseTargetLifecycleState } from "../../src/lifecycle/parseNotice.js";
 
@@ -48,6 +49,30 @@ describe("LifecycleWatcher", () => {
       expect(watcher.notice).toBeUndefined();
     } finally {
       watcher.stop();
+    }
+  });
+
+  it("goes on polling while IMDS leaves an earlier answer unfinished for good, and acts on the notice that comes next", async () => {
+    const imds = await FakeImds.start();
+    const events: string[] = [];
+    const watcher = new LifecycleWatcher({
+      metadata: instanceMetadata({ endpoint: imds.endpoint, timeoutMs: 100 }),
+      logger: pino({ level: "silent" }),
+      flushOnRebalance: false,
+      intervalMs: 50,
+      onTerminating: (notice) => events.push(`terminating:${notice.detail}`),
+      onResumed: () => events.push("resumed"),
+    });
+    try {
+      // The answers of the first second never end; later ones do.
+      imds.stallBodies(1_000, false);
+      watcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      imds.raiseSpotInterruption();
+      await expect.poll(() => events, { timeout: 5_000 }).toEqual(["terminating:terminate"]);
+    } finally {
+      watcher.stop();
+      await imds.close();
     }
   });
 

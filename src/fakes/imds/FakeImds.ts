@@ -66,6 +66,7 @@ export class FakeImds implements CredentialAuthority {
   readonly #refusal = new FaultWindow();
   readonly #stall = new StallWindow();
   readonly #stallTokenPut = new StallWindow();
+  readonly #stallBodies = new StallWindow();
   #failStatus = 500;
   #lifetimeSeconds: number;
   #rotateBeforeSeconds: number;
@@ -293,6 +294,16 @@ export class FakeImds implements CredentialAuthority {
     this.#stallTokenPut.open(forMs);
   }
 
+  /**
+   * Answers, but sends only the first half of each body and then nothing more: an answer that
+   * stalls midway (a proxy or an overloaded host in between). When the window ends the held
+   * connections are destroyed, unless `dropHeld` is false: then they stay open, unfinished, while
+   * later requests are answered in full (until clearFaults or close).
+   */
+  stallBodies(forMs?: number, dropHeld = true): void {
+    this.#stallBodies.open(forMs, dropHeld);
+  }
+
   /** Ends every fault now; resolves once the fake is listening again if it was refusing. */
   clearFaults(): Promise<void> {
     this.#endFaults();
@@ -304,6 +315,8 @@ export class FakeImds implements CredentialAuthority {
     this.#refusal.end();
     this.#stall.end();
     this.#stallTokenPut.end();
+    this.#stallBodies.end();
+    this.#stallBodies.release();
   }
 
   // ---- request log -------------------------------------------------------------------------
@@ -353,7 +366,9 @@ export class FakeImds implements CredentialAuthority {
       .catch((): ImdsResponse => ({ status: 500 }))
       .then((response) => {
         record(response.status);
-        sendImdsResponse(res, response, method === "HEAD", new Date(this.#clock()));
+        const stallBody = this.#stallBodies.isOpen && method !== "HEAD";
+        if (stallBody) this.#stallBodies.hold(req.socket);
+        sendImdsResponse(res, response, method === "HEAD", new Date(this.#clock()), stallBody);
       })
       // Never let a write to a vanished client become an unhandled rejection in the test process.
       .catch(() => res.destroy());

@@ -16,9 +16,10 @@ export function statusBody(status: number): string {
 /**
  * Writes a response with the headers of a captured real IMDS answer: everything is text/plain
  * (JSON documents included), `Server: EC2ws`, `Accept-Ranges: none`, `Last-Modified` and
- * `Connection: close`. A HEAD gets the same headers and no body.
+ * `Connection: close`. A HEAD gets the same headers and no body. With `stallBody`, only the
+ * first half of the body is written and the response is never ended.
  */
-export function sendImdsResponse(res: ServerResponse, response: ImdsResponse, isHead: boolean, now: Date): void {
+export function sendImdsResponse(res: ServerResponse, response: ImdsResponse, isHead: boolean, now: Date, stallBody = false): void {
   const body = response.body ?? statusBody(response.status);
   res.writeHead(response.status, {
     "Content-Type": "text/plain",
@@ -29,5 +30,6 @@ export function sendImdsResponse(res: ServerResponse, response: ImdsResponse, is
     Connection: "close",
     ...response.headers,
   });
-  res.end(isHead ? undefined : body);
+  if (stallBody) res.write(body.slice(0, Math.floor(body.length / 2)));
+  else res.end(isHead ? undefined : body);
 }
