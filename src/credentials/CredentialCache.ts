@@ -54,6 +54,8 @@ export class CredentialCache {
   private staleReported = false;
   private failedFetchCount = 0;
   private keepingFresh = false;
+  /** Woken when new keys are cached (newerKeys). */
+  private readonly keyWaiters = new Set<() => void>();
   /** Provider calls given up on after fetchTimeoutMs that have not settled yet. */
   private abandoned = 0;
   private capReported = false;
@@ -105,6 +107,24 @@ export class CredentialCache {
   /** Counts the key sets fetched: read before a request, handed to forceRefresh() if S3 refuses it. */
   get generation(): number {
     return this.keysGeneration;
+  }
+
+  /**
+   * Resolves once keys newer than `generation` are cached (by a refresh of
+   * any kind), or when `signal` aborts: an upload waiting out its backoff
+   * after S3 refused the old keys resends as soon as there are new ones.
+   */
+  newerKeys(generation: number, signal: AbortSignal): Promise<void> {
+    if (this.keysGeneration > generation || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.keyWaiters.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.keyWaiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   /**
@@ -243,6 +263,7 @@ export class CredentialCache {
     this.nextAttemptAt = 0;
     if (!sameKeys) {
       this.keysGeneration += 1;
+      for (const wake of [...this.keyWaiters]) wake();
       this.staleReported = false;
       this.options.logger.info(
         {

@@ -51,9 +51,10 @@ function describeFailure(bucket: string, keyPrefix: string, key: string, info: S
 /** Longest wait for credentials between resends: the cache paces its own provider attempts, and asking it is free. */
 const NO_CREDENTIALS_RECHECK_MS = 2_000;
 
-function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy): number {
-  // The first resend after a credential refresh goes out at once.
-  if (info.class === "credentials" && attempt === 0) return 0;
+function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy, renewed: boolean): number {
+  // The first resend after a credential refresh goes out at once, and so
+  // does any resend once the refresh brought new keys.
+  if (info.class === "credentials" && (attempt === 0 || renewed)) return 0;
   const backoff = backoffMs(attempt, retry.baseMs, retry.maxMs);
   // Uploads resume within seconds of new credentials, however long they took.
   return info.class === "no-credentials" ? Math.min(backoff, NO_CREDENTIALS_RECHECK_MS) : backoff;
@@ -96,17 +97,35 @@ export class S3RequestRetrier {
         if (giveUpOn.has(info.code) || signal?.aborted === true) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
         this.options.observer?.failed(info.code);
         this.failed(key, info);
-        if (info.class === "credentials") {
-          // The keys were refused: whatever their expiry says, get new ones.
-          await this.options.credentials.forceRefresh(keys);
-        }
+        // The keys were refused: whatever their expiry says, get new ones.
+        const renewed = info.class === "credentials" && (await this.options.credentials.forceRefresh(keys));
         const giveUp = attempt + 1 >= retry.maxAttempts || (info.class === "permanent" && retry.failFastOnPermanent);
         if (giveUp) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
-        const wait = waitBeforeResend(info, attempt, retry);
+        const wait = waitBeforeResend(info, attempt, retry, renewed);
         logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
         this.options.observer?.retried();
-        await sleep(wait, signal);
+        await this.pause(wait, info);
       }
+    }
+  }
+
+  /**
+   * Waits `ms` before a resend, or until the stop. After a refusal of the
+   * keys, or with none, new keys end the wait at once, whichever refresh
+   * brought them (the keepFresh timer's, another upload's).
+   */
+  private async pause(ms: number, info: S3ErrorInfo): Promise<void> {
+    const { credentials, signal } = this.options;
+    if (info.class !== "credentials" && info.class !== "no-credentials") return sleep(ms, signal);
+    if (signal?.aborted) return;
+    const woken = new AbortController();
+    const stop = (): void => woken.abort();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      await Promise.race([sleep(ms, woken.signal), credentials.newerKeys(credentials.generation, woken.signal)]);
+    } finally {
+      woken.abort();
+      signal?.removeEventListener("abort", stop);
     }
   }
 

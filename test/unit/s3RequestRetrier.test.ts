@@ -54,4 +54,56 @@ describe("S3RequestRetrier", () => {
       "S3 denied PutObject on s3://logs/fleet/web/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/fleet/web/*",
     );
   });
+
+  describe("after S3 refused the keys, a resend goes out as soon as there are new ones, not after its backoff", () => {
+    const refused = () => Object.assign(new Error("The AWS Access Key Id you provided does not exist in our records."), { name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } });
+    /** Keys A until told otherwise, then B; S3 takes only B. */
+    function world() {
+      const state = { served: "AKIDA" };
+      const credentials = new CredentialCache({
+        source: async () => ({ accessKeyId: state.served, secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }),
+        logger: pino({ level: "silent" }),
+        describeError: String,
+      });
+      const retrier = new S3RequestRetrier({
+        bucket: "logs",
+        credentials,
+        logger: pino({ level: "silent" }),
+        // A backoff far longer than the test may take.
+        retry: { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 20_000, maxMs: 60_000 },
+      });
+      const attempts: string[] = [];
+      const request = async (): Promise<string> => {
+        const { accessKeyId } = await credentials.get();
+        attempts.push(accessKeyId);
+        if (accessKeyId !== "AKIDB") throw refused();
+        return "stored";
+      };
+      return { state, credentials, retrier, attempts, request };
+    }
+
+    it("when its own forced refresh brings them", async () => {
+      const { state, retrier, attempts, request } = world();
+      let calls = 0;
+      const sent = retrier.send("k", async () => {
+        calls += 1;
+        // IMDS still hands out the refused keys at the first forced refresh, new ones at the second.
+        if (calls === 2) state.served = "AKIDB";
+        return request();
+      });
+      await expect(sent).resolves.toBe("stored");
+      expect(attempts).toEqual(["AKIDA", "AKIDA", "AKIDB"]);
+    }, 5_000);
+
+    it("when another refresh brings them while it waits", async () => {
+      const { state, credentials, retrier, attempts, request } = world();
+      const sent = retrier.send("k", request);
+      await expect.poll(() => attempts.length).toBe(2);
+      // Both attempts were refused and the refresh brought the same keys: the upload now waits.
+      state.served = "AKIDB";
+      await credentials.forceRefresh();
+      await expect(sent).resolves.toBe("stored");
+      expect(attempts).toEqual(["AKIDA", "AKIDA", "AKIDB"]);
+    }, 5_000);
+  });
 });
