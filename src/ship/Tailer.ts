@@ -136,7 +136,11 @@ export class Tailer {
         await this.shipper.replayPending();
       }
       const size = await currentSize(this.file);
-      if (size < this.shipper.nextOffset) return "truncated";
+      // Smaller than a poll saw it, even if not below the read offset (a file
+      // truncated twice before its first batch): the bytes seen are gone,
+      // and a size compared with the old one would not see new lines as new
+      // until the file outgrew it.
+      if (size < this.shipper.nextOffset || size < this.seenSize) return "truncated";
       if (size > this.seenSize) {
         this.waitingSince ??= now;
         this.seenSize = size;
