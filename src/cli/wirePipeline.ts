@@ -21,6 +21,7 @@ import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
+import { describeMissingDirCause, missingDirCause } from "../source/missingDirCause.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename, join } from "node:path";
@@ -62,7 +63,7 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
  * disk, an I/O error, and ENOENT, which is also what a disk not mounted yet
  * at boot gives).
  */
-function stateDirError(dir: string, error: unknown, doing: string): ConfigError | FatalError {
+async function stateDirError(dir: string, error: unknown, doing: string): Promise<ConfigError | FatalError> {
   const code = (error as NodeJS.ErrnoException).code;
   const problem =
     code === "EEXIST" || code === "ENOTDIR"
@@ -73,7 +74,10 @@ function stateDirError(dir: string, error: unknown, doing: string): ConfigError 
           ? "on a read-only file system (EROFS); with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths="
           : undefined;
   if (problem !== undefined) return new ConfigError(`--state-dir ${dir}: ${problem}`, "--state-dir");
-  return new FatalError(`${doing} state directory ${dir}: ${code ?? String(error)}`);
+  // Still exit 1 (restarted): a disk mounted late at boot under a read-only
+  // root looks the same, but the line says what else it may be.
+  const cause = await missingDirCause(dir, error);
+  return new FatalError(`${doing} state directory ${dir}: ${code ?? String(error)}${cause ? `: ${describeMissingDirCause(cause)}` : ""}`);
 }
 
 /** Before the state is read: another shipper on it is exit 1, not duplicate objects. */
@@ -83,7 +87,7 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
     unlocked = await lockStateDir(dir);
   } catch (error) {
     if (error instanceof StateDirBusyError) throw new FatalError(`cannot use state directory ${dir}: ${error.message}`);
-    throw stateDirError(dir, error, "cannot use");
+    throw await stateDirError(dir, error, "cannot use");
   }
   if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");
 }
@@ -102,7 +106,7 @@ async function loadState(store: StateStore, logger: Logger): Promise<ShipState> 
   try {
     await store.save(state);
   } catch (error) {
-    throw stateDirError(store.dir, error, "cannot write to");
+    throw await stateDirError(store.dir, error, "cannot write to");
   }
   return state;
 }
@@ -120,7 +124,7 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
     if (error instanceof StateTooNewError) {
       throw new FatalError(`${error.message}: ${error.advice}`);
     }
-    if (!(error instanceof StateCorruptError)) throw stateDirError(store.dir, error, "cannot use");
+    if (!(error instanceof StateCorruptError)) throw await stateDirError(store.dir, error, "cannot use");
     let aside: string;
     try {
       aside = await store.quarantine();

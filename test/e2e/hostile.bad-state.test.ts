@@ -300,7 +300,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   });
 
   it.skipIf(!canMount())(
-    "a state dir on a read-only file system (ProtectSystem=strict without a writable path): one line, exit 2; one that cannot be created there yet: exit 1 (a disk mounted late at boot looks the same)",
+    "a state dir on a read-only file system (ProtectSystem=strict without a writable path): one line, exit 2; one that cannot be created there: exit 1 (a disk mounted late at boot looks the same), with a line that says the parent is read-only",
     async () => {
       world = await startWorld();
       await mkdir(world.state, { mode: 0o700 });
@@ -309,7 +309,11 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
       await writeFile(join(world.logs, "app.log"), "one\n");
       for (const [stateDir, code, line] of [
         [world.state, 2, `ship-logs: --state-dir ${world.state}: on a read-only file system (EROFS); with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths=`],
-        [join(world.state, "sub"), 1, `ship-logs: cannot use state directory ${join(world.state, "sub")}: ENOENT`],
+        [
+          join(world.state, "sub"),
+          1,
+          `ship-logs: cannot use state directory ${join(world.state, "sub")}: ENOENT: ${world.state} is on a read-only file system (EROFS): with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths= (or is its disk not mounted yet?)`,
+        ],
       ] as const) {
         const args = [...baseArgs(world).slice(0, -2), "--state-dir", stateDir];
         for (const mode of [["--once"], []]) {
