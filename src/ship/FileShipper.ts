@@ -85,19 +85,21 @@ export class FileShipper {
 
   /**
    * Re-sends the intents a previous run recorded but did not see acknowledged,
-   * under their keys. A replay that throws leaves the shipper failed, as a
-   * failed upload does: ship() must not read on past intents not yet sent.
+   * under their keys; or, `afterFailure`, those a failed shipper of this run
+   * left (retried every few seconds while a disk is full or S3 down: said at
+   * debug, not as a restart). A replay that throws leaves the shipper failed,
+   * as a failed upload does: ship() must not read on past intents not yet sent.
    */
-  async replayPending(): Promise<void> {
+  async replayPending(afterFailure = false): Promise<void> {
     try {
-      await this.replayRecorded();
+      await this.replayRecorded(afterFailure);
     } catch (error) {
       this.fail(error);
       throw error;
     }
   }
 
-  private async replayRecorded(): Promise<void> {
+  private async replayRecorded(afterFailure: boolean): Promise<void> {
     if (this.checkpoint.pending.length === 0) return;
     // A spool that cannot be listed now: every intent comes from the file, as without one.
     const spooled = (await this.ctx.spool?.keys().catch(() => undefined)) ?? new Set<string>();
@@ -125,7 +127,8 @@ export class FileShipper {
         throw new IntentLostError(`${this.file.path}: bytes ${intent.start}-${intent.end} of a recorded upload are gone (file shrank to ${size})`);
       }
       const release = await this.ctx.slots.acquire();
-      this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
+      if (afterFailure) this.ctx.logger.debug({ path: this.file.path, key: intent.key }, "sending again an upload that failed");
+      else this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
       let source: UploadSource;
       try {
         // A streamed intent is one long line when this run cut it, but a replayed

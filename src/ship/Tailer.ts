@@ -133,7 +133,7 @@ export class Tailer {
         await this.shipper.settle();
         // A new shipper replays the intents the failed one left pending.
         this.shipper = new FileShipper(this.ctx, this.file, this.checkpoint);
-        await this.shipper.replayPending();
+        await this.shipper.replayPending(true);
       }
       const size = await currentSize(this.file);
       // Smaller than a poll saw it, even if not below the read offset (a file
