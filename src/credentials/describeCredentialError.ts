@@ -70,6 +70,12 @@ export function describeImdsError(error: unknown, endpoint: string): string {
   if (name === "SyntaxError") {
     return `IMDS at ${endpoint} returned a credentials document that is not valid JSON`;
   }
+  if (name === "RoleCredentialsRefusedError") {
+    const refusal = errorField(error, "refusal");
+    const why =
+      refusal === "AssumeRoleUnauthorizedAccess" ? ": the role's trust policy must let ec2.amazonaws.com assume it (sts:AssumeRole)" : "";
+    return `IMDS at ${endpoint} has no credentials for the instance's role: its document says ${String(refusal)}${why}`;
+  }
   if (name === "CredentialsProviderError" && /Invalid response/.test(message)) {
     return `IMDS at ${endpoint} returned a credentials document without AccessKeyId, SecretAccessKey, Token and Expiration`;
   }

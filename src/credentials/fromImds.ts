@@ -2,6 +2,8 @@ import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
 import type { CredentialSource } from "./CredentialSource.js";
 import { tokenFailure } from "./instanceMetadata.js";
+import { RoleCredentialsRefusedError } from "./RoleCredentialsRefusedError.js";
+import { roleCredentialsRefusal } from "./roleCredentialsRefusal.js";
 import type { SdkLogger } from "./sdkLogger.js";
 
 const { fromInstanceMetadata } = requirePackage("@smithy/credential-provider-imds") as typeof import("@smithy/credential-provider-imds");
@@ -42,10 +44,21 @@ export function fromImds(options: FromImdsOptions): CredentialSource {
     try {
       return await fromInstanceMetadata(init)();
     } catch (error) {
+      if (isInvalidDocument(error)) {
+        // EC2's "cannot assume the role" document: its code says why.
+        const refusal = await roleCredentialsRefusal(options.endpoint, init.timeout);
+        throw refusal === undefined ? error : new RoleCredentialsRefusedError(refusal);
+      }
       if (errorField(error, "name") !== "InstanceMetadataV1FallbackError") throw error;
       // A refused token PUT: the operator needs its status ("403: metadata
       // endpoint turned off?"), which this error does not keep.
       throw (await tokenFailure(options.endpoint, init.timeout)) ?? error;
     }
   };
+}
+
+/** The SDK's provider refusing a credentials document without keys (its message is all it keeps). */
+function isInvalidDocument(error: unknown): boolean {
+  const message = errorField(error, "message");
+  return errorField(error, "name") === "CredentialsProviderError" && typeof message === "string" && /Invalid response/.test(message);
 }

@@ -64,4 +64,14 @@ describe("ship-logs --once: credentials (e2e)", () => {
     expect(run.stderr.split("\n").length).toBeGreaterThan(10);
     await assertNoSecretLeaks(world, [run.stdout, run.stderr]);
   });
+
+  it("a role EC2 cannot assume (its trust policy): exit 1 with the code EC2 gave and what to fix", async () => {
+    const world = await scenario.startWorld();
+    await writeLines(join(world.logs, "app.log"), numberedLines("app", 3));
+    world.imds.refuseRoleCredentials();
+    const failed = await runCli([...baseArgs(world), "--once"]);
+    expect(failed.code).toBe(1);
+    expect(lastLine(failed.stderr)).toMatch(/its document says AssumeRoleUnauthorizedAccess: the role's trust policy must let ec2\.amazonaws\.com assume it/);
+    expect(world.s3.listObjects(BUCKET)).toEqual([]);
+  }, 30_000);
 });

@@ -49,4 +49,19 @@ describe("fromImds", () => {
     await expect(source()).rejects.toThrow();
     assertImdsV2Only(imds);
   });
+
+  it("says the code of EC2's document for a role it cannot assume, which the SDK's provider drops as an invalid response", async () => {
+    const source = fromImds({ logger: quiet, endpoint: imds.endpoint, timeoutMs: 500, maxRetries: 0 });
+    imds.refuseRoleCredentials();
+    const refused: unknown = await source().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(describeImdsError(refused, imds.endpoint)).toBe(
+      `IMDS at ${imds.endpoint} has no credentials for the instance's role: its document says AssumeRoleUnauthorizedAccess: the role's trust policy must let ec2.amazonaws.com assume it (sts:AssumeRole)`,
+    );
+    await imds.clearFaults();
+    expect((await source()).accessKeyId).toBe(imds.currentCredentials().accessKeyId);
+    assertImdsV2Only(imds);
+  });
 });

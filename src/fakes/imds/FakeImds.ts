@@ -67,6 +67,7 @@ export class FakeImds implements CredentialAuthority {
   readonly #stall = new StallWindow();
   readonly #stallTokenPut = new StallWindow();
   readonly #stallBodies = new StallWindow();
+  #roleRefusal: string | undefined;
   #failStatus = 500;
   #lifetimeSeconds: number;
   #rotateBeforeSeconds: number;
@@ -245,6 +246,15 @@ export class FakeImds implements CredentialAuthority {
     return this.#registry.add(sourcedCredential(sourced, this.#clock(), this.#lifetimeSeconds));
   }
 
+  /**
+   * Serves the role's credentials document as EC2 does when it cannot get them: `code` (e.g.
+   * AssumeRoleUnauthorizedAccess, a trust policy that does not name ec2.amazonaws.com) and a
+   * message instead of keys, with HTTP 200, until clearFaults.
+   */
+  refuseRoleCredentials(code = "AssumeRoleUnauthorizedAccess"): void {
+    this.#roleRefusal = code;
+  }
+
   // ---- lifecycle notices -------------------------------------------------------------------
 
   /** Publishes `spot/instance-action` with the usual two-minute warning. */
@@ -317,6 +327,7 @@ export class FakeImds implements CredentialAuthority {
     this.#stallTokenPut.end();
     this.#stallBodies.end();
     this.#stallBodies.release();
+    this.#roleRefusal = undefined;
   }
 
   // ---- request log -------------------------------------------------------------------------
@@ -390,7 +401,7 @@ export class FakeImds implements CredentialAuthority {
     // Only the role's paths wait for (and can fail on) a credential fetch: EC2 keeps answering
     // instance-id and the rest whatever its credential service is doing.
     const credential = path.startsWith(IAM_PATH) ? await this.#credentialToServe() : this.#current();
-    const node = resolveNode(buildMetadataTree(this.#identity, credential, this.#notices), path.split("/"));
+    const node = resolveNode(buildMetadataTree(this.#identity, credential, this.#notices, this.#roleRefusal), path.split("/"));
     if (node === undefined) return { status: 404 };
     if (node.kind === "directory") return { status: 200, body: listing(node) };
     return node.lastModified === undefined

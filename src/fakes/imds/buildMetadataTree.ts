@@ -15,17 +15,28 @@ function instanceProfileId(identity: InstanceIdentity): string {
   return `AIPA${digits.padEnd(17, "0").slice(0, 17)}`;
 }
 
-/** `meta-data/iam/`: the instance profile and its role's current credentials. */
-function iamDirectory(identity: InstanceIdentity, role: string, credential: ServedCredential): MetadataNode {
-  const credentialsDocument = {
-    Code: "Success",
-    LastUpdated: formatImdsTimestamp(credential.lastUpdated),
-    Type: "AWS-HMAC",
-    AccessKeyId: credential.accessKeyId,
-    SecretAccessKey: credential.secretAccessKey,
-    Token: credential.sessionToken,
-    Expiration: formatImdsTimestamp(credential.expiration),
-  };
+/**
+ * `meta-data/iam/`: the instance profile and its role's current credentials; or, with
+ * `refusal`, the document EC2 serves (HTTP 200) when it cannot get them, e.g. a role whose
+ * trust policy does not let EC2 assume it: a `Code` other than `Success`, a `Message`, no keys.
+ */
+function iamDirectory(identity: InstanceIdentity, role: string, credential: ServedCredential, refusal: string | undefined): MetadataNode {
+  const credentialsDocument =
+    refusal === undefined
+      ? {
+          Code: "Success",
+          LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+          Type: "AWS-HMAC",
+          AccessKeyId: credential.accessKeyId,
+          SecretAccessKey: credential.secretAccessKey,
+          Token: credential.sessionToken,
+          Expiration: formatImdsTimestamp(credential.expiration),
+        }
+      : {
+          Code: refusal,
+          Message: `EC2 cannot assume the role ${role}. Please see documentation at https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html#troubleshoot_roles_ec2-role-trust.`,
+          LastUpdated: formatImdsTimestamp(credential.lastUpdated),
+        };
   return directory({
     info: json(
       {
@@ -52,6 +63,7 @@ export function buildMetadataTree(
   identity: InstanceIdentity,
   credential: ServedCredential,
   notices: LifecycleNotices,
+  roleRefusal?: string,
 ): MetadataNode {
   const launched = identity.launchedAt;
   const spot = notices.spot;
@@ -65,7 +77,7 @@ export function buildMetadataTree(
       }),
     }),
     // EC2 shows `iam/` only while an instance profile is attached.
-    iam: identity.role === undefined ? undefined : iamDirectory(identity, identity.role, credential),
+    iam: identity.role === undefined ? undefined : iamDirectory(identity, identity.role, credential, roleRefusal),
     "instance-id": leaf(identity.instanceId, launched),
     "instance-type": leaf(identity.instanceType, launched),
     "local-ipv4": leaf(identity.privateIp, launched),
