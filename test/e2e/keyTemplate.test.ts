@@ -17,7 +17,11 @@ describe("--key-template (issue 9), against the real CLI", () => {
   const scenario = useScenario();
 
   it("fills every token, reading the account id and the instance's region from IMDS", async () => {
-    const world = await scenario.startWorld({ imds: { instanceId: "i-0fleet000000000a1", accountId: "210987654321", region: "ap-south-1" } });
+    // The bucket is in us-east-1, the instance in ap-south-1.
+    const world = await scenario.startWorld({
+      imds: { instanceId: "i-0fleet000000000a1", accountId: "210987654321", region: "ap-south-1" },
+      s3: { region: "us-east-1" },
+    });
     await writeFile(join(world.logs, "app.log"), "one\ntwo\n");
     const before = new Date();
     const run = await runCli([

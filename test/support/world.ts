@@ -37,7 +37,9 @@ export interface WorldOptions {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const imds = await FakeImds.start({ region: "eu-west-1", ...options.imds });
-  const s3 = await FakeS3.start({ ...options.s3, authority: imds, buckets: [BUCKET] });
+  // The instance's region, as a real bucket there checks: a request signed for
+  // another region is refused (AuthorizationHeaderMalformed), not taken.
+  const s3 = await FakeS3.start({ region: options.imds?.region ?? "eu-west-1", ...options.s3, authority: imds, buckets: [BUCKET] });
   const dir = await mkdtemp(join(tmpdir(), "ship-logs-test-"));
   const logs = join(dir, "logs");
   await mkdir(logs);

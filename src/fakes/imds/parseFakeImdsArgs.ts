@@ -87,6 +87,10 @@ export function parseFakeImdsArgs(argv: readonly string[]): FakeImdsCliCommand {
     profile !== undefined ? { kind: "profile", profile } : values["from-chain"] ? { kind: "chain" } : { kind: "generated" };
   const lifetime = values["credential-lifetime"];
   const role = nonEmpty("role", values.role);
+  // IAM's own rule: a "/" in it would name a path IMDS cannot serve.
+  if (role !== undefined && !/^[\w+=,.@-]{1,64}$/.test(role)) {
+    throw new FakeImdsUsageError(`--role: an IAM role name is 1-64 letters, digits and +=,.@_-; got ${JSON.stringify(role)}`);
+  }
   const instanceId = nonEmpty("instance-id", values["instance-id"]);
   const region = nonEmpty("region", values.region);
   return {

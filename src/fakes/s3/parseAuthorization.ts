@@ -40,6 +40,10 @@ export function parseAuthorization(header: string): ParsedAuthorization {
   if (credential === undefined || signedHeaders === undefined || signature === undefined) {
     throw s3Errors.authorizationHeaderMalformed("Credential, SignedHeaders and Signature are all required");
   }
+  // SigV4 requires the host to be signed: a request that leaves it out could be replayed at another endpoint.
+  if (!signedHeaders.split(";").includes("host")) {
+    throw s3Errors.authorizationHeaderMalformed("the host header must be signed (SignedHeaders must include host)");
+  }
 
   // The access key id cannot contain "/", so the scope is always the last four parts.
   const parts = credential.split("/");

@@ -147,6 +147,8 @@ describe("fake-imds CLI", () => {
     [["--credential-lifetime", "0"]],
     [["--from-profile", "dev", "--from-chain"]],
     [["stray"]],
+    // IAM role names have no "/": the credentials path of one with it could not be served.
+    [["--role", "a/b"]],
   ])("exits 2 with one stderr line and no stack trace for %j", async (args) => {
     const { code, stdout, stderr } = await runToExit(args);
     expect(code).toBe(2);

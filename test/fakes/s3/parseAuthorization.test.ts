@@ -27,6 +27,7 @@ describe("parseAuthorization", () => {
     ["short scope", `AWS4-HMAC-SHA256 Credential=A/20250101/s3/aws4_request, SignedHeaders=host, Signature=${SIG}`, "AuthorizationHeaderMalformed"],
     ["bad date", `AWS4-HMAC-SHA256 Credential=A/2025011/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${SIG}`, "AuthorizationHeaderMalformed"],
     ["upper-case header", `AWS4-HMAC-SHA256 Credential=A/20250101/us-east-1/s3/aws4_request, SignedHeaders=Host, Signature=${SIG}`, "AuthorizationHeaderMalformed"],
+    ["host not signed", `AWS4-HMAC-SHA256 Credential=A/20250101/us-east-1/s3/aws4_request, SignedHeaders=x-amz-date, Signature=${SIG}`, "AuthorizationHeaderMalformed"],
     ["non-hex signature", "AWS4-HMAC-SHA256 Credential=A/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=xyz", "AuthorizationHeaderMalformed"],
   ])("rejects %s", (_, header, code) => {
     let thrown: unknown;
