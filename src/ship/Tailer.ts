@@ -24,6 +24,14 @@ export class Tailer {
   private lastGrowthAt: number;
   /** Set when the path no longer leads to this file (renamed away or deleted). */
   detachedAt: number | undefined;
+  /**
+   * Until then, routine polls cut no full batch: a file that appeared while
+   * the daemon runs may be a copytruncate's copy, which must go on under the
+   * truncated file's checkpoint once that truncation is seen (Daemon's
+   * finishFromCopy), not be shipped whole under a new one. Never past the
+   * flush deadline, which a hold no longer than the interval cannot reach.
+   */
+  holdFullBatchesUntil = 0;
   private failureReported = false;
   /** The acknowledged offset when the failure was reported: once past it, the file ships again. */
   private failedAtOffset = 0;
@@ -39,6 +47,10 @@ export class Tailer {
     this.shipper = new FileShipper(ctx, file, checkpoint);
     this.seenSize = recordedEnd(checkpoint);
     this.lastGrowthAt = now;
+    // Bytes the file held when it was opened were seen then: their wait
+    // counts from there, not from the first poll (up to a tick later). The
+    // size itself is left to that poll: `file.size` may be older than `now`.
+    if (file.size > this.seenSize) this.waitingSince = now;
   }
 
   get identity(): string {
@@ -53,6 +65,11 @@ export class Tailer {
   /** When the file last grew (or was opened): the least recently active are closed first. */
   get lastActiveAt(): number {
     return this.lastGrowthAt;
+  }
+
+  /** Nothing of the file was handed to an upload, and no poll that could is under way: it can still be given up. */
+  get untouched(): boolean {
+    return this.running === undefined && this.shipper.nextOffset === 0 && this.checkpoint.offset === 0 && this.checkpoint.pending.length === 0;
   }
 
   /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
@@ -150,7 +167,7 @@ export class Tailer {
       if (due) {
         await this.shipper.ship(size, false);
         this.waitingSince = undefined;
-      } else {
+      } else if (now >= this.holdFullBatchesUntil) {
         await this.shipper.ship(size, true);
       }
       // Uploads run on after ship() returns: only an acknowledgement proves recovery.

@@ -164,3 +164,91 @@ describe("copytruncate", () => {
     expect(oldContent?.[shipped.length] === long, "the long line, whole").toBe(true);
   });
 });
+
+/*
+ * logrotate's dateext with `extension .log` names the copy app-20261207.log,
+ * which a glob such as *.log matches: the copy must continue the file's
+ * checkpoint, not be shipped whole as a new file a second time.
+ */
+describe("copytruncate to a name the glob matches", () => {
+  let world: World;
+  beforeEach(async () => {
+    world = await startWorld();
+  });
+  afterEach(async () => {
+    await world.close();
+  });
+
+  /** `pauseMs` between the copy and the truncation: time for the daemon to see the copy first. */
+  async function copyTruncateDated(path: string, pauseMs = 0): Promise<void> {
+    await copyFile(path, join(world.logs, "app-20261207.log"));
+    await sleep(pauseMs);
+    await truncate(path, 0);
+  }
+
+  it("between two --once runs: every line once, the copy finished from where the first run stopped", async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 200);
+    const between = numbered("between", 100);
+    const after = numbered("after", 5);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    expect((await runCli([...baseArgs(world), "--once"])).code).toBe(0);
+    await appendFile(app, `${between.join("\n")}\n`);
+    await copyTruncateDated(app);
+    await appendFile(app, `${after.join("\n")}\n`);
+
+    const second = await runCli([...baseArgs(world), "--once"]);
+    expect(second.code, second.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+    expect((await runCli([...baseArgs(world), "--once"])).code).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+  });
+
+  it("while the daemon is stopped: every line once", async () => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 200);
+    const between = numbered("between", 100);
+    const after = numbered("after", 5);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    const first = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+    expect((await first.stop("SIGTERM")).code).toBe(0);
+
+    await appendFile(app, `${between.join("\n")}\n`);
+    await copyTruncateDated(app);
+    await appendFile(app, `${after.join("\n")}\n`);
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1"]);
+    await daemon.waitForLog(/finishing its old content from the copy/);
+    await waitFor(() => sources(world).flat().length >= shipped.length + between.length + after.length, 15_000, "every line in S3");
+    await sleep(1_500);
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...between]]);
+  });
+
+  it.each([
+    ["", 100, [], 0],
+    // A copy larger than a batch, seen and polled before the truncation: a
+    // new file's full batches would go at once.
+    [", a copy of many batches seen before the truncation", 2_000, ["--batch-max-bytes", "4096"], 400],
+  ])("while the daemon runs%s: every line once, the unread ones from the copy", async (_, unreadLines, extra, pauseMs) => {
+    const app = join(world.logs, "app.log");
+    const shipped = numbered("shipped", 10);
+    const unread = numbered("unread", unreadLines);
+    const after = numbered("after", 5);
+    await appendFile(app, `${shipped.join("\n")}\n`);
+    const daemon = startDaemon([...baseArgs(world), "--flush-interval", "1", ...extra]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await waitFor(async () => (await acknowledgedOffset(world, app)) > 0, 10_000, "the first lines acknowledged");
+
+    await appendFile(app, `${unread.join("\n")}\n`);
+    await copyTruncateDated(app, pauseMs);
+    await daemon.waitForLog(/file was (copied and )?truncated/);
+    await appendFile(app, `${after.join("\n")}\n`);
+    await waitFor(() => sources(world).flat().length >= shipped.length + unread.length + after.length, 15_000, "every line in S3");
+    await sleep(1_500);
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(sources(world)).toEqual([after, [...shipped, ...unread]]);
+  });
+});

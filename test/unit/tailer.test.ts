@@ -64,4 +64,27 @@ describe("Tailer.poll", () => {
       await tailer.close();
     }
   });
+
+  it("counts the flush interval of what a file held when it was opened from the opening, not from its first poll", async () => {
+    const path = join(dir, "new.log");
+    await appendFile(path, "first line of a new file\n");
+    const bodies: string[] = [];
+    const ctx = contextFor(dir, bodies);
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const openedAt = Date.now();
+    const tailer = new Tailer(ctx, file, checkpoint, 2_000, openedAt);
+    try {
+      expect(tailer.pendingSince).toBe(openedAt);
+      // The first poll comes a tick later (up to 1 s): the line is due at openedAt + 2 s, not then + 2 s.
+      expect(await tailer.poll(openedAt + 1_000, false)).toBe("ok");
+      expect(tailer.pendingSince).toBe(openedAt);
+      expect(await tailer.poll(openedAt + 2_000, false)).toBe("ok");
+      await tailer.settle();
+      expect(bodies).toEqual(["first line of a new file\n"]);
+    } finally {
+      await tailer.close();
+    }
+  });
 });
