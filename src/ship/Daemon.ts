@@ -105,6 +105,13 @@ export class Daemon {
   private spoolPass: Promise<void> | undefined;
   /** Aborted when the stop begins: the spool pass takes no further batch. */
   private readonly halt = new AbortController();
+  /**
+   * Rotated files whose pending lines went at once, at the first tick after
+   * the rotation. What a writer that never reopens adds to one later waits
+   * for the flush interval like any line: one PUT a tick for as long as it
+   * writes would break the interval's bound on PUTs.
+   */
+  private readonly drainedAfterRotation = new WeakSet<Tailer>();
   /** The size a rotated file had when it was let go: what it holds beyond that was written since. */
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
@@ -275,7 +282,9 @@ export class Daemon {
       this.polledUpTo = now;
       for (const tailer of [...this.tailers.values()]) {
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
-        const outcome = await tailer.poll(now, this.urgent || tailer.detachedAt !== undefined);
+        const drainNow = tailer.detachedAt !== undefined && !this.drainedAfterRotation.has(tailer);
+        const outcome = await tailer.poll(now, this.urgent || drainNow);
+        if (drainNow) this.drainedAfterRotation.add(tailer);
         if (outcome === "truncated") await this.restartTruncated(tailer);
         else if (tailer.detachedAt !== undefined && tailer.isDrained(now, this.options.rotateWaitMs ?? 5_000)) {
           await this.release(tailer);
@@ -464,10 +473,10 @@ export class Daemon {
     if (existing) {
       // Renamed into another matching name, or seen again by a scan. Found
       // detached, it was renamed away and back (or onto a name the globs
-      // match): followed at this path again, not drained as a rotated file,
-      // which is polled urgently, a PUT a tick for as long as it is written.
+      // match): followed at this path again, not drained as a rotated file.
       if (existing.detachedAt !== undefined) {
         existing.detachedAt = undefined;
+        this.drainedAfterRotation.delete(existing);
         existing.file.path = path;
         existing.checkpoint.path = path;
       }
