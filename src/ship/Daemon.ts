@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
-import { claimCopies } from "../source/claimCopies.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -51,13 +50,6 @@ const IDLE_CLOSE_MS = 5_000;
 
 /** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and Date.now() round apart). */
 const DEADLINE_SLACK_MS = 2;
-
-/**
- * How long a file that appears while the daemon runs cuts no full batch
- * (Tailer.holdFullBatchesUntil): past a tick, so that the truncation of a
- * file it may be the copytruncate copy of is seen first.
- */
-const NEW_FILE_HOLD_MS = 1_500;
 
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
 const AFTER_ABORT_MS = 5_000;
@@ -116,8 +108,6 @@ export class Daemon {
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
   private urgent = false;
-  /** Set once the start has attached what was there: files attached after appeared while running. */
-  private running = false;
   private ticking = false;
   private rotatedWarned = false;
   private descriptorsWarned = false;
@@ -143,17 +133,11 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    // Before any file is attached: a glob that matches a copytruncate's copy
-    // must find the checkpoint there, not take the copy for a new file.
-    for (const { from, to } of await claimCopies(this.ctx.state.files)) {
-      this.logger.info({ path: from, copy: to }, "file was copied and truncated while stopped; finishing its old content from the copy");
-    }
     const found = await this.scan();
     await this.adoptRotated();
     await this.ctx.saver.persist();
     // Not awaited: with S3 down it waits as long as the outage (and a stop cancels it).
     this.sendSpooled();
-    this.running = true;
     this.paths.start();
     this.tickMs = this.options.tickMs ?? Math.min(1_000, Math.max(100, this.options.flushIntervalMs / 4));
     this.tick = setInterval(() => void this.onTick(), this.tickMs);
@@ -518,9 +502,7 @@ export class Daemon {
       return;
     }
     this.track(file, resolution.checkpoint, undefined);
-    const tailer = this.tailers.get(identity) as Tailer;
-    if (resolution.kind === "new" && this.running) tailer.holdFullBatchesUntil = Date.now() + Math.min(NEW_FILE_HOLD_MS, this.options.flushIntervalMs);
-    this.byPath.set(path, tailer);
+    this.byPath.set(path, this.tailers.get(identity) as Tailer);
   }
 
   /**
@@ -638,8 +620,9 @@ export class Daemon {
         );
         this.dropCheckpoint(tailer.checkpoint);
       }
-      const file = tailer.file;
-      const fresh = await freshCheckpoint({ ...file, size: 0 });
+      // Its size is the one it had when it was opened: read from the start again, as if empty.
+      const file = { ...tailer.file, size: 0 };
+      const fresh = await freshCheckpoint(file);
       this.ctx.state.files.push(fresh);
       this.track(file, fresh, tailer.detachedAt);
       const replacement = this.tailers.get(tailer.identity);
@@ -661,17 +644,7 @@ export class Daemon {
   private async finishFromCopy(checkpoint: FileCheckpoint, path: string): Promise<boolean> {
     const copy = await findCopy(checkpoint);
     if (copy === undefined) return false;
-    const identity = `${copy.dev}:${copy.ino}`;
-    const holder = this.tailers.get(identity);
-    if (holder?.untouched === true) {
-      // A glob matches the copy, and it was taken for a new file, but nothing
-      // of it went to an upload yet: it goes on under this checkpoint instead
-      // of being shipped whole a second time.
-      this.tailers.delete(identity);
-      for (const [at, tailer] of this.byPath) if (tailer === holder) this.byPath.delete(at);
-      this.dropCheckpoint(holder.checkpoint);
-      await holder.close();
-    } else if (this.isTaken(identity) || (await this.shippedOnItsOwn(copy, checkpoint))) {
+    if (this.isTaken(`${copy.dev}:${copy.ino}`) || (await this.shippedOnItsOwn(copy, checkpoint))) {
       // A glob that matches the copy already ships it whole, as a new file
       // (followed now, or closed to save descriptors with its checkpoint kept).
       await copy.handle.close();

@@ -24,14 +24,6 @@ export class Tailer {
   private lastGrowthAt: number;
   /** Set when the path no longer leads to this file (renamed away or deleted). */
   detachedAt: number | undefined;
-  /**
-   * Until then, routine polls cut no full batch: a file that appeared while
-   * the daemon runs may be a copytruncate's copy, which must go on under the
-   * truncated file's checkpoint once that truncation is seen (Daemon's
-   * finishFromCopy), not be shipped whole under a new one. Never past the
-   * flush deadline, which a hold no longer than the interval cannot reach.
-   */
-  holdFullBatchesUntil = 0;
   private failureReported = false;
   /** The acknowledged offset when the failure was reported: once past it, the file ships again. */
   private failedAtOffset = 0;
@@ -48,8 +40,7 @@ export class Tailer {
     this.seenSize = recordedEnd(checkpoint);
     this.lastGrowthAt = now;
     // Bytes the file held when it was opened were seen then: their wait
-    // counts from there, not from the first poll (up to a tick later). The
-    // size itself is left to that poll: `file.size` may be older than `now`.
+    // counts from there, not from the first poll (up to a tick later).
     if (file.size > this.seenSize) this.waitingSince = now;
   }
 
@@ -65,11 +56,6 @@ export class Tailer {
   /** When the file last grew (or was opened): the least recently active are closed first. */
   get lastActiveAt(): number {
     return this.lastGrowthAt;
-  }
-
-  /** Nothing of the file was handed to an upload, and no poll that could is under way: it can still be given up. */
-  get untouched(): boolean {
-    return this.running === undefined && this.shipper.nextOffset === 0 && this.checkpoint.offset === 0 && this.checkpoint.pending.length === 0;
   }
 
   /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
@@ -153,11 +139,23 @@ export class Tailer {
         await this.shipper.replayPending(true);
       }
       const size = await currentSize(this.file);
-      // Smaller than a poll saw it, even if not below the read offset (a file
-      // truncated twice before its first batch): the bytes seen are gone,
-      // and a size compared with the old one would not see new lines as new
-      // until the file outgrew it.
-      if (size < this.shipper.nextOffset || size < this.seenSize) return "truncated";
+      if (size < this.shipper.nextOffset) return "truncated";
+      if (size < this.seenSize) {
+        // Smaller than a poll saw it, yet not below the read offset. With
+        // nothing of it sent yet (a file truncated twice before its first
+        // batch), that is a truncation, said as one. Otherwise it may be a
+        // writer giving back space it had reserved ahead of its lines (log4j2's
+        // memory-mapped appender): the lines already sent are still there, and
+        // starting over would send them twice. Either way, growth from here
+        // is new lines, and waits no longer than any other.
+        if (this.shipper.nextOffset === 0 && this.checkpoint.offset === 0) return "truncated";
+        this.seenSize = size;
+        // What is there past the read offset may have been written since the last poll.
+        if (size > this.shipper.nextOffset) {
+          this.waitingSince ??= now;
+          this.lastGrowthAt = now;
+        }
+      }
       if (size > this.seenSize) {
         this.waitingSince ??= now;
         this.seenSize = size;
@@ -167,7 +165,7 @@ export class Tailer {
       if (due) {
         await this.shipper.ship(size, false);
         this.waitingSince = undefined;
-      } else if (now >= this.holdFullBatchesUntil) {
+      } else {
         await this.shipper.ship(size, true);
       }
       // Uploads run on after ship() returns: only an acknowledgement proves recovery.

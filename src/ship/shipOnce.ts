@@ -1,6 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
-import { claimCopies } from "../source/claimCopies.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -60,11 +59,6 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   };
   const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`));
   for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
-  // Before any file is opened: a glob that matches a copytruncate's copy must
-  // find the checkpoint there, not ship the copy whole as a new file.
-  for (const { from, to } of await claimCopies(state.files)) {
-    logger.info({ path: from, copy: to }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
-  }
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();
   let files = 0;
