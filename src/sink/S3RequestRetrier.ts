@@ -53,7 +53,7 @@ const NO_CREDENTIALS_RECHECK_MS = 2_000;
 
 function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy, renewed: boolean): number {
   // The first resend after a credential refresh goes out at once, and so
-  // does any resend once the refresh brought new keys.
+  // does one once the refresh brought new keys.
   if (info.class === "credentials" && (attempt === 0 || renewed)) return 0;
   const backoff = backoffMs(attempt, retry.baseMs, retry.maxMs);
   // Uploads resume within seconds of new credentials, however long they took.
@@ -84,6 +84,11 @@ export class S3RequestRetrier {
   async send<T>(key: string, request: (options: RequestOptions) => Promise<T>, giveUpOn: ReadonlySet<string> = new Set()): Promise<T> {
     const { retry, bucket, logger, signal } = this.options;
     const keyPrefix = this.options.keyPrefix ?? "";
+    // New keys cut a request's backoff short once: a provider that mints new
+    // keys at every call (an AssumeRole profile, a credential_process) for an
+    // endpoint that refuses them all would otherwise be asked, and S3 sent
+    // to, in a loop without pause.
+    let newKeysMayCut = true;
     for (let attempt = 0; ; attempt += 1) {
       const keys = this.options.credentials.generation;
       try {
@@ -101,28 +106,35 @@ export class S3RequestRetrier {
         const renewed = info.class === "credentials" && (await this.options.credentials.forceRefresh(keys));
         const giveUp = attempt + 1 >= retry.maxAttempts || (info.class === "permanent" && retry.failFastOnPermanent);
         if (giveUp) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
-        const wait = waitBeforeResend(info, attempt, retry, renewed);
+        const cut = renewed && newKeysMayCut && attempt > 0;
+        const wait = waitBeforeResend(info, attempt, retry, cut);
         logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
         this.options.observer?.retried();
-        await this.pause(wait, info);
+        if (cut || (await this.pause(wait, info, newKeysMayCut))) newKeysMayCut = false;
       }
     }
   }
 
   /**
    * Waits `ms` before a resend, or until the stop. After a refusal of the
-   * keys, or with none, new keys end the wait at once, whichever refresh
-   * brought them (the keepFresh timer's, another upload's).
+   * keys, or with none, and `keysMayWake`, new keys end the wait at once,
+   * whichever refresh brought them (the keepFresh timer's, another
+   * upload's). True when they did.
    */
-  private async pause(ms: number, info: S3ErrorInfo): Promise<void> {
+  private async pause(ms: number, info: S3ErrorInfo, keysMayWake: boolean): Promise<boolean> {
     const { credentials, signal } = this.options;
-    if (info.class !== "credentials" && info.class !== "no-credentials") return sleep(ms, signal);
-    if (signal?.aborted) return;
+    if (!keysMayWake || (info.class !== "credentials" && info.class !== "no-credentials")) {
+      await sleep(ms, signal);
+      return false;
+    }
+    if (signal?.aborted) return false;
     const woken = new AbortController();
     const stop = (): void => woken.abort();
     signal?.addEventListener("abort", stop, { once: true });
+    const generation = credentials.generation;
     try {
-      await Promise.race([sleep(ms, woken.signal), credentials.newerKeys(credentials.generation, woken.signal)]);
+      await Promise.race([sleep(ms, woken.signal), credentials.newerKeys(generation, woken.signal)]);
+      return credentials.generation > generation;
     } finally {
       woken.abort();
       signal?.removeEventListener("abort", stop);

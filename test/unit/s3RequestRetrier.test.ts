@@ -106,4 +106,34 @@ describe("S3RequestRetrier", () => {
       expect(attempts).toEqual(["AKIDA", "AKIDA", "AKIDB"]);
     }, 5_000);
   });
+
+  it("new keys cut a request's backoff short once, not in a loop: a provider that mints keys at every call, for an endpoint that refuses them all", async () => {
+    let minted = 0;
+    const credentials = new CredentialCache({
+      source: async () => ({ accessKeyId: `AKID${(minted += 1)}`, secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }),
+      logger: pino({ level: "silent" }),
+      describeError: String,
+    });
+    const stop = new AbortController();
+    const retrier = new S3RequestRetrier({
+      bucket: "logs",
+      credentials,
+      logger: pino({ level: "silent" }),
+      retry: { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1_000, maxMs: 60_000 },
+      signal: stop.signal,
+    });
+    let attempts = 0;
+    const sent = retrier
+      .send("k", async () => {
+        await credentials.get();
+        attempts += 1;
+        throw Object.assign(new Error("The AWS Access Key Id you provided does not exist in our records."), { name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } });
+      })
+      .catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    stop.abort();
+    await sent;
+    // At once, once more for the new keys, then the backoff (0.5-1 s, then 1-2 s): a handful, not thousands.
+    expect(attempts).toBeLessThanOrEqual(5);
+  }, 10_000);
 });
