@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
 import { ImdsStalledError } from "./ImdsStalledError.js";
+import { readWithDeadline } from "./readWithDeadline.js";
 import { tokenRequestStatus } from "./tokenRequestStatus.js";
 
 const { MetadataService } = requirePackage("@aws-sdk/ec2-metadata-service") as typeof import("@aws-sdk/ec2-metadata-service");
@@ -18,41 +19,6 @@ export interface InstanceMetadataOptions {
 export interface InstanceMetadata {
   /** The text at `path`; `signal` abandons the read (a stop while waiting for IMDS). */
   get(path: string, signal?: AbortSignal): Promise<string>;
-}
-
-/**
- * Reads abandoned by their deadline that are still open: each holds a
- * socket until IMDS ends its answer. Past this many, a read fails at once
- * instead of opening another, so a stalled IMDS cannot take descriptors
- * without bound (the lifecycle poller asks every 5 s).
- */
-const MAX_ABANDONED_READS = 8;
-let abandonedReads = 0;
-
-/** `work`, or a rejection at its deadline or at `signal`'s abort, whichever comes first; abandoned, not cancelled: the SDK's client cannot be. */
-async function abandonable<T>(work: Promise<T>, deadlineMs: number, signal: AbortSignal | undefined): Promise<T> {
-  signal?.throwIfAborted();
-  let finished = false;
-  const done = work.finally(() => (finished = true));
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const cut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new ImdsStalledError(`no complete answer in ${deadlineMs} ms`));
-    }, deadlineMs);
-    onAbort = () => reject(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([done, cut]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener("abort", onAbort);
-    if (!finished) {
-      abandonedReads += 1;
-      void done.catch(() => undefined).finally(() => (abandonedReads -= 1));
-    }
-  }
 }
 
 /**
@@ -86,10 +52,7 @@ export function instanceMetadata(options: InstanceMetadataOptions): InstanceMeta
     get: async (path, signal) => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          if (abandonedReads >= MAX_ABANDONED_READS) {
-            throw new ImdsStalledError(`${abandonedReads} answers left unfinished; not asking again until one ends`);
-          }
-          return (await abandonable(new MetadataService(config).request(`latest/${path}`, {}), deadlineMs, signal)).trim();
+          return (await readWithDeadline(() => new MetadataService(config).request(`latest/${path}`, {}), deadlineMs, signal)).trim();
         } catch (error) {
           if (signal?.aborted || error instanceof ImdsStalledError || attempt >= retries || !isWorthRetrying(error)) throw error;
           await sleep(RETRY_DELAY_MS, undefined, { signal });
@@ -120,7 +83,7 @@ function isWorthRetrying(error: unknown): boolean {
 export async function tokenFailure(endpoint: string, timeoutMs = 2_000): Promise<unknown> {
   try {
     const client = new MetadataService({ endpoint, ec2MetadataV1Disabled: true, httpOptions: { timeout: timeoutMs }, retries: 0 });
-    await abandonable(client.fetchMetadataToken(), 2 * timeoutMs, undefined);
+    await readWithDeadline(() => client.fetchMetadataToken(), 2 * timeoutMs, undefined);
     return undefined;
   } catch (error) {
     return error;

@@ -64,10 +64,11 @@ describe("LifecycleWatcher", () => {
       onResumed: () => events.push("resumed"),
     });
     try {
-      // The answers of the first second never end; later ones do.
-      imds.stallBodies(1_000, false);
+      // The answers of the first four seconds never end (a dozen reads, each
+      // abandoned at its 400 ms deadline); later ones do.
+      imds.stallBodies(4_000, false);
       watcher.start();
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await new Promise((resolve) => setTimeout(resolve, 4_500));
       imds.raiseSpotInterruption();
       await expect.poll(() => events, { timeout: 5_000 }).toEqual(["terminating:terminate"]);
     } finally {
