@@ -3,15 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BatchBuffers } from "../../src/batch/BatchBuffers.js";
 import type { S3Object, S3Sink } from "../../src/sink/S3Sink.js";
 import { Daemon, type DaemonOptions } from "../../src/ship/Daemon.js";
-import { Semaphore } from "../../src/ship/Semaphore.js";
-import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
+import type { ShipContext } from "../../src/ship/ShipContext.js";
 import { shipOnce, type OnceSummary } from "../../src/ship/shipOnce.js";
-import { StateSaver } from "../../src/ship/StateSaver.js";
 import { openFile } from "../../src/source/openFile.js";
 import { realDirOf } from "../../src/source/realDirOf.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
@@ -107,20 +104,9 @@ describe("--once (shipOnce), the target rotated between two runs", () => {
 });
 
 describe("Daemon", () => {
-  function context(state: ShipState, bodies: string[], logs: string[]): ShipContext {
-    return {
-      state,
-      saver: new StateSaver(new StateStore(join(dir, "state")), state),
-      sink: { put: async (object: S3Object) => void bodies.push(Buffer.from(object.body).toString("utf8")) } as S3Sink,
-      slots: new Semaphore(4),
-      buffers: new BatchBuffers(1024, 4),
-      logger: pino({ level: "info" }, { write: (line: string) => void logs.push(line) }),
-      batchMaxBytes: 1024,
-      compression: "none",
-      compressionLevel: 6,
-      keyFor: (checkpoint, start, end) => `${checkpoint.sourceId}/${start}-${end}`,
-      stats: emptyStats(),
-    };
+  function context(state: ShipState, bodies: string[]): ShipContext {
+    const sink = { put: async (object: S3Object) => void bodies.push(Buffer.from(object.body).toString("utf8")) } as S3Sink;
+    return inProcessContext(new StateStore(join(dir, "state")), state, { sink, buffers: new BatchBuffers(1024, 4), batchMaxBytes: 1024 });
   }
 
   function daemonOf(ctx: ShipContext, options: Partial<DaemonOptions> = {}): Daemon {
@@ -135,11 +121,10 @@ describe("Daemon", () => {
 
   it("copytruncate of the symlink's target while the daemon runs: the lines not read yet come from the copy", async () => {
     const bodies: string[] = [];
-    const logs: string[] = [];
     const state: ShipState = { files: [] };
     writeFileSync(join(pods, "0.log"), "shipped\n");
     symlinkSync(join(pods, "0.log"), join(links, "app.log"));
-    const daemon = daemonOf(context(state, bodies, logs));
+    const daemon = daemonOf(context(state, bodies));
     await daemon.start();
     await waitFor(() => bodies.join("").includes("shipped"), "shipped");
     // Written, not yet read (flush interval 1.5 s), then copytruncated.
@@ -155,18 +140,17 @@ describe("Daemon", () => {
 
   it("the symlink's target renamed away while the daemon is stopped: the next start finishes it", async () => {
     const bodies: string[] = [];
-    const logs: string[] = [];
     const state: ShipState = { files: [] };
     writeFileSync(join(pods, "0.log"), "a1\n");
     symlinkSync(join(pods, "0.log"), join(links, "app.log"));
-    const first = daemonOf(context(state, bodies, logs));
+    const first = daemonOf(context(state, bodies));
     await first.start();
     await waitFor(() => bodies.join("").includes("a1"), "a1");
     await first.stop(2_000, new AbortController());
     appendFileSync(join(pods, "0.log"), "a2\n");
     renameSync(join(pods, "0.log"), join(pods, "0.log.20250101"));
     writeFileSync(join(pods, "0.log"), "b1\n");
-    const second = daemonOf(context(state, bodies, logs));
+    const second = daemonOf(context(state, bodies));
     await second.start();
     await sleep(2_500);
     await second.stop(2_000, new AbortController());
