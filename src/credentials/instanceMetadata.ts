@@ -52,7 +52,7 @@ export function instanceMetadata(options: InstanceMetadataOptions): InstanceMeta
     get: async (path, signal) => {
       for (let attempt = 0; ; attempt += 1) {
         try {
-          return (await readWithDeadline(() => new MetadataService(config).request(`latest/${path}`, {}), deadlineMs, signal)).trim();
+          return (await readWithDeadline(options.endpoint, () => new MetadataService(config).request(`latest/${path}`, {}), deadlineMs, signal)).trim();
         } catch (error) {
           if (signal?.aborted || error instanceof ImdsStalledError || attempt >= retries || !isWorthRetrying(error)) throw error;
           await sleep(RETRY_DELAY_MS, undefined, { signal });
@@ -83,7 +83,7 @@ function isWorthRetrying(error: unknown): boolean {
 export async function tokenFailure(endpoint: string, timeoutMs = 2_000): Promise<unknown> {
   try {
     const client = new MetadataService({ endpoint, ec2MetadataV1Disabled: true, httpOptions: { timeout: timeoutMs }, retries: 0 });
-    await readWithDeadline(() => client.fetchMetadataToken(), 2 * timeoutMs, undefined);
+    await readWithDeadline(endpoint, () => client.fetchMetadataToken(), 2 * timeoutMs, undefined);
     return undefined;
   } catch (error) {
     return error;

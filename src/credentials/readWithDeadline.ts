@@ -1,35 +1,55 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { subscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import { ImdsStalledError } from "./ImdsStalledError.js";
 
-/** The HTTP requests a read has started, collected as Node starts them (its "http.client.request.start" channel). */
-const requestsOfRead = new AsyncLocalStorage<Set<ClientRequest>>();
+/** A read in progress: the Host header of its endpoint, and the requests made to it meanwhile. */
+interface PendingRead {
+  host: string;
+  requests: Set<ClientRequest>;
+}
+
+const pendingReads = new Set<PendingRead>();
 let collecting = false;
 
+/**
+ * Requests are collected as Node starts them (its "http.client.request.start"
+ * channel), by the Host they go to: an AsyncLocalStorage would tell them
+ * apart exactly, but on Node 20 it installs promise hooks that tax every
+ * promise of the process, the hot path's included.
+ */
 function collectRequests(): void {
   if (collecting) return;
   collecting = true;
   subscribe("http.client.request.start", (message) => {
-    requestsOfRead.getStore()?.add((message as { request: ClientRequest }).request);
+    if (pendingReads.size === 0) return;
+    const request = (message as { request: ClientRequest }).request;
+    const host = request.getHeader("host");
+    for (const read of pendingReads) if (read.host === host) read.requests.add(request);
   });
 }
 
 /**
- * Runs `read`, the SDK's metadata client at work, until it settles, its
- * deadline passes (ImdsStalledError) or `signal` aborts. The SDK's client
- * times out only the wait for an answer's headers, and takes no abort
- * signal: a read left behind would hold its connection for as long as IMDS
- * (or a proxy before it) keeps it open. So the requests it started, found
- * through Node's diagnostics channel, are destroyed: its socket goes, and
- * the SDK's read ends with an error nobody waits for.
+ * Runs `read`, the SDK's metadata client at work against `endpoint`, until it
+ * settles, its deadline passes (ImdsStalledError) or `signal` aborts. The
+ * SDK's client times out only the wait for an answer's headers, and takes no
+ * abort signal: a read left behind would hold its connection for as long as
+ * IMDS (or a proxy before it) keeps it open. So the requests made to the
+ * endpoint while it ran are destroyed: their sockets go, and the SDK's read
+ * ends with an error nobody waits for. Another read of the endpoint at the
+ * same moment may lose its request too; it fails, and is asked again as any
+ * failed read is.
  */
-export async function readWithDeadline<T>(read: () => Promise<T>, deadlineMs: number, signal: AbortSignal | undefined): Promise<T> {
+export async function readWithDeadline<T>(endpoint: string, read: () => Promise<T>, deadlineMs: number, signal: AbortSignal | undefined): Promise<T> {
   signal?.throwIfAborted();
   collectRequests();
-  const requests = new Set<ClientRequest>();
+  const pending: PendingRead = { host: new URL(endpoint).host, requests: new Set() };
+  pendingReads.add(pending);
   let finished = false;
-  const work = requestsOfRead.run(requests, read).finally(() => (finished = true));
+  // Async, so that a throw inside `read` is a rejection like any other.
+  const work = (async () => read())().finally(() => {
+    finished = true;
+    pendingReads.delete(pending);
+  });
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const cut = new Promise<never>((_, reject) => {
@@ -43,8 +63,9 @@ export async function readWithDeadline<T>(read: () => Promise<T>, deadlineMs: nu
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
     if (!finished) {
+      pendingReads.delete(pending);
       work.catch(() => undefined);
-      for (const request of requests) request.destroy();
+      for (const request of pending.requests) request.destroy();
     }
   }
 }

