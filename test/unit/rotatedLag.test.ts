@@ -46,7 +46,11 @@ describe("the backlog of a rotated file still being read", () => {
     const path = join(logs, "a.log");
     const backlog = 64 * 1024;
     await appendFile(path, `${"y".repeat(1023)}\n`.repeat(backlog / 1024));
-    const daemon = new Daemon(ctx, { patterns: [join(logs, "*.log")], flushIntervalMs: 100, tickMs: 50, rescanMs: 600_000 });
+    // A rescan every 500 ms: with S3 down the tick waits in the rotated file's
+    // poll for an upload slot, and a file event for the path may go to that
+    // same poll (probably what made this fail once, in CI), so the new a.log
+    // is also found by the rescan, as in production (every 10 s).
+    const daemon = new Daemon(ctx, { patterns: [join(logs, "*.log")], flushIntervalMs: 100, tickMs: 50, rescanMs: 500 });
     const status = new StatusWriter(
       store.dir,
       () => ({ mode: "normal", notice: undefined, credentialSecondsToExpiry: 3_600, failingSince: undefined, files: daemon.files() }),
