@@ -1,7 +1,5 @@
+import { isSafeErrorCode } from "../log/isSafeErrorCode.js";
 import { instanceMetadata } from "./instanceMetadata.js";
-
-/** What an EC2 error code looks like; anything else (an echo of the request, a secret) is not shown. */
-const SAFE_CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
 
 /**
  * The `Code` of the role's credentials document when it is not `Success`,
@@ -18,7 +16,7 @@ export async function roleCredentialsRefusal(endpoint: string, timeoutMs: number
     if (!role) return undefined;
     const document: unknown = JSON.parse(await metadata.get(`meta-data/iam/security-credentials/${role}`));
     const code = typeof document === "object" && document !== null ? (document as { Code?: unknown }).Code : undefined;
-    return typeof code === "string" && code !== "Success" && SAFE_CODE.test(code) ? code : undefined;
+    return typeof code === "string" && code !== "Success" && isSafeErrorCode(code) ? code : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { CredentialsUnavailableError } from "../credentials/CredentialsUnavailableError.js";
 import { errorField } from "../log/errorField.js";
+import { isSafeErrorCode } from "../log/isSafeErrorCode.js";
 
 /**
  * - `credentials`: S3 rejected the keys themselves; fetch new ones and resend.
@@ -28,9 +29,6 @@ const PERMANENT_CODES = new Set([
  */
 const TRANSIENT_CLIENT_CODES = new Set(["RequestTimeout", "OperationAborted", "IncompleteBody", "BadDigest", "XAmzContentSHA256Mismatch"]);
 
-/** What an error code looks like (S3's, the SDK's, Node's errno names): anything else is not shown. */
-const ERROR_CODE = /^[A-Za-z][A-Za-z0-9._]{0,63}$/;
-
 export interface S3ErrorInfo {
   class: S3ErrorClass;
   /** S3 error code or Node error code or error name: safe to log, never a secret. */
@@ -51,7 +49,7 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // The name is the endpoint's <Code>, which a proxy or an S3-compatible
   // server may fill with anything (an echo of the request, its token
   // included): it goes to logs, to `check`'s output and into a metrics label.
-  const code = ERROR_CODE.test(given) ? given : "UnknownError";
+  const code = isSafeErrorCode(given) ? given : "UnknownError";
   if (CREDENTIAL_CODES.has(code)) return { class: "credentials", code, status: httpStatus };
   // SignatureDoesNotMatch after a rotation can mean the secret paired with a
   // stale key id; a fresh fetch is the cure, as for an expired token.
