@@ -1,7 +1,7 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { expandGlobs } from "../source/expandGlobs.js";
-import { describeMissingDirCause, missingDirCause } from "../source/missingDirCause.js";
+import { describeDirError } from "../source/describeDirError.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import type { CheckResult } from "./CheckResult.js";
 
@@ -51,11 +51,10 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
     await writeFile(probe, "ok\n", { mode: 0o600 });
     await rm(probe);
   } catch (error) {
-    const cause = await missingDirCause(dir, error);
     return {
       name: "state dir",
       status: "fail",
-      detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}${cause ? `: ${describeMissingDirCause(cause)}` : ""}`,
+      detail: `${dir}: ${await describeDirError(dir, error)}`,
       fix: "use --state-dir on a writable disk (systemd: StateDirectory=ship-logs sets $STATE_DIRECTORY)",
     };
   }

@@ -21,7 +21,7 @@ import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
-import { describeMissingDirCause, missingDirCause } from "../source/missingDirCause.js";
+import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename, join } from "node:path";
@@ -76,8 +76,7 @@ async function stateDirError(dir: string, error: unknown, doing: string): Promis
   if (problem !== undefined) return new ConfigError(`--state-dir ${dir}: ${problem}`, "--state-dir");
   // Still exit 1 (restarted): a disk mounted late at boot under a read-only
   // root looks the same, but the line says what else it may be.
-  const cause = await missingDirCause(dir, error);
-  return new FatalError(`${doing} state directory ${dir}: ${code ?? String(error)}${cause ? `: ${describeMissingDirCause(cause)}` : ""}`);
+  return new FatalError(`${doing} state directory ${dir}: ${await describeDirError(dir, error)}`);
 }
 
 /** Before the state is read: another shipper on it is exit 1, not duplicate objects. */

@@ -3,7 +3,7 @@ import { access, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /** Why a directory could not be created: the deepest parent that exists, and what it refuses. */
-export interface MissingDirCause {
+interface MissingDirCause {
   parent: string;
   code: "EROFS" | "EACCES" | "EPERM";
 }
@@ -15,7 +15,7 @@ export interface MissingDirCause {
  * this user may not write. The deepest parent that exists tells which.
  * Undefined for any other error, and for an ENOENT under a writable parent.
  */
-export async function missingDirCause(dir: string, error: unknown): Promise<MissingDirCause | undefined> {
+async function missingDirCause(dir: string, error: unknown): Promise<MissingDirCause | undefined> {
   if ((error as NodeJS.ErrnoException).code !== "ENOENT") return undefined;
   let parent = dirname(dir);
   while ((await stat(parent).catch(() => undefined)) === undefined) {
@@ -32,8 +32,19 @@ export async function missingDirCause(dir: string, error: unknown): Promise<Miss
 }
 
 /** How `missingDirCause` reads in an error line: after the ENOENT it explains. */
-export function describeMissingDirCause({ parent, code }: MissingDirCause): string {
+function describeMissingDirCause({ parent, code }: MissingDirCause): string {
   return code === "EROFS"
     ? `${parent} is on a read-only file system (EROFS): with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths= (or is its disk not mounted yet?)`
     : `${parent} is not writable by this user (${code})`;
+}
+
+/**
+ * What went wrong making or writing `dir`, for an error line: the error's
+ * code, and where it is an ENOENT that hides a read-only or unwritable
+ * parent, that parent and why.
+ */
+export async function describeDirError(dir: string, error: unknown): Promise<string> {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  const cause = await missingDirCause(dir, error);
+  return cause ? `${code}: ${describeMissingDirCause(cause)}` : code;
 }
