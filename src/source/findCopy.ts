@@ -1,9 +1,7 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { recordedEnd, type FileCheckpoint } from "./FileCheckpoint.js";
+import { findSibling } from "./findSibling.js";
 import { fingerprint } from "./fingerprint.js";
-import { openFile, type OpenFile } from "./openFile.js";
-import { searchDirs } from "./searchDirs.js";
+import type { OpenFile } from "./openFile.js";
 
 /**
  * Where a truncated file's old content went when it was copied first
@@ -17,25 +15,7 @@ import { searchDirs } from "./searchDirs.js";
 export async function findCopy(checkpoint: FileCheckpoint): Promise<OpenFile | undefined> {
   if (checkpoint.fingerprintLength === 0) return undefined;
   const readTo = recordedEnd(checkpoint);
-  for (const dir of searchDirs(checkpoint)) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      let file: OpenFile;
-      try {
-        file = await openFile(join(dir, name));
-      } catch {
-        continue;
-      }
-      if (await isCopy(file, checkpoint, readTo)) return file;
-      await file.handle.close();
-    }
-  }
-  return undefined;
+  return (await findSibling(checkpoint, (file) => isCopy(file, checkpoint, readTo))).found;
 }
 
 async function isCopy(file: OpenFile, checkpoint: FileCheckpoint, readTo: number): Promise<boolean> {

@@ -1,9 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { stat } from "node:fs/promises";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
-import { openFile, type OpenFile } from "./openFile.js";
+import { findSibling } from "./findSibling.js";
+import type { OpenFile } from "./openFile.js";
 import { matchesCheckpoint } from "./resolveCheckpoint.js";
-import { searchDirs } from "./searchDirs.js";
 
 /** Found elsewhere (and opened), still at its path, certainly gone, or not knowable right now. */
 export type RenameSearch =
@@ -25,32 +24,13 @@ export async function findRenamed(checkpoint: FileCheckpoint): Promise<RenameSea
     // glob, or closed to save descriptors). Its checkpoint stays; no search.
     return { kind: "in-place" };
   }
-  let unreadable: string | undefined;
-  for (const dir of searchDirs(checkpoint)) {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-      // Only a directory that is really gone proves the file is gone: an
-      // unreadable one (EACCES at boot, a slow mount) may hold it still, and
-      // forgetting its checkpoint would ship it again from the start.
-      if (code !== "ENOENT" && code !== "ENOTDIR") unreadable ??= code;
-      continue;
-    }
-    for (const name of names) {
-      const path = join(dir, name);
-      let file: OpenFile;
-      try {
-        file = await openFile(path);
-      } catch {
-        continue;
-      }
-      if (file.dev === checkpoint.dev && file.ino === checkpoint.ino && (await matchesCheckpoint(file, checkpoint))) {
-        return { kind: "found", file };
-      }
-      await file.handle.close();
-    }
-  }
-  return unreadable === undefined ? { kind: "gone" } : { kind: "unknown", code: unreadable };
+  const search = await findSibling(
+    checkpoint,
+    async (file) => file.dev === checkpoint.dev && file.ino === checkpoint.ino && (await matchesCheckpoint(file, checkpoint)),
+  );
+  if (search.found) return { kind: "found", file: search.found };
+  // Only a directory that is really gone proves the file is gone: an
+  // unreadable one (EACCES at boot, a slow mount) may hold it still, and
+  // forgetting its checkpoint would ship it again from the start.
+  return search.unreadable === undefined ? { kind: "gone" } : { kind: "unknown", code: search.unreadable };
 }

@@ -44,7 +44,7 @@ export async function freshCheckpoint(file: OpenFile): Promise<FileCheckpoint> {
   return checkpoint;
 }
 
-/** Records where the file really lives, for the searches after a rotation (searchDirs); a link retargeted since is followed. */
+/** Records where the file really lives, for the searches after a rotation (findSibling); a link retargeted since is followed. */
 async function noteRealDir(checkpoint: FileCheckpoint, file: OpenFile): Promise<void> {
   const realDir = await realDirOf(file);
   if (realDir === undefined) delete checkpoint.realDir;
