@@ -96,9 +96,16 @@ export function keyPrefixValue(): ValueSchema<string> {
   return checkedText("expected a string", keyPrefixProblem);
 }
 
-/** A KMS key id, alias or ARN. Only emptiness is refused here: KMS checks the form of the rest. */
+/**
+ * A KMS key id, alias or ARN: printable ASCII without spaces, as every form
+ * of them is. KMS checks the rest; but the value goes into a header, and a
+ * control character (a stray CR from a file written on Windows) would fail
+ * every upload at the HTTP layer instead of at start.
+ */
 export function kmsKeyIdValue(): ValueSchema<string> {
-  return checkedText("expected a string", (text) => (text === "" ? "expected a KMS key id or ARN" : undefined));
+  return checkedText("expected a string", (text) =>
+    /^[\x21-\x7e]+$/.test(text) ? undefined : "expected a KMS key id, alias or ARN (printable ASCII, no spaces)",
+  );
 }
 
 /** A file-system path; NUL cannot be passed to the OS. */

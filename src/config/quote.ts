@@ -4,10 +4,11 @@ const MAX_VALUE_CHARS = 120;
 /**
  * A string as a double-quoted literal with every control and line-separator
  * character escaped, so that it stays on one line and stray whitespace shows.
- * Error messages go to the journal: a URL's user and password never do.
+ * Error messages go to the journal: a URL's user and password, and its
+ * query, never do.
  */
 export function quote(text: string): string {
-  return escapeLineSeparators(JSON.stringify(hideUserinfo(text)));
+  return escapeLineSeparators(JSON.stringify(hideSecrets(text)));
 }
 
 /** Any configuration value (a string from a flag or the environment, or any JSON/YAML value) for an error message. */
@@ -25,8 +26,15 @@ export function describeValue(value: unknown): string {
  */
 const URL_USERINFO = /^(\s*(?:[a-z][a-z0-9+.-]*:[/\\]*|[/\\]{2}))[\s\S]*@/i;
 
-function hideUserinfo(text: string): string {
-  return text.replace(URL_USERINFO, "$1<user and password hidden>@");
+/**
+ * The query of a URL (from its "?" up to a fragment): a presigned URL pasted
+ * as an endpoint carries a session token there, and other stores take
+ * `?accessKey=…&secretKey=…`. Endpoints may not have one, so none is shown.
+ */
+const URL_QUERY = /^(\s*(?:[a-z][a-z0-9+.-]*:[/\\]|[/\\]{2})[^?#]*)\?[^#]*/i;
+
+function hideSecrets(text: string): string {
+  return text.replace(URL_USERINFO, "$1<user and password hidden>@").replace(URL_QUERY, "$1?<query hidden>");
 }
 
 function renderValue(value: unknown): string {
@@ -35,10 +43,10 @@ function renderValue(value: unknown): string {
   if (value === undefined) return "nothing";
   try {
     const json = JSON.stringify(value, (_key, item: unknown) => {
-      if (typeof item === "string") return hideUserinfo(item);
+      if (typeof item === "string") return hideSecrets(item);
       // A YAML mapping where a URL was meant (`endpoint:` with the URL indented below it) makes it a key.
       if (item !== null && typeof item === "object" && !Array.isArray(item)) {
-        return Object.fromEntries(Object.entries(item).map(([key, inner]) => [hideUserinfo(key), inner]));
+        return Object.fromEntries(Object.entries(item).map(([key, inner]) => [hideSecrets(key), inner]));
       }
       return item;
     });

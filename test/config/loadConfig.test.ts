@@ -363,6 +363,14 @@ describe("loadConfig results", () => {
     expect(bare.message).toMatch(/got "\/\/<user and password hidden>@minio\.local:9000"$/);
   });
 
+  it("never repeats the query of a URL it refuses: a pasted presigned URL carries a session token there", async () => {
+    const error = await loadError([...REQUIRED, "--endpoint", "https://s3.eu-west-1.amazonaws.com/?X-Amz-Security-Token=IQoJb3JpZ2luSECRET#top"]);
+    expect(error.message).not.toContain("SECRET");
+    expect(error.message).toMatch(/got "https:\/\/s3\.eu-west-1\.amazonaws\.com\/\?<query hidden>#top"$/);
+    const glob = await loadError([...REQUIRED, "--batch-max-bytes", "app?.log"]);
+    expect(glob.message).toContain('got "app?.log"');
+  });
+
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {
     expect((await load(REQUIRED, { SHIP_LOGS: "x", ship_logs_bucket: "y", PATH: "/bin" })).bucket).toBe("logs");
   });

@@ -74,7 +74,10 @@ const INVALID: readonly (readonly [OptionKey, string, string])[] = [
   ["prefix", "logs\tapp/", 'expected no "\\" or control characters: they would be in every key'],
   ["prefix", "logs\u007fapp/", 'expected no "\\" or control characters: they would be in every key'],
   ["keyTemplate", "{instance}", "expected {prefix} at the start of the template and nowhere else, so that keys stay under --prefix"],
-  ["sseKmsKeyId", "", "expected a KMS key id or ARN"],
+  ["sseKmsKeyId", "", "expected a KMS key id, alias or ARN (printable ASCII, no spaces)"],
+  // A CR left by a file written on Windows: Node would refuse the header at every upload.
+  ["sseKmsKeyId", "alias/logs\r", "expected a KMS key id, alias or ARN (printable ASCII, no spaces)"],
+  ["sseKmsKeyId", "alias/my logs", "expected a KMS key id, alias or ARN (printable ASCII, no spaces)"],
   ["once", "yes", "expected true, false, 1 or 0"],
   ["logLevel", "verbose", "expected one of fatal, error, warn, info, debug, trace, silent"],
   ["stopTimeout", "0", "expected a positive number of seconds (at most 86400)"],
@@ -86,8 +89,13 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
     // An empty variable counts as unset, so it cannot be invalid.
     if (source === "env" && value === "") return;
     const error = await errorFrom(source, key, value);
-    // A URL's user and password are never repeated (they may be keys).
-    const shown = value === "http://user:pw@x" ? "http://<user and password hidden>@x" : value;
+    // A URL's user and password, and its query, are never repeated (they may be keys).
+    const shown =
+      value === "http://user:pw@x"
+        ? "http://<user and password hidden>@x"
+        : typeof value === "string" && /^https?:\/\//.test(value)
+          ? value.replace(/\?[^#]*/, "?<query hidden>")
+          : value;
     // DEL, which JSON leaves raw, is escaped: a terminal would erase with it.
     expect(error.message).toBe(`ship-logs: ${labels[source](key)}: ${expected}, got ${JSON.stringify(shown).replace(/\u007f/g, "\\u007f")}`);
     expect(error.subject).toBe(source === "file" ? key : labels[source](key));
