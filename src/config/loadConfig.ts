@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { open } from "node:fs/promises";
 import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
@@ -40,7 +41,11 @@ const readTextFile: ReadTextFile = async (path) => {
       filled += bytesRead;
     }
     if (filled > MAX_CONFIG_FILE_BYTES) throw new Error(`more than a config file holds (at most ${MAX_CONFIG_FILE_BYTES} bytes)`);
-    return buffer.subarray(0, filled).toString("utf8");
+    const text = buffer.subarray(0, filled);
+    // Decoded leniently, a Latin-1 "é" would become U+FFFD in a prefix or a
+    // glob without a word: in every key, or a glob that matches nothing.
+    if (!isUtf8(text)) throw new Error("it is not UTF-8 text; save it as UTF-8");
+    return text.toString("utf8");
   } finally {
     await handle.close();
   }

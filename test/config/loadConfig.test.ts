@@ -15,7 +15,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function configFile(name: string, text: string): Promise<string> {
+async function configFile(name: string, text: string | Buffer): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
@@ -216,6 +216,12 @@ describe("loadConfig config files", () => {
     const error = await loadError(["--config", path]);
     expect(error.message).toMatch(/^ship-logs: config file .*pw\.json: cannot parse: Unexpected token .* is not valid JSON$/);
     expect(error.message).not.toContain("ship:pa");
+  });
+
+  it("refuses a file that is not UTF-8, whose bytes would otherwise become U+FFFD in a prefix or a glob", async () => {
+    const path = await configFile("latin1.yaml", Buffer.from("watch: /x.log\nbucket: logs\nprefix: caf\xe9/\n", "latin1"));
+    expect((await loadError(["--config", path])).message).toMatch(/latin1\.yaml: cannot read: it is not UTF-8 text; save it as UTF-8$/);
+    expect((await load(["--config", await configFile("utf8.yaml", "watch: /x.log\nbucket: logs\nprefix: café/\n")])).prefix).toBe("café/");
   });
 
   it("refuses a directory", async () => {
