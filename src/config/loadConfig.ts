@@ -3,6 +3,7 @@ import { open } from "node:fs/promises";
 import { checkCombinations } from "./checkCombinations.js";
 import { ConfigError } from "./ConfigError.js";
 import { envName, flagName } from "./optionNames.js";
+import type { Fallback } from "./OptionDescriptor.js";
 import type { OptionNamer } from "./OptionNamer.js";
 import { parseCommandLine, type FlagValues } from "./parseCommandLine.js";
 import { printable, quote } from "./quote.js";
@@ -78,9 +79,13 @@ export async function loadConfig(
     OPTION_KEYS.map((key) => {
       const given = sources.map((source) => source[key]).find((value) => value !== undefined);
       const descriptor = optionDescriptor(key);
-      // `status` only reads the state dir: it must not demand what only shipping needs.
-      const notNeeded = commandLine.command === "status" && descriptor.fallback.kind === "required";
-      return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, descriptor.fallback, env))];
+      // `status` only reads the state dir: it must not demand what only
+      // shipping needs, nor refuse to run over another program's variable
+      // that only shipping would read (an AWS_REGION it has no use for).
+      const statusOnly = commandLine.command === "status" && key !== "stateDir";
+      const fallback = statusOnly ? withoutForeignVariables(descriptor.fallback) : descriptor.fallback;
+      const notNeeded = statusOnly && fallback.kind === "required";
+      return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, fallback, env))];
     }),
   );
   const nameOf = optionNamer(sources, configFile);
@@ -99,6 +104,11 @@ export async function loadConfig(
   const resolved = config as unknown as ShipLogsConfig;
   if (commandLine.command !== "status") checkCombinations(resolved, nameOf);
   return { kind: "run", command: commandLine.command, config: resolved };
+}
+
+/** A fallback with the variables of other programs (AWS_REGION, STATE_DIRECTORY) passed over. */
+function withoutForeignVariables(fallback: Fallback): Fallback {
+  return fallback.kind === "environment" ? withoutForeignVariables(fallback.otherwise) : fallback;
 }
 
 /** Names an option by the strongest source that gave it; one left to its default, by its flag. */

@@ -388,4 +388,11 @@ describe("the status command", () => {
     expect(result.kind === "run" && result.command).toBe("status");
     expect(result.kind === "run" && result.config.stateDir).toBe("/tmp/x");
   });
+
+  it("passes over the variables of other programs that only shipping reads, but still takes $STATE_DIRECTORY", async () => {
+    const env = { AWS_REGION: "us_east_1", AWS_EC2_METADATA_SERVICE_ENDPOINT: "https://169.254.169.254", STATE_DIRECTORY: "/run/state/ship-logs" };
+    const result = await loadConfig(["status"], env);
+    expect(result.kind === "run" && result.config.stateDir).toBe("/run/state/ship-logs");
+    await expect(loadConfig(["--once", ...REQUIRED], env)).rejects.toThrow(/AWS_REGION \(the default of --region\)/);
+  });
 });
