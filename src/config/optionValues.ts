@@ -1,3 +1,4 @@
+import { parseListenAddress } from "../metrics/parseListenAddress.js";
 import { KeyTemplateError } from "../sink/KeyTemplateError.js";
 import { keyPrefixProblem } from "../sink/keyPrefixProblem.js";
 import { parseKeyTemplate } from "../sink/parseKeyTemplate.js";
@@ -229,11 +230,7 @@ export function accountIdValue(): ValueSchema<string> {
 
 /** `HOST:PORT` to listen on, e.g. 127.0.0.1:9464 or [::1]:9464. */
 export function listenAddressValue(): ValueSchema<string> {
-  return textKind("expected HOST:PORT, e.g. 127.0.0.1:9464", (text) => {
-    if (/[\s/@?#]/.test(text)) return false;
-    const url = URL.parse(`http://${text}`);
-    return url !== null && url.hostname !== "" && url.port !== "";
-  });
+  return textKind("expected HOST:PORT with a port from 1 to 65535, e.g. 127.0.0.1:9464", (text) => parseListenAddress(text) !== undefined);
 }
 
 /** A `--key-template`, checked here so that a template keys cannot use is a configuration error (exit 2). */

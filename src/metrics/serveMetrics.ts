@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Logger } from "pino";
+import { parseListenAddress } from "./parseListenAddress.js";
 import type { ShipMetrics } from "./ShipMetrics.js";
 
 export interface Readiness {
@@ -7,10 +8,6 @@ export interface Readiness {
   notReadyBecause(): string | undefined;
 }
 
-function splitHostPort(address: string): { host: string; port: number } {
-  const url = new URL(`http://${address}`);
-  return { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) };
-}
 
 /**
  * `--metrics-listen`: Prometheus text on /metrics, /healthz (the process
@@ -35,7 +32,10 @@ export async function serveMetrics(address: string, metrics: ShipMetrics, readin
       response.writeHead(404).end();
     }
   });
-  const { host, port } = splitHostPort(address);
+  const listen = parseListenAddress(address);
+  // The config layer refused anything else (optionValues' listenAddressValue).
+  if (listen === undefined) throw new Error(`not a HOST:PORT: ${address}`);
+  const { host, port } = listen;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
