@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
-import { ConfigError, type ShipLogsConfig } from "../config/index.js";
+import { OptionValueError, type ShipLogsConfig } from "../config/index.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import type { ShipMetrics } from "../metrics/ShipMetrics.js";
@@ -19,7 +19,7 @@ const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanen
 const UNREADY_AFTER_FAILING_MS = 120_000;
 
 /**
- * The metrics server, up, or one line naming the address (a ConfigError for
+ * The metrics server, up, or one line naming the address (an OptionValueError for
  * a port it may not use, a FatalError for one taken or an address not up):
  * the operator's to fix, not a crash with a stack.
  */
@@ -49,7 +49,7 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
     // (an ENI attached late, IPv6 still in duplicate address detection):
     // exit 1, restarted.
     if (code === "EACCES") {
-      throw new ConfigError(`--metrics-listen ${address}: not allowed to listen there (EACCES): use a port of 1024 or more`, "--metrics-listen");
+      throw new OptionValueError("metricsListen", address, "not allowed to listen there (EACCES): use a port of 1024 or more");
     }
     throw new FatalError(`cannot serve metrics on ${address}: ${code}`);
   }

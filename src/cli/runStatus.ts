@@ -1,4 +1,4 @@
-import { ConfigError, type ShipLogsConfig } from "../config/index.js";
+import { OptionValueError, type ShipLogsConfig } from "../config/index.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import { buildStatusReport } from "../status/buildStatusReport.js";
 import { formatStatusReport } from "../status/formatStatusReport.js";
@@ -13,7 +13,7 @@ export async function runStatus(config: ShipLogsConfig): Promise<number> {
     if (error instanceof StateCorruptError || error instanceof StateTooNewError) throw new FatalError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     // As the daemon says it: a file where the directory should be is the configuration's.
-    if (code === "ENOTDIR") throw new ConfigError(`--state-dir ${config.stateDir}: not a directory`, "--state-dir");
+    if (code === "ENOTDIR") throw new OptionValueError("stateDir", config.stateDir, "not a directory");
     throw new FatalError(`cannot read state in ${config.stateDir}: ${code ?? String(error)}`);
   }
   process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));

@@ -2,7 +2,8 @@
 // First: it sets a V8 flag that must hold before other modules allocate.
 import "./capYoungGeneration.js";
 import { readFileSync } from "node:fs";
-import { ConfigError, loadConfig, renderHelp } from "../config/index.js";
+import type { Logger } from "pino";
+import { ConfigError, loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
 import { FatalError } from "./FatalError.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
@@ -29,10 +30,20 @@ async function main(argv: readonly string[]): Promise<number> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
   await warnLoosePermissions(config.configFile, logger);
-  // Each command loads only its own modules: --once starts shipping without
-  // the watcher and the metrics, status without the SDK (module loading is
-  // most of a --once's startup, while a core would rather compress).
-  switch (loaded.command) {
+  try {
+    return await runCommand(loaded.command, config, logger);
+  } catch (error) {
+    throw error instanceof OptionValueError ? error.named(loaded.nameOf) : error;
+  }
+}
+
+/**
+ * Each command loads only its own modules: --once starts shipping without
+ * the watcher and the metrics, status without the SDK (module loading is
+ * most of a --once's startup, while a core would rather compress).
+ */
+async function runCommand(command: Command, config: ShipLogsConfig, logger: Logger): Promise<number> {
+  switch (command) {
     case "status":
       return (await import("./runStatus.js")).runStatus(config);
     case "check":

@@ -25,7 +25,7 @@ import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { basename, join } from "node:path";
-import { ConfigError } from "../config/ConfigError.js";
+import { OptionValueError } from "../config/OptionValueError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
 import { resolveKeyValues } from "./resolveKeyValues.js";
@@ -63,7 +63,7 @@ export function credentialSource(config: ShipLogsConfig, logger: Logger): { sour
  * disk, an I/O error, and ENOENT, which is also what a disk not mounted yet
  * at boot gives).
  */
-async function stateDirError(dir: string, error: unknown, doing: string): Promise<ConfigError | FatalError> {
+async function stateDirError(dir: string, error: unknown, doing: string): Promise<OptionValueError | FatalError> {
   const code = (error as NodeJS.ErrnoException).code;
   const problem =
     code === "EEXIST" || code === "ENOTDIR"
@@ -73,7 +73,7 @@ async function stateDirError(dir: string, error: unknown, doing: string): Promis
         : code === "EROFS"
           ? "on a read-only file system (EROFS); with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths="
           : undefined;
-  if (problem !== undefined) return new ConfigError(`--state-dir ${dir}: ${problem}`, "--state-dir");
+  if (problem !== undefined) return new OptionValueError("stateDir", dir, problem);
   // Still exit 1 (restarted): a disk mounted late at boot under a read-only
   // root looks the same, but the line says what else it may be.
   return new FatalError(`${doing} state directory ${dir}: ${await describeDirError(dir, error)}`);

@@ -18,7 +18,13 @@ import { validateSource, type SourceDescription } from "./validateSource.js";
 export type LoadResult =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
-  | { readonly kind: "run"; readonly command: Command; readonly config: ShipLogsConfig };
+  | {
+      readonly kind: "run";
+      readonly command: Command;
+      readonly config: ShipLogsConfig;
+      /** Names an option where its value came from, for errors found once the value is in use. */
+      readonly nameOf: OptionNamer;
+    };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -88,7 +94,7 @@ export async function loadConfig(
       return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, fallback, env))];
     }),
   );
-  const nameOf = optionNamer(sources, configFile);
+  const nameOf = optionNamer(sources, configFile, env);
   // --key-template replaces --key-layout. Given by different sources, the
   // stronger one decides, as for any option (a --key-template flag beats the
   // example config's keyLayout, and a --key-layout flag beats a template in
@@ -103,7 +109,7 @@ export async function loadConfig(
   // Built from the same table the type is derived from; the tests check the shape.
   const resolved = config as unknown as ShipLogsConfig;
   if (commandLine.command !== "status") checkCombinations(resolved, nameOf);
-  return { kind: "run", command: commandLine.command, config: resolved };
+  return { kind: "run", command: commandLine.command, config: resolved, nameOf };
 }
 
 /** A fallback with the variables of other programs (AWS_REGION, STATE_DIRECTORY) passed over. */
@@ -111,14 +117,28 @@ function withoutForeignVariables(fallback: Fallback): Fallback {
   return fallback.kind === "environment" ? withoutForeignVariables(fallback.otherwise) : fallback;
 }
 
-/** Names an option by the strongest source that gave it; one left to its default, by its flag. */
-function optionNamer(sources: readonly SourceValues[], configFile: string | undefined): OptionNamer {
+/**
+ * Names an option by the strongest source that gave it; one left to its
+ * default, by the variable that default was read from (STATE_DIRECTORY, set
+ * by systemd's StateDirectory=), else by its flag.
+ */
+function optionNamer(sources: readonly SourceValues[], configFile: string | undefined, env: Environment): OptionNamer {
   return (key) => {
     const from = sources.findIndex((source) => source[key] !== undefined);
     if (from === 1) return { text: envName(key), subject: envName(key) };
     if (from === 2 && configFile !== undefined) return { text: `${key} in config file ${printable(configFile)}`, subject: key };
+    const variable = from === -1 ? fallbackVariable(optionDescriptor(key).fallback, env) : undefined;
+    if (variable !== undefined) return { text: `${variable} (the default of ${flagName(key)})`, subject: variable };
     return { text: flagName(key), subject: flagName(key) };
   };
+}
+
+/** The foreign variable a fallback read its value from, if it did. */
+function fallbackVariable(fallback: Fallback, env: Environment): string | undefined {
+  if (fallback.kind !== "environment") return undefined;
+  const text = env[fallback.variable];
+  const given = text === undefined || text === "" ? undefined : fallback.pick === undefined ? text : fallback.pick(text);
+  return given === undefined ? fallbackVariable(fallback.otherwise, env) : fallback.variable;
 }
 
 async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceValues> {

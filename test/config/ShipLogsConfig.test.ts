@@ -81,6 +81,6 @@ describe("ShipLogsConfig", () => {
       json: false,
       configFile: undefined,
     };
-    expect(result).toStrictEqual({ kind: "run", command: "run", config: expected });
+    expect(result).toStrictEqual({ kind: "run", command: "run", nameOf: expect.any(Function), config: expected });
   });
 });

@@ -7,7 +7,7 @@ import { StateStore } from "../../src/source/StateStore.js";
 import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching, type LogRecord } from "../support/logRecords.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { baseArgs, cleanEnv, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
 import { canMount, shareWorld, sleep, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 const CORRUPT_ASIDE = /^state\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/;
@@ -156,6 +156,18 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([`ship-logs: --state-dir ${world.state}: not a directory`]);
     }
+  });
+
+  it("that line names where the state dir came from: under systemd nobody typed --state-dir", async () => {
+    world = await startWorld();
+    await writeFile(world.state, "not a directory\n");
+    const withoutStateDir = baseArgs(world).slice(0, -2);
+    const fromVariable = await runCli(["--once", ...withoutStateDir], cleanEnv({ SHIP_LOGS_STATE_DIR: world.state }));
+    expect(fromVariable.code, fromVariable.stderr).toBe(2);
+    expect(fromVariable.stderr).toContain(`ship-logs: SHIP_LOGS_STATE_DIR ${world.state}: not a directory\n`);
+    const fromSystemd = await runCli(["status"], cleanEnv({ STATE_DIRECTORY: world.state }));
+    expect(fromSystemd.code, fromSystemd.stderr).toBe(2);
+    expect(fromSystemd.stderr).toBe(`ship-logs: STATE_DIRECTORY (the default of --state-dir) ${world.state}: not a directory\n`);
   });
 
   it("a state file of a later release (a rollback): exit 1 in one line, the file left in place, nothing shipped again", async () => {
