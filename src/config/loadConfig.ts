@@ -75,15 +75,19 @@ export async function loadConfig(
   const commandLine = parseCommandLine(argv);
   if (commandLine.kind !== "run") return commandLine;
 
-  const flags = validateSource(OPTIONS_SCHEMA, commandLine.flags, flagSource(commandLine.flags));
+  // An empty variable counts as unset, so only a flag can clear what the
+  // environment or a shared config file sets for one host.
+  const cleared = new Set(OPTION_KEYS.filter((key) => commandLine.flags[key] === "" && mayBeCleared(key)));
+  const flagValues = Object.fromEntries(Object.entries(commandLine.flags).filter(([key]) => !cleared.has(key as OptionKey)));
+  const flags = validateSource(OPTIONS_SCHEMA, flagValues, flagSource(commandLine.flags));
   const environment = validateSource(OPTIONS_SCHEMA, readEnvironment(env), environmentSource(env));
-  const configFile = flags.config ?? environment.config;
+  const configFile = cleared.has("config") ? undefined : (flags.config ?? environment.config);
   const file = configFile === undefined ? {} : await loadConfigFile(configFile, io.readTextFile);
 
   const sources: readonly SourceValues[] = [flags, environment, file];
   const config = Object.fromEntries(
     OPTION_KEYS.map((key) => {
-      const given = sources.map((source) => source[key]).find((value) => value !== undefined);
+      const given = cleared.has(key) ? undefined : sources.map((source) => source[key]).find((value) => value !== undefined);
       const descriptor = optionDescriptor(key);
       // `status` only reads the state dir: it must not demand what only
       // shipping needs, nor refuse to run over another program's variable
@@ -94,7 +98,7 @@ export async function loadConfig(
       return [descriptor.field ?? key, given ?? (notNeeded ? (descriptor.repeatable ? [] : "") : resolveFallback(key, fallback, env))];
     }),
   );
-  const nameOf = optionNamer(sources, configFile, env);
+  const nameOf = optionNamer(cleared.size === 0 ? sources : sources.map((source) => omit(source, cleared)), configFile, env);
   // --key-template replaces --key-layout. Given by different sources, the
   // stronger one decides, as for any option (a --key-template flag beats the
   // example config's keyLayout, and a --key-layout flag beats a template in
@@ -110,6 +114,25 @@ export async function loadConfig(
   const resolved = config as unknown as ShipLogsConfig;
   if (commandLine.command !== "status") checkCombinations(resolved, nameOf);
   return { kind: "run", command: commandLine.command, config: resolved, nameOf };
+}
+
+/**
+ * Whether an empty flag (`--metrics-listen ""`) puts the option back to its
+ * default: one whose default is "none" (no metrics, AWS's endpoint, IMDS's
+ * region...), which no value could otherwise express. Options with a default
+ * value take that value as a flag instead (`--prefix ""`).
+ */
+function mayBeCleared(key: OptionKey): boolean {
+  const descriptor = optionDescriptor(key);
+  return descriptor.repeatable !== true && mayBeAbsent(descriptor.fallback);
+}
+
+function mayBeAbsent(fallback: Fallback): boolean {
+  return fallback.kind === "absent" || (fallback.kind === "environment" && mayBeAbsent(fallback.otherwise));
+}
+
+function omit(source: SourceValues, keys: ReadonlySet<OptionKey>): SourceValues {
+  return Object.fromEntries(Object.entries(source).filter(([key]) => !keys.has(key as OptionKey)));
 }
 
 /** A fallback with the variables of other programs (AWS_REGION, STATE_DIRECTORY) passed over. */

@@ -377,6 +377,25 @@ describe("loadConfig results", () => {
     expect(glob.message).toContain('got "app?.log"');
   });
 
+  it("an empty flag puts an option whose default is none back to it, over the environment and a shared config file", async () => {
+    const fleet = await configFile(
+      "fleet.yaml",
+      "watch: /x.log\nbucket: logs\nmetricsListen: 0.0.0.0:9464\nsse: aws:kms\nsseKmsKeyId: alias/logs\nregion: eu-west-1\nendpoint: https://minio.local\n",
+    );
+    const host = await load(["--config", fleet, "--metrics-listen=", "--sse", "", "--sse-kms-key-id", "", "--region=", "--endpoint="], {
+      SHIP_LOGS_METRICS_LISTEN: "127.0.0.1:9464",
+      AWS_REGION: "us-east-2",
+    });
+    expect(host).toMatchObject({ metricsListen: undefined, sse: undefined, sseKmsKeyId: undefined, endpoint: undefined, region: "us-east-2" });
+    // --sse AES256 alone would conflict with the file's KMS key; with the key cleared it does not.
+    expect((await load(["--config", fleet, "--sse", "AES256", "--sse-kms-key-id="])).sse).toBe("AES256");
+    // --config "" drops a SHIP_LOGS_CONFIG file for one run.
+    expect((await load([...REQUIRED, "--config="], { SHIP_LOGS_CONFIG: fleet })).metricsListen).toBeUndefined();
+    // Options with a default take "" as a value, or refuse it.
+    expect((await load([...REQUIRED, "--prefix", ""])).prefix).toBe("");
+    expect((await loadError([...REQUIRED, "--compression="])).message).toMatch(/--compression: expected one of gzip, none/);
+  });
+
   it("ignores variables without the SHIP_LOGS_ prefix", async () => {
     expect((await load(REQUIRED, { SHIP_LOGS: "x", ship_logs_bucket: "y", PATH: "/bin" })).bucket).toBe("logs");
   });

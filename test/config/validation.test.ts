@@ -88,6 +88,8 @@ describe.each(["flag", "env", "file"] as const)("an invalid value from the %s", 
   it.each(INVALID)("%s = %j", async (key, value, expected) => {
     // An empty variable counts as unset, so it cannot be invalid.
     if (source === "env" && value === "") return;
+    // An empty flag puts an option whose default is none back to it (loadConfig.test.ts).
+    if (source === "flag" && value === "" && key === "sseKmsKeyId") return;
     const error = await errorFrom(source, key, value);
     // A URL's user and password, and its query, are never repeated (they may be keys).
     const shown =
