@@ -1,8 +1,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { classifyS3Error } from "../sink/classifyS3Error.js";
+import { accessDeniedAdvice } from "../sink/accessDeniedAdvice.js";
+import { classifyS3Error, type S3ErrorInfo } from "../sink/classifyS3Error.js";
 import type { PutParameters } from "../sink/S3Sink.js";
 import type { CheckResult } from "./CheckResult.js";
 import { clientS3 } from "../sink/clientS3.js";
+import { MissingETagError } from "../sink/MissingETagError.js";
+import { tlsAdvice } from "../sink/tlsAdvice.js";
 
 const { PutObjectCommand } = clientS3;
 
@@ -15,9 +18,10 @@ export interface ProbeTarget {
   putParameters: PutParameters;
 }
 
-function fixFor(code: string, bucket: string, prefix: string): string {
-  switch (code) {
+function fixFor(info: S3ErrorInfo, bucket: string, prefix: string): string {
+  switch (info.code) {
     case "AccessDenied":
+      if (info.denial?.action !== undefined || info.denial?.policy !== undefined) return accessDeniedAdvice(bucket, `${prefix}*`, info.denial);
       return `allow s3:PutObject on arn:aws:s3:::${bucket}/${prefix}* in the instance role's policy (docs/iam/ship-logs-policy.json); with --sse aws:kms also kms:GenerateDataKey and kms:Decrypt (multipart uploads of long lines need it; this probe does not)`;
     case "NoSuchBucket":
       return `create the bucket or correct --bucket ${bucket}`;
@@ -31,8 +35,10 @@ function fixFor(code: string, bucket: string, prefix: string): string {
     case "KMS.NotFoundException":
     case "KMS.DisabledException":
       return "the KMS key of --sse-kms-key-id (or the bucket's default) does not exist or is disabled";
+    case "MissingETag":
+      return "S3 always answers with an ETag: is something else (a proxy's or captive portal's page) answering at --endpoint?";
     default:
-      return "see the error code in the S3 documentation; check --endpoint and --region";
+      return tlsAdvice(info.code) ?? "see the error code in the S3 documentation; check --endpoint and --region";
   }
 }
 
@@ -40,7 +46,7 @@ function fixFor(code: string, bucket: string, prefix: string): string {
 export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
   const name = "upload";
   try {
-    await target.client.send(
+    const answer = await target.client.send(
       new PutObjectCommand({
         Bucket: target.bucket,
         Key: target.key,
@@ -49,6 +55,7 @@ export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
         ...target.putParameters,
       }),
     );
+    MissingETagError.check(answer);
     return { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` };
   } catch (error) {
     const info = classifyS3Error(error);
@@ -56,7 +63,7 @@ export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
       name,
       status: "fail",
       detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
-      fix: fixFor(info.code, target.bucket, target.prefix),
+      fix: fixFor(info, target.bucket, target.prefix),
     };
   }
 }

@@ -4,6 +4,7 @@ import { classifyS3Error } from "./classifyS3Error.js";
 import type { PutParameters } from "./PutParameters.js";
 import type { S3RequestRetrier } from "./S3RequestRetrier.js";
 import { clientS3 } from "./clientS3.js";
+import { MissingETagError } from "./MissingETagError.js";
 
 const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = clientS3;
 
@@ -83,11 +84,7 @@ export class MultipartUpload {
     const partNumber = this.parts.length + 1;
     const sent = await ctx.requests.send(
       this.key,
-      (options) =>
-        ctx.client.send(
-          new UploadPartCommand({ ...this.target(), PartNumber: partNumber, Body: body }),
-          options,
-        ),
+      async (options) => MissingETagError.check(await ctx.client.send(new UploadPartCommand({ ...this.target(), PartNumber: partNumber, Body: body }), options)),
       GONE,
     );
     this.parts.push({

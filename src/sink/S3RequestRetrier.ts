@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { backoffMs, sleep } from "./backoff.js";
 import { classifyS3Error, type S3ErrorInfo } from "./classifyS3Error.js";
+import { accessDeniedAdvice } from "./accessDeniedAdvice.js";
+import { tlsAdvice } from "./tlsAdvice.js";
 import { UploadFailedError } from "./UploadFailedError.js";
 
 export interface RetryPolicy {
@@ -40,11 +42,19 @@ function describeFailure(bucket: string, keyPrefix: string, key: string, info: S
   const status = info.status !== undefined ? ` (HTTP ${info.status})` : "";
   switch (info.code) {
     case "AccessDenied":
-      return `S3 denied PutObject on s3://${bucket}/${key}${status}: the instance role needs s3:PutObject on arn:aws:s3:::${bucket}/${keyPrefix}*`;
+      // A key recorded under an earlier --prefix (a spooled batch, a
+      // pending intent) needs its own grant, not the current prefix's.
+      return `S3 denied PutObject on s3://${bucket}/${key}${status}: ${accessDeniedAdvice(bucket, key.startsWith(keyPrefix) ? `${keyPrefix}*` : key, info.denial ?? {})}`;
     case "NoSuchBucket":
       return `bucket ${bucket} does not exist${status}`;
-    default:
-      return `upload of s3://${bucket}/${key} failed: ${info.code}${status}`;
+    case "MissingETag":
+      return `upload of s3://${bucket}/${key} failed: the answer had no ETag, which S3 always sends: is something else (a proxy's or captive portal's page) answering at the endpoint?`;
+    case "TimeoutError":
+      return `upload of s3://${bucket}/${key} failed: no answer within --request-timeout (TimeoutError)`;
+    default: {
+      const tls = tlsAdvice(info.code);
+      return `upload of s3://${bucket}/${key} failed: ${info.code}${status}${tls ? `: ${tls}` : ""}`;
+    }
   }
 }
 
@@ -66,13 +76,14 @@ function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy
  * - ExpiredToken / InvalidToken / InvalidAccessKeyId: fetch new credentials
  *   and send the same request again (research §2b.3);
  * - longer outages: capped backoff with jitter, forever in the daemon;
- * - one log line per failure streak rather than per request.
+ * - one log line per kind of failure in a streak rather than per request.
  * Every request is idempotent (same key, same bytes; a part number names its
  * part), so sending one again is always safe.
  */
 export class S3RequestRetrier {
   private failingSinceMs: number | undefined;
   private failuresInStreak = 0;
+  private readonly codesInStreak = new Set<string>();
 
   constructor(private readonly options: S3RequestRetrierOptions) {}
 
@@ -148,8 +159,12 @@ export class S3RequestRetrier {
 
   private failed(key: string, info: S3ErrorInfo): void {
     this.failuresInStreak += 1;
-    if (this.failingSinceMs !== undefined) return;
-    this.failingSinceMs = Date.now();
+    // One line per kind of failure in a streak: a throttle that turns into
+    // an AccessDenied (a policy change) must not stay hidden behind the
+    // first line, yet a streak of the same error says it once.
+    if (this.codesInStreak.has(info.code)) return;
+    this.codesInStreak.add(info.code);
+    this.failingSinceMs ??= Date.now();
     const { logger } = this.options;
     // Without credentials the cache has already said why, once; a line per
     // upload streak would only repeat it less clearly.
@@ -170,5 +185,6 @@ export class S3RequestRetrier {
     );
     this.failingSinceMs = undefined;
     this.failuresInStreak = 0;
+    this.codesInStreak.clear();
   }
 }

@@ -9,6 +9,8 @@ import { S3RequestRetrier, type RequestObserver, type RetryPolicy } from "./S3Re
 import { UploadFailedError } from "./UploadFailedError.js";
 import { clientS3 } from "./clientS3.js";
 
+import { MissingETagError } from "./MissingETagError.js";
+
 const { PutObjectCommand } = clientS3;
 
 export type { PutParameters } from "./PutParameters.js";
@@ -83,9 +85,9 @@ export class S3Sink {
 
   async put(object: S3Object): Promise<void> {
     let started = process.hrtime.bigint();
-    await this.requests.send(object.key, (requestOptions) => {
+    await this.requests.send(object.key, async (requestOptions) => {
       started = process.hrtime.bigint();
-      return this.options.client.send(
+      const answer = await this.options.client.send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
           Key: object.key,
@@ -96,6 +98,7 @@ export class S3Sink {
         }),
         requestOptions,
       );
+      return MissingETagError.check(answer);
     });
     this.options.observer?.uploaded(object.body.length, Number(process.hrtime.bigint() - started) / 1e9);
   }

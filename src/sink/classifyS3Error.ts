@@ -1,6 +1,8 @@
 import { CredentialsUnavailableError } from "../credentials/CredentialsUnavailableError.js";
 import { errorField } from "../log/errorField.js";
 import { isSafeErrorCode } from "../log/isSafeErrorCode.js";
+import { readDenial, type Denial } from "./readDenial.js";
+import { isTlsFailure } from "./tlsAdvice.js";
 
 /**
  * - `credentials`: S3 rejected the keys themselves; fetch new ones and resend.
@@ -34,6 +36,8 @@ export interface S3ErrorInfo {
   /** S3 error code or Node error code or error name: safe to log, never a secret. */
   code: string;
   status: number | undefined;
+  /** For AccessDenied: what S3's message says was refused, and by which policy. */
+  denial?: Denial;
 }
 
 export function classifyS3Error(error: unknown): S3ErrorInfo {
@@ -54,8 +58,11 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // SignatureDoesNotMatch after a rotation can mean the secret paired with a
   // stale key id; a fresh fetch is the cure, as for an expired token.
   if (code === "SignatureDoesNotMatch") return { class: "credentials", code, status: httpStatus };
+  if (code === "AccessDenied") return { class: "permanent", code, status: httpStatus, denial: readDenial(error) };
   if (PERMANENT_CODES.has(code)) return { class: "permanent", code, status: httpStatus };
   if (TRANSIENT_CLIENT_CODES.has(code)) return { class: "transient", code, status: httpStatus };
+  // An untrusted or out-of-date certificate stays so until an operator acts.
+  if (isTlsFailure(code)) return { class: "permanent", code, status: httpStatus };
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 408 && httpStatus !== 429) {
     return { class: "permanent", code, status: httpStatus };
   }

@@ -1,4 +1,6 @@
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -120,6 +122,31 @@ describe("hostile world: S3 refuses (e2e, real CLI, issue 7)", () => {
     expectShippedExactlyOnce(world, "app.log", ["one", "two"]);
     await assertNoSecretLeaks(world, [missing.stderr, denied.stderr, fixed.stderr]);
   }, 60_000);
+
+  it("a 200 without an ETag (a captive portal's page at a plain-HTTP endpoint) is no acknowledgement: exit 1, and a later run ships", async () => {
+    world = await startWorld();
+    await writeFile(join(world.logs, "app.log"), "alpha\nbeta\n");
+    const portal = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(200, { "content-type": "text/html" }).end("<html>Please log in</html>"));
+    });
+    await new Promise<void>((resolve) => portal.listen(0, "127.0.0.1", resolve));
+    try {
+      const args = baseArgs(world);
+      args[args.indexOf("--endpoint") + 1] = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`;
+      const failed = await runCli(["--once", ...args]);
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr.trimEnd().split("\n").at(-1)).toMatch(
+        /^ship-logs: could not ship everything: \S+app\.log: MissingETag: upload of s3:\/\/test-logs\/\S+ failed: the answer had no ETag, which S3 always sends: is something else .* answering at the endpoint\?$/,
+      );
+    } finally {
+      portal.closeAllConnections();
+      await new Promise((resolve) => portal.close(resolve));
+    }
+    const again = await runCli(["--once", ...baseArgs(world)]);
+    expect(again.code, again.stderr).toBe(0);
+    expectShippedExactlyOnce(world, "app.log", ["alpha", "beta"]);
+  }, 90_000);
 
   it("--once against a 503 that does not end: gives up after ~6 attempts, exit 1; a later run ships", async () => {
     world = await startWorld();

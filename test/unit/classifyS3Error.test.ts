@@ -23,6 +23,8 @@ describe("classifyS3Error", () => {
     ["400 MalformedXML", answered(400, "MalformedXML"), "permanent"],
     ["a connection reset", Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" }), "transient"],
     ["no credentials to be had", new CredentialsUnavailableError("IMDS down"), "no-credentials"],
+    ["an untrusted TLS certificate (a resend cannot cure it)", Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }), "permanent"],
+    ["an expired TLS certificate", Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" }), "permanent"],
   ];
   for (const [what, error, expected] of cases) {
     it(`${what}: ${expected}`, () => {

@@ -55,6 +55,83 @@ describe("S3RequestRetrier", () => {
     );
   });
 
+  describe("AccessDenied: the advice follows what S3's message says was refused", () => {
+    async function adviceFor(message: string): Promise<string> {
+      const logger = pino({ level: "silent" });
+      const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+      const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 5 } });
+      const denied = Object.assign(new Error(message), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+      const failure = await retrier.send("i-0abc/app.log/x.log.gz", () => Promise.reject(denied)).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(UploadFailedError);
+      return (failure as Error).message;
+    }
+
+    it("a bucket's KMS key the role may not use (SSE-KMS): the KMS action, not s3:PutObject, which the role has", async () => {
+      const message = await adviceFor(
+        "User: arn:aws:sts::123456789012:assumed-role/ship-logs/i-0abc is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:eu-west-1:123456789012:key/1234abcd because no identity-based policy allows the kms:GenerateDataKey action",
+      );
+      expect(message).toBe(
+        "S3 denied PutObject on s3://logs/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs kms:GenerateDataKey on the bucket's KMS key (SSE-KMS), in its policy and the key's (kms:GenerateDataKey: no identity-based policy allows)",
+      );
+      expect(message).not.toContain("123456789012");
+    });
+
+    it("an explicit deny in a VPC endpoint policy: no grant to the role helps", async () => {
+      expect(
+        await adviceFor(
+          'User: arn:aws:sts::123456789012:assumed-role/ship-logs/i-0abc is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::logs/x" with an explicit deny in a VPC endpoint policy',
+        ),
+      ).toBe(
+        "S3 denied PutObject on s3://logs/i-0abc/app.log/x.log.gz (HTTP 403): a policy denies it (s3:PutObject: an explicit deny in a VPC endpoint policy): see the bucket policy or the VPC endpoint policy it names",
+      );
+    });
+
+    it("S3's bare 'Access Denied': the s3:PutObject grant, as before", async () => {
+      expect(await adviceFor("Access Denied")).toBe(
+        "S3 denied PutObject on s3://logs/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/*",
+      );
+    });
+  });
+
+  it("AccessDenied for a key recorded under an earlier --prefix (a spooled batch): the advice names that key, not the current prefix", async () => {
+    const logger = pino({ level: "silent" });
+    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const retrier = new S3RequestRetrier({ bucket: "logs", keyPrefix: "new/", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 5 } });
+    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(retrier.send("old/i-0abc/app.log/x.log.gz", () => Promise.reject(denied))).rejects.toThrow(
+      "S3 denied PutObject on s3://logs/old/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/old/i-0abc/app.log/x.log.gz",
+    );
+  });
+
+  it("one line per kind of failure in a streak: an AccessDenied after a throttle is said, a repeat is not", async () => {
+    const logs: Array<{ level: number; msg: string; code?: string }> = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });
+    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 7, failFastOnPermanent: false, baseMs: 1, maxMs: 2 } });
+    const answers = ["SlowDown", "SlowDown", "AccessDenied", "AccessDenied", "SlowDown", "AccessDenied"];
+    let sent = 0;
+    await retrier.send("k", async () => {
+      const code = answers[sent++];
+      if (code === undefined) return "ok";
+      throw Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: code === "SlowDown" ? 503 : 403 } });
+    });
+    expect(logs.map((record) => [record.level, record.code ?? record.msg])).toEqual([
+      [50, "SlowDown"],
+      [50, "AccessDenied"],
+      [30, "uploads succeed again"],
+    ]);
+  });
+
+  it("a request that gets no answer says so, and an untrusted TLS certificate says how to trust it", async () => {
+    const logger = pino({ level: "silent" });
+    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 2 } });
+    const timedOut = Object.assign(new Error("Request timed out"), { name: "TimeoutError" });
+    await expect(retrier.send("k", () => Promise.reject(timedOut))).rejects.toThrow("upload of s3://logs/k failed: no answer within --request-timeout (TimeoutError)");
+    const untrusted = Object.assign(new Error("self-signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    await expect(retrier.send("k", () => Promise.reject(untrusted))).rejects.toThrow(/failed: DEPTH_ZERO_SELF_SIGNED_CERT: .*NODE_EXTRA_CA_CERTS=/);
+  });
+
   describe("after S3 refused the keys, a resend goes out as soon as there are new ones, not after its backoff", () => {
     const refused = () => Object.assign(new Error("The AWS Access Key Id you provided does not exist in our records."), { name: "InvalidAccessKeyId", $metadata: { httpStatusCode: 403 } });
     /** Keys A until told otherwise, then B; S3 takes only B. */
