@@ -52,6 +52,9 @@ function describeFailure(bucket: string, keyPrefix: string, key: string, info: S
     case "TimeoutError":
       return `upload of s3://${bucket}/${key} failed: no answer within --request-timeout (TimeoutError)`;
     default: {
+      if (info.bucketRegion !== undefined) {
+        return `upload of s3://${bucket}/${key} failed: ${info.code}${status}: the bucket is in ${info.bucketRegion}: set --region ${info.bucketRegion}`;
+      }
       const tls = tlsAdvice(info.code);
       return `upload of s3://${bucket}/${key} failed: ${info.code}${status}${tls ? `: ${tls}` : ""}`;
     }

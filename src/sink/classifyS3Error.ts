@@ -38,6 +38,27 @@ export interface S3ErrorInfo {
   status: number | undefined;
   /** For AccessDenied: what S3's message says was refused, and by which policy. */
   denial?: Denial;
+  /** For a request signed for the wrong region: the bucket's region, as S3 named it. */
+  bucketRegion?: string;
+}
+
+/** What a region name looks like (`eu-central-1`, `us-gov-west-1`): anything else is not shown. */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/**
+ * The region S3 says the bucket is in, when the request went to another:
+ * `<Region>` of AuthorizationHeaderMalformed, the `x-amz-bucket-region`
+ * header or `<Endpoint>` of PermanentRedirect.
+ */
+function bucketRegionOf(error: unknown): string | undefined {
+  const headers = errorField(errorField(error, "$response"), "headers");
+  const endpoint = errorField(error, "Endpoint");
+  const candidates = [
+    errorField(error, "Region"),
+    errorField(headers, "x-amz-bucket-region"),
+    typeof endpoint === "string" ? /\.s3[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(endpoint)?.[1] : undefined,
+  ];
+  return candidates.find((candidate): candidate is string => typeof candidate === "string" && REGION.test(candidate));
 }
 
 export function classifyS3Error(error: unknown): S3ErrorInfo {
@@ -59,6 +80,10 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // stale key id; a fresh fetch is the cure, as for an expired token.
   if (code === "SignatureDoesNotMatch") return { class: "credentials", code, status: httpStatus };
   if (code === "AccessDenied") return { class: "permanent", code, status: httpStatus, denial: readDenial(error) };
+  if (code === "PermanentRedirect" || code === "AuthorizationHeaderMalformed" || httpStatus === 301) {
+    const bucketRegion = bucketRegionOf(error);
+    return { class: "permanent", code, status: httpStatus, ...(bucketRegion ? { bucketRegion } : {}) };
+  }
   if (PERMANENT_CODES.has(code)) return { class: "permanent", code, status: httpStatus };
   if (TRANSIENT_CLIENT_CODES.has(code)) return { class: "transient", code, status: httpStatus };
   // An untrusted or out-of-date certificate stays so until an operator acts.

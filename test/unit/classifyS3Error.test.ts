@@ -32,6 +32,16 @@ describe("classifyS3Error", () => {
     });
   }
 
+  it("a request signed for another region than the bucket's: permanent, with the region S3 named", () => {
+    const malformed = Object.assign(answered(400, "AuthorizationHeaderMalformed"), { Region: "eu-central-1" });
+    expect(classifyS3Error(malformed)).toEqual({ class: "permanent", code: "AuthorizationHeaderMalformed", status: 400, bucketRegion: "eu-central-1" });
+    const redirect = Object.assign(answered(301, "PermanentRedirect"), { Endpoint: "logs.s3.eu-central-1.amazonaws.com" });
+    expect(classifyS3Error(redirect).bucketRegion).toBe("eu-central-1");
+    const bare = Object.assign(answered(301, "Unknown"), { $response: { headers: { "x-amz-bucket-region": "ap-southeast-2" } } });
+    expect(classifyS3Error(bare)).toEqual({ class: "permanent", code: "Unknown", status: 301, bucketRegion: "ap-southeast-2" });
+    expect(classifyS3Error(Object.assign(answered(400, "AuthorizationHeaderMalformed"), { Region: "<script>" })).bucketRegion).toBeUndefined();
+  });
+
   it("a <Code> that is not an error code (a proxy echoing the request) is not shown: it goes to logs and a metrics label", () => {
     const echoed = answered(400, "Bad X-Amz-Security-Token: IQoJb3JpZ2luX2VjE/secret+token==");
     expect(classifyS3Error(echoed)).toEqual({ class: "permanent", code: "UnknownError", status: 400 });
