@@ -9,7 +9,7 @@ import { parseCommandLine, type FlagValues } from "./parseCommandLine.js";
 import { printable, quote } from "./quote.js";
 import { readConfigFile, type ReadTextFile } from "./readConfigFile.js";
 import { readEnvironment } from "./readEnvironment.js";
-import { resolveFallback } from "./resolveFallback.js";
+import { resolveFallback, variableValue } from "./resolveFallback.js";
 import type { ShipLogsConfig, SourceValues } from "./ShipLogsConfig.js";
 import { OPTION_KEYS, SHIP_LOGS_OPTIONS, optionDescriptor, type Command, type OptionKey } from "./shipLogsOptions.js";
 import { CONFIG_FILE_SCHEMA, OPTIONS_SCHEMA } from "./sourceSchema.js";
@@ -159,9 +159,7 @@ function optionNamer(sources: readonly SourceValues[], configFile: string | unde
 /** The foreign variable a fallback read its value from, if it did. */
 function fallbackVariable(fallback: Fallback, env: Environment): string | undefined {
   if (fallback.kind !== "environment") return undefined;
-  const text = env[fallback.variable];
-  const given = text === undefined || text === "" ? undefined : fallback.pick === undefined ? text : fallback.pick(text);
-  return given === undefined ? fallbackVariable(fallback.otherwise, env) : fallback.variable;
+  return variableValue(fallback, env) === undefined ? fallbackVariable(fallback.otherwise, env) : fallback.variable;
 }
 
 async function loadConfigFile(path: string, read: ReadTextFile): Promise<SourceValues> {

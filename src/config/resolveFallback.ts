@@ -28,8 +28,7 @@ export function resolveFallback(key: OptionKey, fallback: Fallback, env: Readonl
     }
     case "environment": {
       const text = env[fallback.variable];
-      const given = text === undefined || text === "" ? undefined : text;
-      const value = given === undefined || fallback.pick === undefined ? given : fallback.pick(given);
+      const value = variableValue(fallback, env);
       if (value === undefined) return resolveFallback(key, fallback.otherwise, env);
       const result = fieldSchema(descriptor).parse(value);
       if (result.ok) return result.value;
@@ -39,4 +38,11 @@ export function resolveFallback(key: OptionKey, fallback: Fallback, env: Readonl
       );
     }
   }
+}
+
+/** What a foreign variable gives an option: its text, as `pick` reads it; undefined when unset, empty or unusable. */
+export function variableValue(fallback: Extract<Fallback, { kind: "environment" }>, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const text = env[fallback.variable];
+  if (text === undefined || text === "") return undefined;
+  return fallback.pick === undefined ? text : fallback.pick(text);
 }
