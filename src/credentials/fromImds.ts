@@ -2,6 +2,7 @@ import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
 import type { CredentialSource } from "./CredentialSource.js";
 import { tokenFailure } from "./instanceMetadata.js";
+import { readWithDeadline } from "./readWithDeadline.js";
 import { RoleCredentialsRefusedError } from "./RoleCredentialsRefusedError.js";
 import { roleCredentialsRefusal } from "./roleCredentialsRefusal.js";
 import type { SdkLogger } from "./sdkLogger.js";
@@ -40,9 +41,16 @@ export function fromImds(options: FromImdsOptions): CredentialSource {
     ec2MetadataV1Disabled: true,
     logger: options.logger,
   };
+  // The token PUT, then the role and its document, each GET tried up to
+  // maxRetries + 1 times, each try bounded by the timeout only until headers.
+  const deadlineMs = (1 + 2 * (init.maxRetries + 1)) * init.timeout + init.timeout;
   return async () => {
     try {
-      return await fromInstanceMetadata(init)();
+      // Under a deadline like every IMDS read: the provider's requests can be
+      // cut mid-body by another read's deadline (they go to the same Host),
+      // after which the SDK's provider never settles. Unsettled, every such
+      // call would count against the cache's cap of hung calls for good.
+      return await readWithDeadline(options.endpoint, () => fromInstanceMetadata(init)(), deadlineMs, undefined);
     } catch (error) {
       if (isInvalidDocument(error)) {
         // EC2's "cannot assume the role" document: its code says why.

@@ -1,6 +1,9 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeImdsError } from "../../src/credentials/describeCredentialError.js";
 import { fromImds } from "../../src/credentials/fromImds.js";
+import { ImdsStalledError } from "../../src/credentials/ImdsStalledError.js";
 import { IMDS_ENDPOINT_ENV } from "../../src/credentials/imdsEndpoint.js";
 import type { SdkLogger } from "../../src/credentials/sdkLogger.js";
 import { FakeImds } from "../../src/fakes/imds/FakeImds.js";
@@ -41,6 +44,37 @@ describe("fromImds", () => {
     expect((await source()).accessKeyId).toBe(rotated.accessKeyId);
     assertImdsV2Only(imds);
   });
+
+  it("settles within its deadline when the credentials document never ends (the SDK's provider bounds only each idle gap), so no call is left hanging", async () => {
+    // Bytes trickle in faster than the idle timeout, and the document never ends.
+    const trickles = new Set<NodeJS.Timeout>();
+    const server = createServer((request, response) => {
+      if (request.method === "PUT") return void response.writeHead(200, { "x-aws-ec2-metadata-token-ttl-seconds": "21600" }).end("token");
+      if (request.url === "/latest/meta-data/iam/security-credentials/") return void response.writeHead(200).end("role");
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.write("{");
+      const trickle = setInterval(() => response.write(" "), 50);
+      trickles.add(trickle);
+      response.on("close", () => clearInterval(trickle));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env[IMDS_ENDPOINT_ENV] = endpoint;
+    try {
+      const source = fromImds({ logger: quiet, endpoint, timeoutMs: 250, maxRetries: 0 });
+      const started = Date.now();
+      const fetched = await source().then(
+        () => "keys",
+        (error: unknown) => error,
+      );
+      expect(fetched).toBeInstanceOf(ImdsStalledError);
+      expect(Date.now() - started).toBeLessThan(2_500);
+    } finally {
+      for (const trickle of trickles) clearInterval(trickle);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 10_000);
 
   it("reports the failure instead of handing back the previous keys with a made-up expiry", async () => {
     const source = fromImds({ logger: quiet, endpoint: imds.endpoint, timeoutMs: 500, maxRetries: 0 });
