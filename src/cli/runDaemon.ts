@@ -34,8 +34,7 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
         notReadyBecause: () => {
           const seconds = credentials.secondsToExpiry();
           if (seconds === undefined || seconds <= 0) return "no valid credentials";
-          const failingSince = sink.failingSince;
-          if (failingSince !== undefined && Date.now() - failingSince > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
+          if ((sink.failingForMs ?? 0) > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
           return undefined;
         },
       },

@@ -13,6 +13,7 @@ export interface MetricsSources {
   imdsFailures(): number;
   urgent(): boolean;
   notice(): LifecycleNotice | undefined;
+  /** The wall clock that files()' pendingSince is on (default Date.now). */
   now?: () => number;
 }
 
@@ -76,6 +77,9 @@ export class ShipMetrics implements UploadObserver {
       help: "Age of the oldest bytes not yet handed to an upload, over all files.",
       registers,
       collect() {
+        // files() gives pendingSince as the wall clock of this read less their
+        // measured age (FileLag): a step of the wall clock while they wait
+        // does not change the difference.
         const oldest = Math.min(...sources.files().map((file) => file.pendingSince ?? Number.POSITIVE_INFINITY));
         this.set(Number.isFinite(oldest) ? Math.max(0, (now() - oldest) / 1000) : 0);
       },

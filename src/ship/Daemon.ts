@@ -9,6 +9,7 @@ import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
 import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
+import { monotonicNow } from "../time/monotonicNow.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
@@ -20,7 +21,12 @@ export interface FileLag {
   dev: string;
   ino: string;
   bytesBehind: number;
-  /** When its oldest unshipped bytes were first seen. */
+  /**
+   * When its oldest unshipped bytes were first seen, in epoch milliseconds
+   * (status.json shows it to other processes): the wall clock at the time of
+   * reading, less their age on the monotonic clock, so that `Date.now() -
+   * pendingSince` stays their age across a step of the wall clock.
+   */
   pendingSince: number | undefined;
   /** Rotated away or deleted, still being read to its end. */
   detached: boolean;
@@ -48,7 +54,7 @@ export interface DaemonOptions {
 /** An idle file must have been quiet this long before its descriptor is taken back. */
 const IDLE_CLOSE_MS = 5_000;
 
-/** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and Date.now() round apart). */
+/** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and monotonicNow() round apart). */
 const DEADLINE_SLACK_MS = 2;
 
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
@@ -126,7 +132,7 @@ export class Daemon {
         // A file closed to save descriptors is opened again when it is written.
         // Never urgent: in urgent mode the tick uploads what is pending once a
         // tick; urgent polls here made every write event a PUT of its own.
-        void (tailer ? tailer.poll(Date.now(), false) : this.attach(path));
+        void (tailer ? tailer.poll(monotonicNow(), false) : this.attach(path));
       },
       error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
     });
@@ -167,12 +173,14 @@ export class Daemon {
 
   /** Per-file lag, for status and metrics. */
   files(): FileLag[] {
+    const wallNow = Date.now();
+    const now = monotonicNow();
     return [...this.tailers.values()].map((tailer) => ({
       path: tailer.file.path,
       dev: tailer.file.dev,
       ino: tailer.file.ino,
       bytesBehind: tailer.bytesBehind,
-      pendingSince: tailer.pendingSince,
+      pendingSince: tailer.pendingSince === undefined ? undefined : wallNow - (now - tailer.pendingSince),
       detached: tailer.detachedAt !== undefined,
     }));
   }
@@ -190,7 +198,7 @@ export class Daemon {
     clearTimeout(this.deadline);
     clearInterval(this.rescan);
     await this.paths.close();
-    const stopDeadline = Date.now() + timeoutMs;
+    const stopDeadline = monotonicNow() + timeoutMs;
     const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
       this.logger.error({ err: errorMessage(error) }, "the stop flush failed; what it did not upload is shipped at the next start");
     });
@@ -206,7 +214,7 @@ export class Daemon {
     // sending gets what is left of the stop timeout. With S3 down its upload
     // retries for ever and would hold the exit: cancelled, the batch stays
     // in the spool for the next start.
-    if (spoolPass !== undefined && !(await settlesWithin(spoolPass, Math.max(0, stopDeadline - Date.now())))) {
+    if (spoolPass !== undefined && !(await settlesWithin(spoolPass, Math.max(0, stopDeadline - monotonicNow())))) {
       abort.abort();
       await settlesWithin(spoolPass, AFTER_ABORT_MS);
     }
@@ -232,7 +240,7 @@ export class Daemon {
   }
 
   private async pollAll(): Promise<void> {
-    for (const tailer of [...this.tailers.values()]) await tailer.poll(Date.now(), true);
+    for (const tailer of [...this.tailers.values()]) await tailer.poll(monotonicNow(), true);
   }
 
   /**
@@ -262,7 +270,7 @@ export class Daemon {
     if (this.ticking || this.stopping) return;
     this.ticking = true;
     try {
-      const now = Date.now();
+      const now = monotonicNow();
       this.polledUpTo = now;
       for (const tailer of [...this.tailers.values()]) {
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
@@ -302,9 +310,9 @@ export class Daemon {
       // One already looked at stays with the tick: a pass after every pass would spin.
       if (due > this.polledUpTo && due < next) next = due;
     }
-    const wait = next - Date.now();
+    const wait = next - monotonicNow();
     if (this.stopping || this.urgent || !(wait < this.tickMs)) return;
-    // A timer may fire a millisecond before Date.now() reaches the deadline.
+    // A timer may fire a millisecond before monotonicNow() reaches the deadline.
     this.deadline = setTimeout(() => this.onDeadline(), Math.max(0, wait) + DEADLINE_SLACK_MS);
   }
 
@@ -312,7 +320,7 @@ export class Daemon {
   private onDeadline(): void {
     if (this.stopping || this.deadlinePass !== undefined) return;
     this.deadlinePass = (async () => {
-      const now = Date.now();
+      const now = monotonicNow();
       this.polledUpTo = now;
       const due = [...this.tailers.values()].filter((tailer) => tailer.pendingSince !== undefined && now - tailer.pendingSince >= this.options.flushIntervalMs);
       // A poll never rejects; one in progress (the tick's) is shared. The
@@ -323,7 +331,7 @@ export class Daemon {
         // Shared with a poll the tick began before the deadline, which found
         // nothing due yet: once more, now.
         const since = tailer.pendingSince;
-        if (since !== undefined && Date.now() - since >= this.options.flushIntervalMs && !this.stopping) await tailer.poll(Date.now(), false);
+        if (since !== undefined && monotonicNow() - since >= this.options.flushIntervalMs && !this.stopping) await tailer.poll(monotonicNow(), false);
       }
     })().finally(() => {
       this.deadlinePass = undefined;
@@ -336,7 +344,7 @@ export class Daemon {
     const path = tailer.file.path;
     const info = await stat(path, { bigint: true }).catch(() => undefined);
     if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) return;
-    tailer.detachedAt = Date.now();
+    tailer.detachedAt = monotonicNow();
     if (this.byPath.get(path) === tailer) this.byPath.delete(path);
     this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
     if (info) await this.attach(path);
@@ -400,7 +408,7 @@ export class Daemon {
         renamedTo(checkpoint, search.file.path);
         if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
           this.logger.info({ path: search.file.path }, "finishing a file that was rotated away");
-          this.track(search.file, checkpoint, Date.now());
+          this.track(search.file, checkpoint, monotonicNow());
         } else {
           await search.file.handle.close();
         }
@@ -512,7 +520,7 @@ export class Daemon {
    */
   private async makeRoom(file: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
     if (checkpoint.pending.length === 0 && file.size <= checkpoint.offset) return false;
-    const now = Date.now();
+    const now = monotonicNow();
     const idle = [...this.tailers.values()]
       .filter((tailer) => tailer.detachedAt === undefined && tailer.isDrained(now, IDLE_CLOSE_MS))
       .sort((a, b) => a.lastActiveAt - b.lastActiveAt)[0];
@@ -540,7 +548,7 @@ export class Daemon {
   }
 
   private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): void {
-    const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, Date.now());
+    const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, monotonicNow());
     tailer.detachedAt = detachedAt;
     this.tailers.set(tailer.identity, tailer);
     tailer.start();
@@ -555,7 +563,7 @@ export class Daemon {
       if (search.kind === "found") {
         renamedTo(checkpoint, search.file.path);
         this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
-        this.track(search.file, checkpoint, Date.now());
+        this.track(search.file, checkpoint, monotonicNow());
       } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
         await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
@@ -579,7 +587,7 @@ export class Daemon {
     const unshipped = checkpoint.pending.length > 0 || file.size > seenTo;
     if (unshipped && !this.isTaken(`${file.dev}:${file.ino}`) && (await matchesCheckpoint(file, checkpoint))) {
       this.logger.info({ path: file.path }, "finishing a file that was rotated away");
-      this.track(file, checkpoint, Date.now());
+      this.track(file, checkpoint, monotonicNow());
     } else {
       await file.handle.close();
     }
@@ -652,7 +660,7 @@ export class Daemon {
     }
     this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - recordedEnd(checkpoint) }, "file was copied and truncated; finishing its old content from the copy");
     moveCheckpoint(checkpoint, copy);
-    this.track(copy, checkpoint, Date.now());
+    this.track(copy, checkpoint, monotonicNow());
     return true;
   }
 

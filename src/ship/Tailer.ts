@@ -1,6 +1,7 @@
 import { errorMessage } from "../log/errorMessage.js";
 import { recordedEnd, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { currentSize, type OpenFile } from "../source/openFile.js";
+import { monotonicNow } from "../time/monotonicNow.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext } from "./ShipContext.js";
 import { TruncatedError } from "./TruncatedError.js";
@@ -12,6 +13,8 @@ export type PollOutcome = "ok" | "truncated" | "failed";
  * deleted file is read to its end. Decides when its lines go: full batches at
  * once, the remainder when the oldest unshipped bytes are `flushIntervalMs` old
  * (or at once in urgent mode: shutdown, instance termination notices).
+ * Every time it is given or keeps is a monotonicNow() reading: a wall clock
+ * stepped back would hold the waiting lines for the size of the step.
  */
 export class Tailer {
   private shipper: FileShipper;
@@ -189,7 +192,7 @@ export class Tailer {
 
   /** @param cancelled the failure is the stop's cancellation of the uploads, which the stop has said once for every file */
   private reportFailure(error: unknown, cancelled = false): void {
-    this.retryAt = Date.now() + 5_000;
+    this.retryAt = monotonicNow() + 5_000;
     if (this.failureReported || cancelled) return;
     this.failureReported = true;
     this.failedAtOffset = this.checkpoint.offset;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
+import { monotonicNow } from "../time/monotonicNow.js";
 import { backoffMs, sleep } from "./backoff.js";
 import { classifyS3Error, type S3ErrorInfo } from "./classifyS3Error.js";
 import { accessDeniedAdvice } from "./accessDeniedAdvice.js";
@@ -84,7 +85,12 @@ function waitBeforeResend(info: S3ErrorInfo, attempt: number, retry: RetryPolicy
  * part), so sending one again is always safe.
  */
 export class S3RequestRetrier {
-  private failingSinceMs: number | undefined;
+  /**
+   * When the failure streak began: on the wall clock for status.json
+   * ("uploads failing since", a time for humans), and on the monotonic clock
+   * for how long it has lasted (a step of the wall clock is no outage).
+   */
+  private streakStart: { wall: number; monotonic: number } | undefined;
   private failuresInStreak = 0;
   private readonly codesInStreak = new Set<string>();
 
@@ -155,9 +161,14 @@ export class S3RequestRetrier {
     }
   }
 
-  /** Since when requests have been failing without a success in between; undefined when healthy. */
+  /** Since when (epoch ms) requests have been failing without a success in between; undefined when healthy. */
   get failingSince(): number | undefined {
-    return this.failingSinceMs;
+    return this.streakStart?.wall;
+  }
+
+  /** How long requests have been failing without a success in between; undefined when healthy. */
+  get failingForMs(): number | undefined {
+    return this.streakStart === undefined ? undefined : monotonicNow() - this.streakStart.monotonic;
   }
 
   private failed(key: string, info: S3ErrorInfo): void {
@@ -167,7 +178,7 @@ export class S3RequestRetrier {
     // first line, yet a streak of the same error says it once.
     if (this.codesInStreak.has(info.code)) return;
     this.codesInStreak.add(info.code);
-    this.failingSinceMs ??= Date.now();
+    this.streakStart ??= { wall: Date.now(), monotonic: monotonicNow() };
     const { logger } = this.options;
     // Without credentials the cache has already said why, once; a line per
     // upload streak would only repeat it less clearly.
@@ -181,12 +192,12 @@ export class S3RequestRetrier {
   }
 
   private recovered(): void {
-    if (this.failingSinceMs === undefined) return;
+    if (this.streakStart === undefined) return;
     this.options.logger.info(
-      { failures: this.failuresInStreak, seconds: Math.round((Date.now() - this.failingSinceMs) / 1000) },
+      { failures: this.failuresInStreak, seconds: Math.round((monotonicNow() - this.streakStart.monotonic) / 1000) },
       "uploads succeed again",
     );
-    this.failingSinceMs = undefined;
+    this.streakStart = undefined;
     this.failuresInStreak = 0;
     this.codesInStreak.clear();
   }

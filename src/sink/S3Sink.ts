@@ -124,9 +124,14 @@ export class S3Sink {
     }
   }
 
-  /** Since when uploads have been failing without a success in between; undefined when healthy. */
+  /** Since when (epoch ms) uploads have been failing without a success in between; undefined when healthy. */
   get failingSince(): number | undefined {
     return this.requests.failingSince;
+  }
+
+  /** How long uploads have been failing without a success in between; undefined when healthy. */
+  get failingForMs(): number | undefined {
+    return this.requests.failingForMs;
   }
 
   private async streamOnce(object: S3StreamObject): Promise<number> {

@@ -1,6 +1,7 @@
 import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { monotonicNow } from "../time/monotonicNow.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
 
 const HOUR_MS = 3_600_000;
@@ -12,7 +13,11 @@ const HOUR_MS = 3_600_000;
  */
 export class StatusWriter {
   private timer: NodeJS.Timeout | undefined;
-  /** (time, objects uploaded so far) samples, for the PUT rate over the last hour. */
+  /**
+   * (monotonicNow(), objects uploaded so far) samples, for the PUT rate over
+   * the last hour: on the wall clock, a step back kept samples in the window
+   * for the size of the step, and a step forward emptied it.
+   */
   private readonly samples: Array<[number, number]> = [];
   private readonly startedAt = new Date().toISOString();
   private failed = false;
@@ -52,12 +57,12 @@ export class StatusWriter {
   }
 
   private async writeNow(): Promise<void> {
-    const now = Date.now();
     const status: RuntimeStatus = {
       pid: process.pid,
       startedAt: this.startedAt,
-      updatedAt: new Date(now).toISOString(),
-      putsLastHour: this.putsLastHour(now),
+      // Wall clock: `status` compares it with its own to tell a running daemon.
+      updatedAt: new Date().toISOString(),
+      putsLastHour: this.putsLastHour(monotonicNow()),
       ...this.snapshot(),
     };
     const path = join(this.dir, RUNTIME_STATUS_FILE);

@@ -1,10 +1,43 @@
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CredentialCache } from "../../src/credentials/CredentialCache.js";
 import { S3RequestRetrier } from "../../src/sink/S3RequestRetrier.js";
 import { UploadFailedError } from "../../src/sink/UploadFailedError.js";
 
 describe("S3RequestRetrier", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("how long uploads have been failing (/readyz) is measured on the monotonic clock: a step of the wall clock is no outage", async () => {
+    const logger = pino({ level: "silent" });
+    const credentials = new CredentialCache({
+      source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
+      logger,
+      describeError: String,
+    });
+    const stop = new AbortController();
+    const retrier = new S3RequestRetrier({
+      bucket: "logs",
+      credentials,
+      logger,
+      retry: { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1, maxMs: 5 },
+      signal: stop.signal,
+    });
+    const unavailable = Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
+    const began = Date.now();
+    const sent = retrier.send("i-0abc/app.log", () => Promise.reject(unavailable));
+    await expect.poll(() => retrier.failingSince, { interval: 5 }).toBeDefined();
+    // "Failing since" is a time for humans, on the wall clock.
+    expect(retrier.failingSince).toBeGreaterThanOrEqual(began);
+    const wallClock = Date.now.bind(Date);
+    vi.spyOn(Date, "now").mockImplementation(() => wallClock() + 3 * 3_600_000);
+    expect(retrier.failingForMs).toBeGreaterThanOrEqual(0);
+    expect(retrier.failingForMs).toBeLessThan(1_000);
+    stop.abort();
+    await expect(sent).rejects.toBeInstanceOf(UploadFailedError);
+  });
+
   it("a request cancelled by the stop's timeout is neither logged nor counted as an S3 failure", async () => {
     const logs: Array<{ level: number; msg: string }> = [];
     const logger = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });

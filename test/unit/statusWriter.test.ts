@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FileLag } from "../../src/ship/Daemon.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "../../src/status/RuntimeStatus.js";
 import { StatusWriter } from "../../src/status/StatusWriter.js";
@@ -13,6 +13,7 @@ describe("StatusWriter", () => {
     dir = await mkdtemp(join(tmpdir(), "status-writer-"));
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -34,5 +35,26 @@ describe("StatusWriter", () => {
     await Promise.all([writer.stop(), writer.stop(), writer.stop(), writer.stop()]);
     const status = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
     expect(status.files).toHaveLength(35);
+  });
+
+  it("PUTs in the last hour count every PUT of the last seconds after the wall clock stepped forward two hours", async () => {
+    let objects = 0;
+    const writer = new StatusWriter(
+      dir,
+      () => ({ mode: "normal", notice: undefined, credentialSecondsToExpiry: 3_600, failingSince: undefined, files: [] }),
+      () => objects,
+      pino({ level: "silent" }),
+    );
+    writer.start(60_000);
+    await writer.stop();
+    objects = 2;
+    await writer.stop();
+    // NTP (or a VM restored from a snapshot) steps the wall clock: no time has passed.
+    const wallClock = Date.now.bind(Date);
+    vi.spyOn(Date, "now").mockImplementation(() => wallClock() + 2 * 3_600_000);
+    objects = 3;
+    await writer.stop();
+    const status = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
+    expect(status.putsLastHour).toBe(3);
   });
 });

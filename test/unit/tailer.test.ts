@@ -12,6 +12,7 @@ import { Tailer } from "../../src/ship/Tailer.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
+import { monotonicNow } from "../../src/time/monotonicNow.js";
 
 /** A context whose sink records the bodies it is given. */
 function contextFor(dir: string, bodies: string[]): ShipContext {
@@ -51,11 +52,11 @@ describe("Tailer.poll", () => {
     const file = await openFile(path);
     const checkpoint = await freshCheckpoint(file);
     ctx.state.files.push(checkpoint);
-    const tailer = new Tailer(ctx, file, checkpoint, 60_000, Date.now());
+    const tailer = new Tailer(ctx, file, checkpoint, 60_000, monotonicNow());
     try {
       // A file event's routine poll is in progress when shutdown asks for the final one.
-      const routine = tailer.poll(Date.now(), false);
-      const final = tailer.poll(Date.now(), true);
+      const routine = tailer.poll(monotonicNow(), false);
+      const final = tailer.poll(monotonicNow(), true);
       expect(await routine).toBe("ok");
       expect(await final).toBe("ok");
       await tailer.settle();
@@ -73,7 +74,7 @@ describe("Tailer.poll", () => {
     const file = await openFile(path);
     const checkpoint = await freshCheckpoint(file);
     ctx.state.files.push(checkpoint);
-    const openedAt = Date.now();
+    const openedAt = monotonicNow();
     const tailer = new Tailer(ctx, file, checkpoint, 2_000, openedAt);
     try {
       expect(tailer.pendingSince).toBe(openedAt);
