@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import { classifyS3Error } from "../sink/classifyS3Error.js";
+import { classifyS3Error, type S3ErrorInfo } from "../sink/classifyS3Error.js";
 import type { PutParameters } from "../sink/S3Sink.js";
 import type { CheckResult } from "./CheckResult.js";
 import { clientS3 } from "../sink/clientS3.js";
@@ -36,8 +36,14 @@ function fixFor(code: string, bucket: string, prefix: string): string {
   }
 }
 
+/** The probe's line, and the S3 error class of its failure (undefined when it succeeded). */
+export interface UploadCheck {
+  result: CheckResult;
+  failure: S3ErrorInfo | undefined;
+}
+
 /** The one permission the role needs, exercised: PutObject of a tiny probe object under the prefix. */
-export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
+export async function checkUpload(target: ProbeTarget): Promise<UploadCheck> {
   const name = "upload";
   try {
     await target.client.send(
@@ -49,14 +55,17 @@ export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
         ...target.putParameters,
       }),
     );
-    return { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` };
+    return { result: { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` }, failure: undefined };
   } catch (error) {
     const info = classifyS3Error(error);
     return {
-      name,
-      status: "fail",
-      detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
-      fix: fixFor(info.code, target.bucket, target.prefix),
+      result: {
+        name,
+        status: "fail",
+        detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
+        fix: fixFor(info.code, target.bucket, target.prefix),
+      },
+      failure: info,
     };
   }
 }
