@@ -42,8 +42,14 @@ function fixFor(info: S3ErrorInfo, bucket: string, prefix: string): string {
   }
 }
 
+/** The probe's line, and the S3 error class of its failure (undefined when it succeeded). */
+export interface UploadCheck {
+  result: CheckResult;
+  failure: S3ErrorInfo | undefined;
+}
+
 /** The one permission the role needs, exercised: PutObject of a tiny probe object under the prefix. */
-export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
+export async function checkUpload(target: ProbeTarget): Promise<UploadCheck> {
   const name = "upload";
   try {
     const answer = await target.client.send(
@@ -56,14 +62,17 @@ export async function checkUpload(target: ProbeTarget): Promise<CheckResult> {
       }),
     );
     MissingETagError.check(answer);
-    return { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` };
+    return { result: { name, status: "ok", detail: `PutObject s3://${target.bucket}/${target.key}` }, failure: undefined };
   } catch (error) {
     const info = classifyS3Error(error);
     return {
-      name,
-      status: "fail",
-      detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
-      fix: fixFor(info, target.bucket, target.prefix),
+      result: {
+        name,
+        status: "fail",
+        detail: `PutObject s3://${target.bucket}/${target.key}: ${info.code}${info.status ? ` (HTTP ${info.status})` : ""}`,
+        fix: fixFor(info, target.bucket, target.prefix),
+      },
+      failure: info,
     };
   }
 }

@@ -6,7 +6,7 @@ export function formatChecks(results: readonly CheckResult[]): string {
   return results
     .map((result) => {
       const head = `${result.status.toUpperCase().padEnd(4)}  ${result.name.padEnd(width)}  ${result.detail}`;
-      return result.fix && result.status === "fail" ? `${head} — fix: ${result.fix}` : head;
+      return result.fix && (result.status === "fail" || result.status === "warn") ? `${head} — fix: ${result.fix}` : head;
     })
     .join("\n")
     .concat("\n");

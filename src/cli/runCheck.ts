@@ -3,9 +3,10 @@ import type { ShipLogsConfig } from "../config/index.js";
 import { checkGlob, checkStateDir } from "../check/checkFiles.js";
 import { checkImds, checkRole, type ImdsFacts } from "../check/checkImds.js";
 import type { CheckResult } from "../check/CheckResult.js";
-import { checkUpload } from "../check/checkUpload.js";
+import { checkUpload, type UploadCheck } from "../check/checkUpload.js";
 import { formatChecks } from "../check/formatChecks.js";
-import { CredentialCache } from "../credentials/CredentialCache.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { CredentialCache, type ExpiredByHostClock } from "../credentials/CredentialCache.js";
 import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { createS3Client } from "../sink/createS3Client.js";
@@ -36,13 +37,20 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
   }
 
   const { source, describe } = credentialSource(config, logger);
-  const credentials = new CredentialCache({ source, logger, describeError: describe });
+  let client: S3Client | undefined;
+  // Expiry judged by S3's clock once the probe has had an answer, as the daemon does (wirePipeline).
+  const credentials = new CredentialCache({ source, logger, describeError: describe, now: () => Date.now() + Math.min(0, client?.config.systemClockOffset ?? 0) });
   let haveCredentials = false;
+  let keyLine = "";
+  let expiredByHostClock: ExpiredByHostClock | undefined;
+  const credentialsAt = results.length;
   try {
     const identity = await credentials.get();
     haveCredentials = true;
     const expiry = identity.expiration ? `, expire ${identity.expiration.toISOString()}` : "";
-    results.push({ name: "credentials", status: "ok", detail: `access key …${identity.accessKeyId.slice(-4)}${expiry}` });
+    keyLine = `access key …${identity.accessKeyId.slice(-4)}${expiry}`;
+    expiredByHostClock = credentials.expiredByHostClock();
+    results.push(expiredByHostClock ? clockAheadResult(keyLine, expiredByHostClock) : { name: "credentials", status: "ok", detail: keyLine });
   } catch (error) {
     results.push({ name: "credentials", status: "fail", detail: (error as Error).message, fix: "attach an instance profile (docs/iam) or fix --credentials" });
   }
@@ -57,7 +65,7 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
   results.push(await checkStateDir(config.stateDir));
 
   if (region && haveCredentials) {
-    const client = createS3Client({
+    const probing = createS3Client({
       region,
       endpoint: config.endpoint,
       credentials: () => credentials.get(),
@@ -65,11 +73,17 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
       checksum: config.checksum,
       idleTimeoutMs: config.requestTimeoutMs,
     });
+    client = probing;
     try {
       const instance = facts.instanceId ?? hostname();
-      results.push(await checkUpload({ client, bucket: config.bucket, key: `${config.prefix}ship-logs-check/${instance}.txt`, prefix: config.prefix, putParameters: putParameters(config) }));
+      const upload = await checkUpload({ client: probing, bucket: config.bucket, key: `${config.prefix}ship-logs-check/${instance}.txt`, prefix: config.prefix, putParameters: putParameters(config) });
+      results.push(upload.result);
+      if (expiredByHostClock) {
+        // S3's answer to the probe tells a fast clock from keys that really have expired.
+        results[credentialsAt] = clockAheadResult(keyLine, expiredByHostClock, { upload, s3ClockOffsetMs: probing.config.systemClockOffset ?? 0 });
+      }
     } finally {
-      client.destroy();
+      probing.destroy();
     }
   } else {
     results.push({ name: "upload", status: "skip", detail: "needs credentials and a region" });
@@ -77,4 +91,33 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
 
   process.stdout.write(config.json ? `${JSON.stringify(results, null, 2)}\n` : formatChecks(results));
   return results.every((result) => result.status !== "fail") ? 0 : 1;
+}
+
+const SYNC_CLOCK =
+  "set the host's clock right: enable NTP (chronyc tracking; timedatectl set-ntp true; on EC2 the Amazon Time Sync Service, 169.254.169.123); object keys and log times follow this host's clock";
+
+/**
+ * The credentials line for keys that this host's clock says have expired,
+ * which the shipper uses anyway (a fast clock, most likely; see
+ * CredentialCache). Not "attach an instance profile": there is one, and its
+ * keys are fine. After the probe, S3's answer settles it: keys S3 took mean
+ * a fast clock (a warning: shipping works, the clock needs fixing); keys S3
+ * refused as expired mean a provider that hands out expired keys.
+ */
+function clockAheadResult(keyLine: string, expired: ExpiredByHostClock, probe?: { upload: UploadCheck; s3ClockOffsetMs: number }): CheckResult {
+  const seconds = Math.round(expired.expiredByMs / 1000);
+  const looked = `${keyLine}: ${seconds} s before this host's clock says it is now`;
+  if (probe?.upload.failure === undefined && probe !== undefined) {
+    const behind = probe.s3ClockOffsetMs < 0 ? ` (its clock is ${Math.round(-probe.s3ClockOffsetMs / 1000)} s behind this host's)` : "";
+    return { name: "credentials", status: "warn", detail: `${looked}; S3 took them${behind}: this host's clock is ahead`, fix: SYNC_CLOCK };
+  }
+  if (probe?.upload.failure?.class === "credentials") {
+    return {
+      name: "credentials",
+      status: "fail",
+      detail: `${looked}, and S3 refused them too`,
+      fix: "the credentials provider hands out credentials that have expired: with an instance profile, detach and re-attach it (docs/iam); with --credentials chain, renew the profile's credentials; and check this host's clock",
+    };
+  }
+  return { name: "credentials", status: "warn", detail: `${looked}: is the host's clock ahead (chrony/NTP)? the shipper uses them, and S3's answers correct its clock`, fix: SYNC_CLOCK };
 }

@@ -33,7 +33,8 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
       {
         notReadyBecause: () => {
           const seconds = credentials.secondsToExpiry();
-          if (seconds === undefined || seconds <= 0) return "no valid credentials";
+          // Keys that look expired by this host's clock but are in use until S3's clock settles it count as valid.
+          if (seconds === undefined || (seconds <= 0 && credentials.expiredByHostClock() === undefined)) return "no valid credentials";
           if ((sink.failingForMs ?? 0) > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
           return undefined;
         },

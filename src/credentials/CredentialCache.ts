@@ -18,6 +18,12 @@ export interface CredentialCacheOptions {
   maxRetryWithoutCredentialsMs?: number;
   /** How long one provider call may take before it counts as failed. */
   fetchTimeoutMs?: number;
+  /**
+   * How long keys the provider has just handed out are used although this
+   * host's clock says they have expired, before the provider is asked again
+   * (see acceptExpiredLooking). Default five minutes.
+   */
+  unconfirmedKeysMs?: number;
 }
 
 interface Cached {
@@ -25,6 +31,26 @@ interface Cached {
   /** The real expiry (never one extended by the SDK's static stability). */
   expiresAt: number;
   refreshAt: number;
+  /**
+   * Set while the keys are used although they looked expired by this host's
+   * clock when fetched: the end of that use, unless the clock the SDK takes
+   * from S3's answers shows them valid first, or S3 refuses them.
+   */
+  graceUntil?: number | undefined;
+  /** How long before this host's clock the keys expired, when they were fetched. */
+  expiredByMs?: number | undefined;
+}
+
+/** Until when the keys may be handed out: their expiry, or the end of their unconfirmed use. */
+function validUntil(cached: Cached): number {
+  return cached.graceUntil ?? cached.expiresAt;
+}
+
+/** What `check` reports about keys used although this host's clock says they have expired. */
+export interface ExpiredByHostClock {
+  expiration: Date;
+  /** How long before this host's clock said it was "now" the keys expired, when fetched. */
+  expiredByMs: number;
 }
 
 /** Provider calls given up on, still running, past which no new one is started. */
@@ -41,7 +67,10 @@ const MAX_ABANDONED_FETCHES = 3;
  * - throws CredentialsUnavailableError only when nothing unexpired is left;
  * - supports a forced refresh after S3 rejected the current keys;
  * - with keepFresh(), refreshes on a timer too, so a quiet host holds valid
- *   keys when its next upload comes, whatever IMDS is doing by then.
+ *   keys when its next upload comes, whatever IMDS is doing by then;
+ * - uses new keys that look expired by this host's clock for a bounded while
+ *   (a clock ahead of AWS's, most likely), until S3's answers correct the
+ *   clock or S3 refuses them.
  */
 export class CredentialCache {
   private cached: Cached | undefined;
@@ -59,12 +88,17 @@ export class CredentialCache {
   /** Provider calls given up on after fetchTimeoutMs that have not settled yet. */
   private abandoned = 0;
   private capReported = false;
+  /** The fast-clock warning was given, and the clock has not been seen right since. */
+  private clockReported = false;
+  /** Keys S3 refused while they looked expired: never used on trust again. */
+  private refusedKeyId: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
   private readonly maxRetryWithoutCredentialsMs: number;
   private readonly fetchTimeoutMs: number;
+  private readonly unconfirmedKeysMs: number;
 
   constructor(private readonly options: CredentialCacheOptions) {
     this.now = options.now ?? Date.now;
@@ -72,13 +106,14 @@ export class CredentialCache {
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
     this.maxRetryWithoutCredentialsMs = options.maxRetryWithoutCredentialsMs ?? 5_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 30_000;
+    this.unconfirmedKeysMs = options.unconfirmedKeysMs ?? 5 * 60_000;
   }
 
   /** The identity provider handed to the S3 client; cheap when cached. */
   async get(): Promise<AwsCredentialIdentity> {
     const now = this.now();
-    const cached = this.cached;
-    const valid = cached !== undefined && now < cached.expiresAt;
+    const cached = this.current(now);
+    const valid = cached !== undefined && now < validUntil(cached);
     if (valid && now < cached.refreshAt) return cached.identity;
     if (now >= this.nextAttemptAt) {
       const refreshing = this.refresh(false);
@@ -99,7 +134,20 @@ export class CredentialCache {
     // the first refusal has brought new keys, the others just resend. Asked
     // again, IMDS would hand back the new keys, taken for rejected ones.
     if (signedWith !== undefined && signedWith !== this.keysGeneration) return true;
-    const before = this.cached?.identity.accessKeyId;
+    // An answer that put the SDK's clock right may show the keys valid after all.
+    const cached = this.current(this.now());
+    const before = cached?.identity.accessKeyId;
+    if (cached?.graceUntil !== undefined) {
+      // S3 has judged keys this host's clock called expired, and refused
+      // them: the clock was not the reason (or not the only one).
+      this.refusedKeyId = cached.identity.accessKeyId;
+      cached.graceUntil = undefined;
+      cached.refreshAt = cached.expiresAt;
+    } else if (before !== undefined && before === this.refusedKeyId && this.now() < this.nextAttemptAt) {
+      // Another upload signed with the same refused keys: the provider was
+      // just asked, and is asked again on the backoff, not per refusal.
+      return false;
+    }
     await this.refresh(true);
     return this.cached !== undefined && this.cached.identity.accessKeyId !== before;
   }
@@ -151,12 +199,46 @@ export class CredentialCache {
 
   /** Seconds until the cached credentials expire, or undefined with none cached. */
   secondsToExpiry(): number | undefined {
-    return this.cached ? Math.floor((this.cached.expiresAt - this.now()) / 1000) : undefined;
+    const now = this.now();
+    const cached = this.current(now);
+    return cached ? Math.floor((cached.expiresAt - now) / 1000) : undefined;
+  }
+
+  /**
+   * Set while the cached keys are used although this host's clock said they
+   * had expired when they were fetched, and neither S3's clock (as the SDK
+   * learned it) nor S3's refusal has settled it yet.
+   */
+  expiredByHostClock(): ExpiredByHostClock | undefined {
+    const cached = this.current(this.now());
+    if (cached?.graceUntil === undefined) return undefined;
+    return { expiration: new Date(cached.expiresAt), expiredByMs: cached.expiredByMs ?? 0 };
+  }
+
+  /**
+   * The cached keys, after settling unconfirmed ones by the clock as it is
+   * now: once an S3 answer has put the SDK's clock right, now() shows them
+   * valid, and they are judged by their expiry again like any others.
+   */
+  private current(now: number): Cached | undefined {
+    const cached = this.cached;
+    if (cached?.graceUntil !== undefined && now < cached.expiresAt) {
+      cached.graceUntil = undefined;
+      cached.expiredByMs = undefined;
+      cached.refreshAt = cached.expiresAt - refreshWindowMs(cached.expiresAt - now);
+      this.clockReported = false;
+      this.options.logger.info(
+        { accessKeyIdSuffix: cached.identity.accessKeyId.slice(-4), expiration: new Date(cached.expiresAt).toISOString() },
+        "by S3's clock the credentials have not expired: this host's clock is ahead; using them until they do",
+      );
+      this.schedule();
+    }
+    return cached;
   }
 
   private usable(): AwsCredentialIdentity {
     const cached = this.cached;
-    if (cached && this.now() < cached.expiresAt) return cached.identity;
+    if (cached && this.now() < validUntil(cached)) return cached.identity;
     const why = this.lastFailure ?? "no credentials fetched yet";
     if (cached && !this.expiryReported) {
       // Said once: every upload attempt lands here until the provider answers.
@@ -194,6 +276,7 @@ export class CredentialCache {
 
   private onTimer(): void {
     const now = this.now();
+    this.current(now);
     const due = (this.cached === undefined || now >= this.cached.refreshAt) && now >= this.nextAttemptAt;
     // Not through get(): "credentials expired; uploads wait" is for when uploads do wait.
     if (due) void this.refresh(false);
@@ -230,15 +313,29 @@ export class CredentialCache {
       this.recordFailure("the credentials provider returned an expiry that is not a date");
       return;
     }
-    if (fetched.originalExpiration && previous?.identity.accessKeyId === fetched.accessKeyId) {
+    const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
+    const expired = (): string =>
+      `the credentials provider returned credentials that expired at ${new Date(expiresAt).toISOString()}, ${describeMs(now - expiresAt)} before this host's clock says it is now`;
+    if (expiresAt <= now && fetched.accessKeyId === this.refusedKeyId) {
+      this.recordFailure(`${expired()}, and S3 refused them`);
+      return;
+    }
+    // The SDK marks keys that look expired by this host's clock with
+    // originalExpiration too, new ones included: those are judged below.
+    if (fetched.originalExpiration && sameKeys && previous.graceUntil === undefined) {
       this.recordFailure("the instance metadata service did not return new credentials");
       return;
     }
     if (expiresAt <= now) {
-      this.recordFailure("the credentials provider returned credentials that have already expired");
+      // Keys this cache already held as valid have expired for good: IMDS
+      // has not rotated them (or the SDK's static stability handed them back).
+      if (sameKeys && previous.graceUntil === undefined) {
+        this.recordFailure(fetched.originalExpiration ? "the instance metadata service did not return new credentials" : expired());
+        return;
+      }
+      this.acceptExpiredLooking(fetched, expiresAt, now, forced);
       return;
     }
-    const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
     const lifetimeMs = expiresAt - now;
     let refreshAt = Number.isFinite(expiresAt) ? expiresAt - refreshWindowMs(lifetimeMs) : Number.POSITIVE_INFINITY;
     if (sameKeys && Number.isFinite(expiresAt)) {
@@ -254,6 +351,51 @@ export class CredentialCache {
       ...(realExpiry ? { expiration: realExpiry } : {}),
     };
     this.cached = { identity, expiresAt, refreshAt };
+    this.clockReported = false;
+    this.stored(fetched, realExpiry, sameKeys, forced);
+  }
+
+  /**
+   * Keys the provider has just handed out that look expired by this host's
+   * clock. EC2 rotates role keys well before they expire, so such keys most
+   * likely mean a host clock ahead of AWS's. Judged by that clock they would
+   * never be used: no request would go out, the SDK would never learn S3's
+   * clock from an answer, and the host would never ship. They are used for
+   * unconfirmedKeysMs: the first S3 answer corrects the SDK's clock (and
+   * current() then judges them by their expiry), or S3 refuses them
+   * (forceRefresh: they are not trusted again). An idle host asks the
+   * provider again once per that while, no more often.
+   */
+  private acceptExpiredLooking(fetched: FetchedCredentials, expiresAt: number, now: number, forced: boolean): void {
+    const previous = this.cached;
+    const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
+    const realExpiry = new Date(expiresAt);
+    const graceUntil = now + this.unconfirmedKeysMs;
+    const identity: AwsCredentialIdentity = {
+      accessKeyId: fetched.accessKeyId,
+      secretAccessKey: fetched.secretAccessKey,
+      ...(fetched.sessionToken !== undefined ? { sessionToken: fetched.sessionToken } : {}),
+      expiration: realExpiry,
+    };
+    this.cached = {
+      identity,
+      expiresAt,
+      refreshAt: graceUntil - refreshWindowMs(this.unconfirmedKeysMs),
+      graceUntil,
+      expiredByMs: now - expiresAt,
+    };
+    if (!this.clockReported) {
+      this.clockReported = true;
+      this.options.logger.warn(
+        { accessKeyIdSuffix: fetched.accessKeyId.slice(-4), expiration: realExpiry.toISOString(), secondsPastExpiry: Math.round((now - expiresAt) / 1000) },
+        `the credentials expire at ${realExpiry.toISOString()}, ${describeMs(now - expiresAt)} before this host's clock says it is now: is the host's clock ahead (chrony/NTP)? using them; S3's answers correct the clock`,
+      );
+    }
+    this.stored(fetched, realExpiry, sameKeys, forced);
+  }
+
+  /** Bookkeeping once keys are cached: the failure streak ends, waiters wake for new keys. */
+  private stored(fetched: FetchedCredentials, realExpiry: Date | undefined, sameKeys: boolean, forced: boolean): void {
     if (this.failureStreak > 0) {
       this.options.logger.info({ failedAttempts: this.failureStreak }, "credentials provider is answering again");
     }
@@ -312,13 +454,13 @@ export class CredentialCache {
     this.lastFailure = reason;
     const now = this.now();
     const cached = this.cached;
-    const stillValid = cached !== undefined && now < cached.expiresAt;
-    this.nextAttemptAt = now + this.retryDelayMs(stillValid ? cached.expiresAt - now : undefined);
+    const stillValid = cached !== undefined && now < validUntil(cached);
+    this.nextAttemptAt = now + this.retryDelayMs(stillValid ? validUntil(cached) - now : undefined);
     if (this.failureStreak === 1) {
       this.options.logger.error(
         {
           reason,
-          usingCachedUntil: stillValid ? new Date(cached.expiresAt).toISOString() : undefined,
+          usingCachedUntil: stillValid ? new Date(validUntil(cached)).toISOString() : undefined,
         },
         stillValid
           ? "credentials refresh failed; still using the cached credentials until they expire"
@@ -339,4 +481,13 @@ export class CredentialCache {
     const bound = validForMs === undefined ? this.maxRetryWithoutCredentialsMs : Math.max(this.minRetryMs, validForMs / 2);
     return Math.min(backoff, bound);
   }
+}
+
+/** "8 h 0 min", "17 min 3 s", "42 s": how far off a clock is, for a log line. */
+function describeMs(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

@@ -10,7 +10,7 @@ import { BUCKET, baseArgs, runCli, type RunResult, type World, type WorldOptions
 import { shareWorld, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 /** `STATUS  name  detail[ — fix: …]`, one per check (see formatChecks). */
-const CHECK_LINE = /^(OK|FAIL|SKIP)\s+(\S.*?)\s{2,}(.*)$/;
+const CHECK_LINE = /^(OK|WARN|FAIL|SKIP)\s+(\S.*?)\s{2,}(.*)$/;
 
 interface CheckLine {
   status: string;
@@ -81,6 +81,22 @@ describe("ship-logs check (e2e, real CLI, issue 5)", () => {
     expect(line(lines, "state dir").status).toBe("OK");
     expect(w.s3.requests.filter((r) => r.operation === "PutObject")).toEqual([]);
     assertImdsV2Only(w.imds);
+  });
+
+  it("host clock ahead of AWS's by more than the keys' remaining life: the credentials line WARNs about the clock (not the instance profile), the probe passes, exit 0", async () => {
+    // 20 min fast, keys with 18 min left by AWS's clock: by the host's they expired 2 min ago.
+    const awsNow = (): number => Date.now() - 20 * 60_000;
+    const w = await worldWithLog({ s3: { now: awsNow }, imds: { now: awsNow, credentialLifetimeSeconds: 18 * 60 } });
+    const result = await check(w);
+    expect(result.code, result.stdout).toBe(0);
+    const lines = checkLines(result.stdout);
+    expect(lines.filter((l) => l.status !== "OK").map((l) => l.name), result.stdout).toEqual(["credentials"]);
+    const credentials = line(lines, "credentials");
+    expect(credentials.status).toBe("WARN");
+    expect(credentials.text).toMatch(/^access key …\S{4}, expire \S+: 1\d\d s before this host's clock says it is now; S3 took them \(its clock is 1[12]\d\d s behind this host's\): this host's clock is ahead — fix: set the host's clock right: enable NTP/);
+    expect(credentials.text).not.toContain("instance profile");
+    expect(line(lines, "upload").status).toBe("OK");
+    await assertNoSecretLeaks(w, [result.stdout, result.stderr]);
   });
 
   it("fails when the bucket denies PutObject on the prefix: the fix names the exact ARN to allow", async () => {
