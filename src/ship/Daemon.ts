@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -539,9 +539,11 @@ export class Daemon {
     return this.tailers.has(identity) || this.attachingIdentities.has(identity);
   }
 
-  private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): void {
+  /** @param readTo bytes past it are not read (a file taken out of --watch: its recorded uploads only) */
+  private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined, readTo?: number): void {
     const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, Date.now());
     tailer.detachedAt = detachedAt;
+    tailer.readTo = readTo;
     this.tailers.set(tailer.identity, tailer);
     tailer.start();
   }
@@ -569,17 +571,27 @@ export class Daemon {
    * new name a previous run already saved (it adopted or followed the file)
    * but did not drain before it was killed, or that was let go and has grown
    * past `seenTo` since. Unless it is finished here, its remaining lines and
-   * recorded uploads are never read again. A file taken out of --watch is
-   * left alone.
+   * recorded uploads are never read again. A file taken out of --watch sends
+   * the uploads a run recorded while it was watched (their keys are decided)
+   * and is then left alone: nothing past them is read.
    */
   private async finishInPlace(checkpoint: FileCheckpoint, seenTo: number): Promise<void> {
     if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
-    const unshipped = checkpoint.pending.length > 0 || file.size > seenTo;
+    const unwatched = replayOnly(checkpoint);
+    const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > seenTo);
     if (unshipped && !this.isTaken(`${file.dev}:${file.ino}`) && (await matchesCheckpoint(file, checkpoint))) {
-      this.logger.info({ path: file.path }, "finishing a file that was rotated away");
-      this.track(file, checkpoint, Date.now());
+      if (unwatched) {
+        this.logger.info(
+          { path: file.path, uploads: checkpoint.pending.length },
+          `file no longer matched by --watch: sending its ${checkpoint.pending.length} recorded upload(s), then leaving it`,
+        );
+        this.track(file, checkpoint, Date.now(), recordedEnd(checkpoint));
+      } else {
+        this.logger.info({ path: file.path }, "finishing a file that was rotated away");
+        this.track(file, checkpoint, Date.now());
+      }
     } else {
       await file.handle.close();
     }
@@ -619,6 +631,12 @@ export class Daemon {
           lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
         );
         this.dropCheckpoint(tailer.checkpoint);
+      }
+      // A file taken out of --watch is not read again, whatever it holds now.
+      if (tailer.readTo !== undefined) {
+        await tailer.close();
+        await this.ctx.saver.persist();
+        return;
       }
       // Its size is the one it had when it was opened: read from the start again, as if empty.
       const file = { ...tailer.file, size: 0 };

@@ -1,5 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -64,13 +64,14 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   let files = 0;
   let pendingBytes = 0;
 
-  const ship = async (file: OpenFile, checkpoint: FileCheckpoint): Promise<void> => {
+  /** @param recordedOnly only the recorded uploads go, nothing past them is read (a file taken out of --watch) */
+  const ship = async (file: OpenFile, checkpoint: FileCheckpoint, recordedOnly = false): Promise<void> => {
     if (isAborted(stop)) return;
     files += 1;
     const shipper = new FileShipper(ctx, file, checkpoint);
     try {
       await shipper.replayPending();
-      await shipper.ship(file.size, false, stop);
+      if (!recordedOnly) await shipper.ship(file.size, false, stop);
     } catch (error) {
       // A failed replay is also the shipper's error, reported below.
       if (error !== shipper.error) fail(`${file.path}: ${describe(error)}`);
@@ -81,7 +82,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     // resumes there. A file the stop cut short has no partial line to count.
     if (shipper.error) {
       if (!shipper.cancelled) fail(`${file.path}: ${describe(shipper.error)}`);
-    } else if (!isAborted(stop)) {
+    } else if (!isAborted(stop) && !recordedOnly) {
       pendingBytes += file.size - shipper.nextOffset;
     }
   };
@@ -103,18 +104,25 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * new name an earlier run saved (it found the file renamed away), written
    * since or not shipped whole, or a file with uploads that run recorded.
    * Finished here, or its remaining lines and recorded uploads would never be
-   * read again.
+   * read again. A file taken out of --watch sends only the uploads recorded
+   * while it was watched (their keys are decided), and nothing past them.
    */
   const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
     if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
+      const unwatched = replayOnly(checkpoint);
       // Retained rotated files are looked at on every run; only one with something to ship is news.
-      const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
+      const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > checkpoint.offset);
       if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
-        logger.info({ path: file.path }, "finishing a file that was rotated away");
-        await ship(file, checkpoint);
+        if (unwatched) {
+          const uploads = checkpoint.pending.length;
+          logger.info({ path: file.path, uploads }, `file no longer matched by --watch: sending its ${uploads} recorded upload(s), then leaving it`);
+        } else {
+          logger.info({ path: file.path }, "finishing a file that was rotated away");
+        }
+        await ship(file, checkpoint, unwatched);
       }
     } finally {
       await file.handle.close();

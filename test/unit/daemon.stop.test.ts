@@ -214,6 +214,43 @@ describe("Daemon, in process", () => {
     expect(h.bodies).toEqual(["app.log.1 grew\n"]);
   });
 
+  it("at start, a file taken out of --watch sends the uploads recorded while it was watched, under their keys, and nothing past them", async () => {
+    const keys: string[] = [];
+    const h = harness(async (object) => void keys.push(object.key));
+    const path = join(logs, "dropped.log");
+    await appendFile(path, "shipped\nrecorded\n");
+    const checkpoint: FileCheckpoint = { ...(await checkpointOf(path)), offset: 8, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }] };
+    h.state.files.push(checkpoint);
+    await appendFile(path, "after1\n");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")], rotateWaitMs: 200, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the recorded upload");
+    // Written on through ticks, flush intervals, the release and rescans.
+    for (let i = 2; i <= 6; i++) {
+      await appendFile(path, `after${i}\n`);
+      await sleep(150);
+    }
+    await daemon.stop(2_000, new AbortController());
+    expect(keys).toEqual(["recorded-key"]);
+    expect(h.bodies).toEqual(["recorded\n"]);
+    expect(checkpoint).toMatchObject({ offset: 17, pending: [] });
+    expect(h.logs.filter((line) => line.includes("no longer matched by --watch: sending its 1 recorded upload(s), then leaving it"))).toHaveLength(1);
+    expect(h.logs.filter((line) => line.includes("rotated away"))).toEqual([]);
+  });
+
+  it("at start, a rotated file with recorded uploads, at a path no glob matches, sends them and is read to its end", async () => {
+    const h = harness();
+    const path = join(logs, "app.log.1");
+    await appendFile(path, "shipped\nrecorded\n");
+    h.state.files.push({ ...(await checkpointOf(path)), offset: 8, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }], rotated: true });
+    await appendFile(path, "unread\n");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")] });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 1, "the rotated file's unread line");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies).toEqual(["recorded\n", "unread\n"]);
+  });
+
   it("at start, a copytruncate copy that the run before moved a checkpoint to, and was killed, is finished", async () => {
     const h = harness();
     const copy = join(logs, "app.log-1");

@@ -89,4 +89,26 @@ describe("shipOnce", () => {
     expect((await run([app])).failures).toEqual([]);
     expect(shippedLines().sort()).toEqual(["a1", "o1"]);
   });
+
+  it("a file taken out of --watch with an upload a run recorded: that upload goes, under its key, and nothing past it", async () => {
+    const app = join(dir, "app.log");
+    const other = join(dir, "other.log");
+    writeFileSync(app, "a1\n");
+    writeFileSync(other, "o1\n");
+    let recorded: string | undefined;
+    const first = await run([app], (key) => {
+      if (recorded !== undefined) return;
+      recorded = key;
+      throw new Error("S3 is down");
+    });
+    expect(first.failures).toHaveLength(1);
+    appendFileSync(app, "a2\n");
+    const second = await run([other]);
+    expect(second.failures).toEqual([]);
+    expect(second.pendingBytes).toBe(0);
+    appendFileSync(app, "a3\n");
+    expect((await run([other])).failures).toEqual([]);
+    expect(stored.get(recorded as string)).toEqual(["a1"]);
+    expect(shippedLines().sort()).toEqual(["a1", "o1"]);
+  });
 });
