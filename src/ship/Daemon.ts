@@ -12,6 +12,7 @@ import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
+import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** How far one followed file is behind S3. */
 export interface FileLag {
@@ -409,7 +410,7 @@ export class Daemon {
         // may write to it again: no event comes for a path no glob matches.
         await this.finishInPlace(checkpoint, this.releasedSizes.get(checkpoint) ?? checkpoint.offset);
       } else if (search.kind === "gone" && !followed().has(checkpoint)) {
-        await this.settleUnfound(checkpoint, search);
+        await this.settleUnfound(checkpoint, search, this.releasedSizes.has(checkpoint));
       }
     }
   }
@@ -489,9 +490,11 @@ export class Daemon {
       if (previous.path !== path) {
         this.dropCheckpoint(previous);
       } else if (!(await this.finishFromCopy(previous, path))) {
+        const lostFrom = recordedEnd(previous);
         this.logger.warn(
-          { path, previousOffset: previous.offset, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
-          "file was truncated or replaced, and no copy of its old content was found; shipping it from the start",
+          { path, previousOffset: previous.offset, lostFrom, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
+          `file was truncated or replaced (a new file given the old one's inode: logrotate's compress without delaycompress), and no copy of its old content was found: ` +
+            `the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
         );
         this.dropCheckpoint(previous);
       }
@@ -597,8 +600,11 @@ export class Daemon {
     }
   }
 
-  /** A checkpoint whose file was not found where it was: forget it only when the file is certainly gone. */
-  private async settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>): Promise<void> {
+  /**
+   * A checkpoint whose file was not found where it was: forget it only when the file is certainly gone.
+   * @param readToEnd this run read the file to its end (let go once drained): nothing of it can be lost
+   */
+  private async settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>, readToEnd = false): Promise<void> {
     if (search.kind === "in-place") return;
     if (search.kind === "unknown") {
       this.logger.warn({ path: checkpoint.path, code: search.code }, "cannot look for this file now; keeping its checkpoint");
@@ -608,6 +614,7 @@ export class Daemon {
     if (lost > 0) {
       this.logger.error({ path: checkpoint.path, uploads: lost }, "file is gone with unconfirmed uploads; they may be missing in S3");
     }
+    if (!readToEnd && checkpoint.rotated !== true && this.isMatch(checkpoint.path)) warnGoneUnread(this.logger, checkpoint);
     this.dropCheckpoint(checkpoint);
   }
 
@@ -702,7 +709,7 @@ export class Daemon {
       renamedTo(tailer.checkpoint, search.file.path);
       await search.file.handle.close();
     } else {
-      await this.settleUnfound(tailer.checkpoint, search);
+      await this.settleUnfound(tailer.checkpoint, search, true);
     }
     await this.ctx.saver.persist();
   }

@@ -1,5 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { finishesInPlace, moveCheckpoint, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -9,6 +9,7 @@ import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
+import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
 const OPEN_FILES = 16;
@@ -159,9 +160,11 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
           }
         } else {
           if (previous.path === path) {
+            const lostFrom = recordedEnd(previous);
             logger.warn(
-              { path, previousOffset: previous.offset },
-              "file was truncated or replaced since its checkpoint, and no copy of its old content was found; shipping it from the start",
+              { path, previousOffset: previous.offset, lostFrom },
+              `file was truncated or replaced since its checkpoint (a new file given the old one's inode: logrotate's compress without delaycompress), ` +
+                `and no copy of its old content was found: the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
             );
           }
           const lost = await notSpooled(ctx, previous);
@@ -191,6 +194,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     if (search.kind === "gone") {
       const lost = await notSpooled(ctx, checkpoint);
       if (lost > 0) fail(`${checkpoint.path}: file is gone with ${lost} upload(s) unconfirmed; they may be missing in S3`);
+      // A rotated file was read to its end by the run that found it; a file out of --watch is not to be read.
+      if (checkpoint.rotated !== true && matched(checkpoint.path)) warnGoneUnread(logger, checkpoint);
       state.files.splice(state.files.indexOf(checkpoint), 1);
       return;
     }

@@ -251,6 +251,45 @@ describe("Daemon, in process", () => {
     expect(h.bodies).toEqual(["recorded\n", "unread\n"]);
   });
 
+  it("at start, a watched file moved out of reach while stopped (olddir) is warned about with the byte its lost lines start at; a rotated file deleted is not", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    const rotated = join(logs, "app.log.1");
+    await appendFile(app, "a1\n");
+    await appendFile(rotated, "r1\n");
+    h.state.files.push({ ...(await checkpointOf(app)), offset: 3 }, { ...(await checkpointOf(rotated)), offset: 3, rotated: true });
+    await appendFile(app, "a2, never read\n");
+    await mkdir(join(logs, "old"));
+    await rename(app, join(logs, "old", "app.log.1"));
+    await appendFile(app, "n1\n");
+    unlinkSync(rotated);
+    const daemon = daemonOf(h);
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the new app.log");
+    await daemon.stop(2_000, new AbortController());
+    const warned = h.logs.filter((line) => line.includes("file is gone"));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0] as string)).toMatchObject({ level: 40, path: app, readTo: 3 });
+    expect(warned[0]).toContain("after byte 3 could not be shipped");
+    expect(h.bodies).toEqual(["n1\n"]);
+  });
+
+  it("a followed file deleted while the daemon runs is read to its end and let go without a warning", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    await appendFile(app, "a1\n");
+    const daemon = daemonOf(h, { rotateWaitMs: 100, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "a1");
+    await appendFile(app, "a2\n");
+    unlinkSync(app);
+    await waitFor(() => h.state.files.length === 0, "the deleted file's checkpoint to go");
+    await sleep(300);
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies.join("")).toBe("a1\na2\n");
+    expect(h.logs.filter((line) => line.includes("file is gone"))).toEqual([]);
+  });
+
   it("at start, a copytruncate copy that the run before moved a checkpoint to, and was killed, is finished", async () => {
     const h = harness();
     const copy = join(logs, "app.log-1");
