@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -13,6 +13,7 @@ import { monotonicNow } from "../time/monotonicNow.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
 import { Tailer } from "./Tailer.js";
+import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** How far one followed file is behind S3. */
 export interface FileLag {
@@ -417,7 +418,7 @@ export class Daemon {
         // may write to it again: no event comes for a path no glob matches.
         await this.finishInPlace(checkpoint, this.releasedSizes.get(checkpoint) ?? checkpoint.offset);
       } else if (search.kind === "gone" && !followed().has(checkpoint)) {
-        await this.settleUnfound(checkpoint, search);
+        await this.settleUnfound(checkpoint, search, this.releasedSizes.has(checkpoint));
       }
     }
   }
@@ -497,9 +498,11 @@ export class Daemon {
       if (previous.path !== path) {
         this.dropCheckpoint(previous);
       } else if (!(await this.finishFromCopy(previous, path))) {
+        const lostFrom = recordedEnd(previous);
         this.logger.warn(
-          { path, previousOffset: previous.offset, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
-          "file was truncated or replaced, and no copy of its old content was found; shipping it from the start",
+          { path, previousOffset: previous.offset, lostFrom, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
+          `file was truncated or replaced (a new file given the old one's inode: logrotate's compress without delaycompress), and no copy of its old content was found: ` +
+            `the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
         );
         this.dropCheckpoint(previous);
       }
@@ -547,9 +550,11 @@ export class Daemon {
     return this.tailers.has(identity) || this.attachingIdentities.has(identity);
   }
 
-  private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined): void {
+  /** @param readTo bytes past it are not read (a file taken out of --watch: its recorded uploads only) */
+  private track(file: OpenFile, checkpoint: FileCheckpoint, detachedAt: number | undefined, readTo?: number): void {
     const tailer = new Tailer(this.ctx, file, checkpoint, this.options.flushIntervalMs, monotonicNow());
     tailer.detachedAt = detachedAt;
+    tailer.readTo = readTo;
     this.tailers.set(tailer.identity, tailer);
     tailer.start();
   }
@@ -577,24 +582,37 @@ export class Daemon {
    * new name a previous run already saved (it adopted or followed the file)
    * but did not drain before it was killed, or that was let go and has grown
    * past `seenTo` since. Unless it is finished here, its remaining lines and
-   * recorded uploads are never read again. A file taken out of --watch is
-   * left alone.
+   * recorded uploads are never read again. A file taken out of --watch sends
+   * the uploads a run recorded while it was watched (their keys are decided)
+   * and is then left alone: nothing past them is read.
    */
   private async finishInPlace(checkpoint: FileCheckpoint, seenTo: number): Promise<void> {
     if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
-    const unshipped = checkpoint.pending.length > 0 || file.size > seenTo;
+    const unwatched = replayOnly(checkpoint);
+    const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > seenTo);
     if (unshipped && !this.isTaken(`${file.dev}:${file.ino}`) && (await matchesCheckpoint(file, checkpoint))) {
-      this.logger.info({ path: file.path }, "finishing a file that was rotated away");
-      this.track(file, checkpoint, monotonicNow());
+      if (unwatched) {
+        this.logger.info(
+          { path: file.path, uploads: checkpoint.pending.length },
+          `file no longer matched by --watch: sending its ${checkpoint.pending.length} recorded upload(s), then leaving it`,
+        );
+        this.track(file, checkpoint, monotonicNow(), recordedEnd(checkpoint));
+      } else {
+        this.logger.info({ path: file.path }, "finishing a file that was rotated away");
+        this.track(file, checkpoint, monotonicNow());
+      }
     } else {
       await file.handle.close();
     }
   }
 
-  /** A checkpoint whose file was not found where it was: forget it only when the file is certainly gone. */
-  private async settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>): Promise<void> {
+  /**
+   * A checkpoint whose file was not found where it was: forget it only when the file is certainly gone.
+   * @param readToEnd this run read the file to its end (let go once drained): nothing of it can be lost
+   */
+  private async settleUnfound(checkpoint: FileCheckpoint, search: Exclude<RenameSearch, { kind: "found" }>, readToEnd = false): Promise<void> {
     if (search.kind === "in-place") return;
     if (search.kind === "unknown") {
       this.logger.warn({ path: checkpoint.path, code: search.code }, "cannot look for this file now; keeping its checkpoint");
@@ -604,6 +622,7 @@ export class Daemon {
     if (lost > 0) {
       this.logger.error({ path: checkpoint.path, uploads: lost }, "file is gone with unconfirmed uploads; they may be missing in S3");
     }
+    if (!readToEnd && checkpoint.rotated !== true && this.isMatch(checkpoint.path)) warnGoneUnread(this.logger, checkpoint);
     this.dropCheckpoint(checkpoint);
   }
 
@@ -627,6 +646,12 @@ export class Daemon {
           lost > 0 ? "file was truncated before all of it was read; those bytes are lost" : "file was truncated; reading it from the start",
         );
         this.dropCheckpoint(tailer.checkpoint);
+      }
+      // A file taken out of --watch is not read again, whatever it holds now.
+      if (tailer.readTo !== undefined) {
+        await tailer.close();
+        await this.ctx.saver.persist();
+        return;
       }
       // Its size is the one it had when it was opened: read from the start again, as if empty.
       const file = { ...tailer.file, size: 0 };
@@ -692,7 +717,7 @@ export class Daemon {
       renamedTo(tailer.checkpoint, search.file.path);
       await search.file.handle.close();
     } else {
-      await this.settleUnfound(tailer.checkpoint, search);
+      await this.settleUnfound(tailer.checkpoint, search, true);
     }
     await this.ctx.saver.persist();
   }

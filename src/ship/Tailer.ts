@@ -27,6 +27,8 @@ export class Tailer {
   private lastGrowthAt: number;
   /** Set when the path no longer leads to this file (renamed away or deleted). */
   detachedAt: number | undefined;
+  /** Bytes past it are never read: a file taken out of --watch sends only its recorded uploads. */
+  readTo: number | undefined;
   private failureReported = false;
   /** The acknowledged offset when the failure was reported: once past it, the file ships again. */
   private failedAtOffset = 0;
@@ -141,7 +143,7 @@ export class Tailer {
         this.shipper = new FileShipper(this.ctx, this.file, this.checkpoint);
         await this.shipper.replayPending(true);
       }
-      const size = await currentSize(this.file);
+      const size = Math.min(await currentSize(this.file), this.readTo ?? Number.POSITIVE_INFINITY);
       if (size < this.shipper.nextOffset) return "truncated";
       if (size < this.seenSize) {
         // Smaller than a poll saw it, yet not below the read offset. With

@@ -1,5 +1,5 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
-import { finishesInPlace, moveCheckpoint, renamedTo, type FileCheckpoint } from "../source/FileCheckpoint.js";
+import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
@@ -9,6 +9,7 @@ import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
+import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
 const OPEN_FILES = 16;
@@ -64,13 +65,14 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   let files = 0;
   let pendingBytes = 0;
 
-  const ship = async (file: OpenFile, checkpoint: FileCheckpoint): Promise<void> => {
+  /** @param recordedOnly only the recorded uploads go, nothing past them is read (a file taken out of --watch) */
+  const ship = async (file: OpenFile, checkpoint: FileCheckpoint, recordedOnly = false): Promise<void> => {
     if (isAborted(stop)) return;
     files += 1;
     const shipper = new FileShipper(ctx, file, checkpoint);
     try {
       await shipper.replayPending();
-      await shipper.ship(file.size, false, stop);
+      if (!recordedOnly) await shipper.ship(file.size, false, stop);
     } catch (error) {
       // A failed replay is also the shipper's error, reported below.
       if (error !== shipper.error) fail(`${file.path}: ${describe(error)}`);
@@ -81,7 +83,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     // resumes there. A file the stop cut short has no partial line to count.
     if (shipper.error) {
       if (!shipper.cancelled) fail(`${file.path}: ${describe(shipper.error)}`);
-    } else if (!isAborted(stop)) {
+    } else if (!isAborted(stop) && !recordedOnly) {
       pendingBytes += file.size - shipper.nextOffset;
     }
   };
@@ -103,18 +105,25 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * new name an earlier run saved (it found the file renamed away), written
    * since or not shipped whole, or a file with uploads that run recorded.
    * Finished here, or its remaining lines and recorded uploads would never be
-   * read again.
+   * read again. A file taken out of --watch sends only the uploads recorded
+   * while it was watched (their keys are decided), and nothing past them.
    */
   const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
     if (!finishesInPlace(checkpoint)) return;
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
+      const unwatched = replayOnly(checkpoint);
       // Retained rotated files are looked at on every run; only one with something to ship is news.
-      const unshipped = checkpoint.pending.length > 0 || file.size > checkpoint.offset;
+      const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > checkpoint.offset);
       if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
-        logger.info({ path: file.path }, "finishing a file that was rotated away");
-        await ship(file, checkpoint);
+        if (unwatched) {
+          const uploads = checkpoint.pending.length;
+          logger.info({ path: file.path, uploads }, `file no longer matched by --watch: sending its ${uploads} recorded upload(s), then leaving it`);
+        } else {
+          logger.info({ path: file.path }, "finishing a file that was rotated away");
+        }
+        await ship(file, checkpoint, unwatched);
       }
     } finally {
       await file.handle.close();
@@ -151,9 +160,11 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
           }
         } else {
           if (previous.path === path) {
+            const lostFrom = recordedEnd(previous);
             logger.warn(
-              { path, previousOffset: previous.offset },
-              "file was truncated or replaced since its checkpoint, and no copy of its old content was found; shipping it from the start",
+              { path, previousOffset: previous.offset, lostFrom },
+              `file was truncated or replaced since its checkpoint (a new file given the old one's inode: logrotate's compress without delaycompress), ` +
+                `and no copy of its old content was found: the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
             );
           }
           const lost = await notSpooled(ctx, previous);
@@ -183,6 +194,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     if (search.kind === "gone") {
       const lost = await notSpooled(ctx, checkpoint);
       if (lost > 0) fail(`${checkpoint.path}: file is gone with ${lost} upload(s) unconfirmed; they may be missing in S3`);
+      // A rotated file was read to its end by the run that found it; a file out of --watch is not to be read.
+      if (checkpoint.rotated !== true && matched(checkpoint.path)) warnGoneUnread(logger, checkpoint);
       state.files.splice(state.files.indexOf(checkpoint), 1);
       return;
     }

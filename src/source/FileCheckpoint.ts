@@ -76,8 +76,18 @@ export function renamedTo(checkpoint: FileCheckpoint, path: string): void {
 /**
  * Whether a checkpoint left at a path no glob matches is still to be read
  * there: its recorded uploads must go, and a rotated file is read to its end.
- * Neither is a file taken out of --watch, which must not go on shipping.
+ * A file taken out of --watch sends only its recorded uploads (replayOnly),
+ * and then must not go on shipping.
  */
 export function finishesInPlace(checkpoint: FileCheckpoint): boolean {
   return checkpoint.pending.length > 0 || checkpoint.rotated === true;
+}
+
+/**
+ * A checkpoint left at a path no glob matches that was never found renamed
+ * away: a file taken out of --watch. Its recorded uploads go (same keys, same
+ * bytes), and not one byte past them.
+ */
+export function replayOnly(checkpoint: FileCheckpoint): boolean {
+  return checkpoint.rotated !== true;
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -112,6 +112,38 @@ describe("ship-logs --once (issue 2, the walking skeleton; e2e against the real 
     expectSuccess(second);
     expect(summaryOf(second)).toMatchObject({ lines: 1, objects: 1, pending_bytes: 0 });
     expectShippedExactlyOnce(world, "app.log", ["first", "second", "third, still being written"]);
+  });
+
+  it("a file moved into another directory (logrotate's olddir) between two runs: its unread lines are lost, and a warning names the file and the byte they start at", async () => {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    const shipped = numberedLines("a", 50);
+    await writeLines(path, shipped);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    const readTo = (await stat(path)).size;
+    await appendFile(path, numberedLines("b", 50).map((line) => `${line}\n`).join(""));
+    await mkdir(join(world.logs, "old"));
+    await rename(path, join(world.logs, "old", "app.log.1"));
+    const fresh = numberedLines("c", 20);
+    await writeLines(path, fresh);
+
+    const second = await runCli([...baseArgs(world), "--once"]);
+
+    expectSuccess(second);
+    const warned = logRecords(second.stderr).filter((record) => record.level === LEVEL.warn);
+    expect(warned.map((record) => [record["path"], record["readTo"]])).toEqual([[path, readTo]]);
+    expect(warned[0]?.msg).toContain(`moved out of reach (into another directory, such as logrotate's olddir) or deleted`);
+    expect(warned[0]?.msg).toContain(`after byte ${readTo} could not be shipped`);
+    expect(linesInS3(world).get("app.log")?.sort()).toEqual([...shipped, ...fresh].sort());
+
+    // Deleted after a run finished it, a rotated file is no news.
+    await rename(path, `${path}.1`);
+    await writeLines(path, ["d"]);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await rm(`${path}.1`);
+    const third = await runCli([...baseArgs(world), "--once"]);
+    expectSuccess(third);
+    expect(logRecords(third.stderr).filter((record) => record.level >= LEVEL.warn)).toEqual([]);
   });
 
   it("a second --once with nothing new uploads nothing", async () => {

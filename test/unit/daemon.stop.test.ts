@@ -214,6 +214,82 @@ describe("Daemon, in process", () => {
     expect(h.bodies).toEqual(["app.log.1 grew\n"]);
   });
 
+  it("at start, a file taken out of --watch sends the uploads recorded while it was watched, under their keys, and nothing past them", async () => {
+    const keys: string[] = [];
+    const h = harness(async (object) => void keys.push(object.key));
+    const path = join(logs, "dropped.log");
+    await appendFile(path, "shipped\nrecorded\n");
+    const checkpoint: FileCheckpoint = { ...(await checkpointOf(path)), offset: 8, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }] };
+    h.state.files.push(checkpoint);
+    await appendFile(path, "after1\n");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")], rotateWaitMs: 200, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the recorded upload");
+    // Written on through ticks, flush intervals, the release and rescans.
+    for (let i = 2; i <= 6; i++) {
+      await appendFile(path, `after${i}\n`);
+      await sleep(150);
+    }
+    await daemon.stop(2_000, new AbortController());
+    expect(keys).toEqual(["recorded-key"]);
+    expect(h.bodies).toEqual(["recorded\n"]);
+    expect(checkpoint).toMatchObject({ offset: 17, pending: [] });
+    expect(h.logs.filter((line) => line.includes("no longer matched by --watch: sending its 1 recorded upload(s), then leaving it"))).toHaveLength(1);
+    expect(h.logs.filter((line) => line.includes("rotated away"))).toEqual([]);
+  });
+
+  it("at start, a rotated file with recorded uploads, at a path no glob matches, sends them and is read to its end", async () => {
+    const h = harness();
+    const path = join(logs, "app.log.1");
+    await appendFile(path, "shipped\nrecorded\n");
+    h.state.files.push({ ...(await checkpointOf(path)), offset: 8, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }], rotated: true });
+    await appendFile(path, "unread\n");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")] });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 1, "the rotated file's unread line");
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies).toEqual(["recorded\n", "unread\n"]);
+  });
+
+  it("at start, a watched file moved out of reach while stopped (olddir) is warned about with the byte its lost lines start at; a rotated file deleted is not", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    const rotated = join(logs, "app.log.1");
+    await appendFile(app, "a1\n");
+    await appendFile(rotated, "r1\n");
+    h.state.files.push({ ...(await checkpointOf(app)), offset: 3 }, { ...(await checkpointOf(rotated)), offset: 3, rotated: true });
+    await appendFile(app, "a2, never read\n");
+    await mkdir(join(logs, "old"));
+    await rename(app, join(logs, "old", "app.log.1"));
+    await appendFile(app, "n1\n");
+    unlinkSync(rotated);
+    const daemon = daemonOf(h);
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the new app.log");
+    await daemon.stop(2_000, new AbortController());
+    const warned = h.logs.filter((line) => line.includes("file is gone"));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0] as string)).toMatchObject({ level: 40, path: app, readTo: 3 });
+    expect(warned[0]).toContain("after byte 3 could not be shipped");
+    expect(h.bodies).toEqual(["n1\n"]);
+  });
+
+  it("a followed file deleted while the daemon runs is read to its end and let go without a warning", async () => {
+    const h = harness();
+    const app = join(logs, "app.log");
+    await appendFile(app, "a1\n");
+    const daemon = daemonOf(h, { rotateWaitMs: 100, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "a1");
+    await appendFile(app, "a2\n");
+    unlinkSync(app);
+    await waitFor(() => h.state.files.length === 0, "the deleted file's checkpoint to go");
+    await sleep(300);
+    await daemon.stop(2_000, new AbortController());
+    expect(h.bodies.join("")).toBe("a1\na2\n");
+    expect(h.logs.filter((line) => line.includes("file is gone"))).toEqual([]);
+  });
+
   it("at start, a copytruncate copy that the run before moved a checkpoint to, and was killed, is finished", async () => {
     const h = harness();
     const copy = join(logs, "app.log-1");

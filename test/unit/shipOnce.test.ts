@@ -1,7 +1,8 @@
-import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { shipOnce, type OnceSummary } from "../../src/ship/shipOnce.js";
 import { StateStore } from "../../src/source/StateStore.js";
@@ -22,9 +23,12 @@ describe("shipOnce", () => {
   let dir: string;
   /** Every object stored, by key: its lines. */
   let stored: Map<string, string[]>;
+  /** Log lines at warn and above, as pino wrote them. */
+  let warnings: string[];
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), "ship-once-"));
     stored = new Map();
+    warnings = [];
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -34,7 +38,8 @@ describe("shipOnce", () => {
     const store = new StateStore(join(dir, "state"));
     await store.init();
     const { sink, received } = inProcessSink(beforePut);
-    const summary = await shipOnce(inProcessContext(store, await store.load(), { sink }), patterns);
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(line) });
+    const summary = await shipOnce(inProcessContext(store, await store.load(), { sink, logger }), patterns);
     for (const object of received) stored.set(object.key, object.body.toString("utf8").split("\n").filter(Boolean));
     return summary;
   }
@@ -87,6 +92,57 @@ describe("shipOnce", () => {
     expect((await run([app, other])).failures).toEqual([]);
     appendFileSync(other, "o2\n");
     expect((await run([app])).failures).toEqual([]);
+    expect(shippedLines().sort()).toEqual(["a1", "o1"]);
+  });
+
+  it("a file replaced at its path between two runs, without a copy: the warning says from which byte the old content's lines are lost", async () => {
+    const log = join(dir, "app.log");
+    writeFileSync(log, "a1\na2\n");
+    expect((await run([log])).failures).toEqual([]);
+    appendFileSync(log, "a3, never read\n");
+    // Truncated and written again: the same inode, other content (as a new
+    // file given a deleted rotated file's inode, after compress without delaycompress).
+    writeFileSync(log, "n1\n");
+    expect((await run([log])).failures).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({ path: log, lostFrom: 6 });
+    expect(warnings[0]).toContain("the old content's lines after byte 6, if it had any, are lost; shipping the new content from the start");
+    expect(shippedLines().sort()).toEqual(["a1", "a2", "n1"]);
+  });
+
+  it("a file moved into another directory between two runs is warned about, naming the byte its lost lines start at", async () => {
+    const log = join(dir, "app.log");
+    writeFileSync(log, "a1\n");
+    expect((await run([log])).failures).toEqual([]);
+    appendFileSync(log, "a2, never read\n");
+    mkdirSync(join(dir, "old"));
+    renameSync(log, join(dir, "old", "app.log.1"));
+    writeFileSync(log, "n1\n");
+    expect((await run([log])).failures).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({ path: log, readTo: 3 });
+    expect(warnings[0]).toContain("after byte 3 could not be shipped");
+  });
+
+  it("a file taken out of --watch with an upload a run recorded: that upload goes, under its key, and nothing past it", async () => {
+    const app = join(dir, "app.log");
+    const other = join(dir, "other.log");
+    writeFileSync(app, "a1\n");
+    writeFileSync(other, "o1\n");
+    let recorded: string | undefined;
+    const first = await run([app], (key) => {
+      if (recorded !== undefined) return;
+      recorded = key;
+      throw new Error("S3 is down");
+    });
+    expect(first.failures).toHaveLength(1);
+    appendFileSync(app, "a2\n");
+    const second = await run([other]);
+    expect(second.failures).toEqual([]);
+    expect(second.pendingBytes).toBe(0);
+    appendFileSync(app, "a3\n");
+    expect((await run([other])).failures).toEqual([]);
+    expect(stored.get(recorded as string)).toEqual(["a1"]);
     expect(shippedLines().sort()).toEqual(["a1", "o1"]);
   });
 });
