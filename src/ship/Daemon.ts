@@ -11,6 +11,7 @@ import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
+import { saveAtStart } from "./stateSaveFailure.js";
 import { Tailer } from "./Tailer.js";
 
 /** How far one followed file is behind S3. */
@@ -135,7 +136,7 @@ export class Daemon {
   async start(): Promise<void> {
     const found = await this.scan();
     await this.adoptRotated();
-    await this.ctx.saver.persist();
+    await saveAtStart(this.ctx);
     // Not awaited: with S3 down it waits as long as the outage (and a stop cancels it).
     this.sendSpooled();
     this.paths.start();

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -338,6 +339,59 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
       }
     },
     60_000,
+  );
+
+  it.skipIf(!canMount())(
+    "a stop during an outage leaves room for the state on a small state dir (300 KiB), and a start on a full one runs on: the spool goes out, frees space, and everything ships once",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      // 100 files of 40 lines that compress little: each file's batch is a spool entry of a few KiB.
+      const written = new Map<string, string[]>();
+      for (let f = 0; f < 100; f += 1) {
+        const name = `f${String(f).padStart(3, "0")}.log`;
+        const lines = Array.from({ length: 40 }, (_, i) => `${name} l${i} ${createHash("sha256").update(`${f}:${i}`).digest("hex")}`);
+        written.set(name, lines);
+        await writeFile(join(world.logs, name), lines.map((line) => `${line}\n`).join(""));
+      }
+      world.s3.injectFault({ kind: "error", status: 503, code: "ServiceUnavailable", methods: ["PUT", "POST"] });
+      const args = [...baseArgs(world), "--flush-interval", "1", "--stop-timeout", "2"];
+      const outage = startDaemon(args);
+      daemon = outage;
+      await outage.waitForLog(/"msg":"watching"/);
+      await waitFor(() => world?.s3.requests.some((request) => request.status === 503) ?? false, 15_000, "a refused upload");
+      await sleep(2_000);
+      // The stop cancels a batch of every file; the spool keeps what leaves room for the state.
+      const stopped = await outage.stop("SIGTERM");
+      expect(stopped.code, stopped.stderr.slice(-2000)).toBe(0);
+      expect(logsMatching(stopped.stderr, /^the state dir is almost full: cancelled batches are no longer kept in the spool/), stopped.stderr.slice(-3000)).toHaveLength(1);
+      expect(logsMatching(stopped.stderr, /^cannot save state at stop|^cannot keep a cancelled batch/)).toEqual([]);
+      expect((await readdir(join(world.state, "spool"))).length).toBeGreaterThan(0);
+
+      // Now the disk fills up (another writer): the next start cannot save its state.
+      const filler = join(world.state, "filler");
+      await writeFile(filler, Buffer.alloc(512 * 1024)).catch((error: NodeJS.ErrnoException) => expect(error.code).toBe("ENOSPC"));
+      world.s3.clearFaults();
+      const full = startDaemon(args);
+      daemon = full;
+      const total = [...written.values()].reduce((sum, lines) => sum + lines.length, 0);
+      // It runs on: what the spool holds goes out, which frees the space the saves need, and the files follow.
+      await waitFor(() => full.child.exitCode !== null || [...linesInS3(world as World).values()].flat().length >= total, 45_000, "every line in S3");
+      expect(full.child.exitCode, full.stderr().slice(-3000)).toBeNull();
+      const result = await full.stop("SIGTERM");
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      // The files' first uploads could not save their intents: said, and retried.
+      expect(logsMatching(result.stderr, /^cannot ship this file for now/).length).toBeGreaterThan(0);
+      for (const [name, lines] of written) expectShippedExactlyOnce(world, name, lines);
+      expect(await readdir(join(world.state, "spool"))).toEqual([]);
+      await rm(filler);
+      const next = await runCli(["--once", ...baseArgs(world)]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/ lines=0 /);
+    },
+    120_000,
   );
 
   it.skipIf(!canMount())(
