@@ -6,9 +6,9 @@ const FULL_DISK_CODES = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 
 /** What an operator can do about a code a state save fails with, when it is not plain. */
 const ADVICE: Readonly<Record<string, string>> = {
-  EMFILE: "too many open files: raise LimitNOFILE= (ulimit -n)",
+  EMFILE: "too many open files: raise LimitNOFILE= or ulimit -n",
   ENFILE: "the system's open file table is full",
-  EFBIG: "the file size limit (ulimit -f, LimitFSIZE=) is too low",
+  EFBIG: "the file size limit is too low: raise LimitFSIZE= or ulimit -f",
   EDQUOT: "the disk quota is exhausted",
 };
 

@@ -9,7 +9,7 @@ import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching, type LogRecord } from "../support/logRecords.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
 import { baseArgs, cleanEnv, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
-import { canMount, shareWorld, sleep, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
+import { canMount, rewrittenObjects, shareWorld, sleep, startDaemonAs, startDaemonWithUlimit, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 const CORRUPT_ASIDE = /^state\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/;
 
@@ -392,6 +392,90 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
       expect(next.stdout).toMatch(/ lines=0 /);
     },
     120_000,
+  );
+
+  /** `count` new files of one line each; their lines by file name. */
+  async function manyFiles(w: World, count: number): Promise<Map<string, string[]>> {
+    const written = new Map<string, string[]>();
+    for (let i = 0; i < count; i += 1) {
+      const name = `new-file-with-a-long-name-${String(i).padStart(4, "0")}.log`;
+      written.set(name, [`line of ${name}`]);
+      await writeFile(join(w.logs, name), `line of ${name}\n`);
+    }
+    return written;
+  }
+
+  function expectEachLineOnce(w: World, written: Map<string, string[]>): void {
+    expect(Object.fromEntries(linesInS3(w))).toEqual(Object.fromEntries(written));
+  }
+
+  it.skipIf(!canMount())(
+    "--once on a state dir too small for its checkpoints (64 KiB): its summary line, and one line naming the state dir, exit 1, no stack trace; the next run with room ships the rest",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      const written = await manyFiles(world, 400);
+      const result = await runCli(["--once", ...baseArgs(world)]);
+      expect(result.code, result.stderr.slice(-2000)).toBe(1);
+      expect(result.stdout).toMatch(/^ship-logs: shipped files=400 lines=\d+ .* failures=\d+\n$/);
+      const lines = result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"));
+      expect(lines).toEqual([
+        expect.stringMatching(
+          new RegExp(`^ship-logs: could not ship everything: cannot write to state directory ${world.state}: ENOSPC; the next run resumes from the last saved state \\(and \\d+ more\\)$`),
+        ),
+      ]);
+      execFileSync("mount", ["-o", "remount,size=4m", world.state]);
+      const next = await runCli(["--once", ...baseArgs(world)]);
+      expect(next.code, next.stderr.slice(-2000)).toBe(0);
+      // What the first run sent but could not record goes again under the same keys: each line once.
+      expectEachLineOnce(world, written);
+    },
+    60_000,
+  );
+
+  it("--once past the file size limit (ulimit -f): its summary line, and one line saying EFBIG and what to raise, exit 1", async () => {
+    world = await startWorld();
+    await manyFiles(world, 200);
+    const run = startDaemonWithUlimit("-f 16", ["--once", ...baseArgs(world)]);
+    daemon = run;
+    await waitFor(() => run.child.exitCode !== null, 30_000, "the run to exit");
+    const result = await run.stop();
+    expect(result.code, result.stderr.slice(-2000)).toBe(1);
+    expect(result.stdout).toMatch(/^ship-logs: shipped files=200 .* failures=\d+\n$/);
+    expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
+      expect.stringMatching(
+        /^ship-logs: could not ship everything: cannot write to state directory \S+: EFBIG \(the file size limit is too low: raise LimitFSIZE= or ulimit -f\); the next run resumes from the last saved state \(and \d+ more\)$/,
+      ),
+    ]);
+  }, 60_000);
+
+  it.skipIf(!canMount())(
+    "a daemon started on a state dir too small for its checkpoints says so and runs on; once there is room, everything ships once",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      const written = await manyFiles(world, 400);
+      const run = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+      daemon = run;
+      await run.waitForLog(/cannot save state at start/);
+      await sleep(2_000);
+      expect(run.child.exitCode, run.stderr().slice(-2000)).toBeNull();
+      // No intent could be saved: nothing went up.
+      expect(world.s3.listObjects("test-logs")).toEqual([]);
+      execFileSync("mount", ["-o", "remount,size=4m", world.state]);
+      await waitFor(() => [...linesInS3(world as World).values()].flat().length >= written.size, 30_000, "every line in S3");
+      const result = await run.stop();
+      expect(result.code, result.stderr.slice(-2000)).toBe(0);
+      expect(logsMatching(result.stderr, /^cannot save state at start/)).toEqual([expect.objectContaining({ level: 50, code: "ENOSPC", stateDir: world.state })]);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expectEachLineOnce(world, written);
+      expect(rewrittenObjects(world)).toEqual([]);
+    },
+    60_000,
   );
 
   it.skipIf(!canMount())(
