@@ -6,6 +6,7 @@ import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import type { ShipMetrics } from "../metrics/ShipMetrics.js";
 import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
+import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFilesCap.js";
 import { StatusWriter } from "../status/StatusWriter.js";
 import { FatalError } from "./FatalError.js";
 import { optimizeForSize } from "./optimizeForSize.js";
@@ -97,7 +98,15 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   }
   pipeline = await wirePipeline(config, logger, DAEMON_RETRY, metrics);
   const { credentials, sink } = pipeline;
-  daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs });
+  const limit = await openFilesLimit();
+  const maxOpenFiles = openFilesCap(limit);
+  if (maxOpenFiles < MAX_OPEN_FILES) {
+    logger.warn(
+      { openFilesLimit: limit, maxOpenFiles },
+      "the open-file limit is low (LimitNOFILE=, ulimit -n): fewer files are kept open at once; the others are opened when written",
+    );
+  }
+  daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs, maxOpenFiles });
   // Credentials are fetched on first use; a failure here is logged, not fatal:
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await credentials.get().catch(() => undefined);

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { ConfigError, loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
+import { StateSaveError } from "../ship/stateSaveFailure.js";
 import { FatalError } from "./FatalError.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
@@ -71,7 +72,7 @@ main(process.argv.slice(2))
       if (error instanceof ConfigError) {
         process.stderr.write(`${error.message}\n`);
         process.exitCode = 2;
-      } else if (error instanceof FatalError) {
+      } else if (error instanceof FatalError || error instanceof StateSaveError) {
         process.stderr.write(`ship-logs: ${error.message}\n`);
         process.exitCode = 1;
       } else {

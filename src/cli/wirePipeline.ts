@@ -20,6 +20,7 @@ import { SPOOL_DIR, Spool } from "../sink/Spool.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
+import { isFullDisk } from "../ship/stateSaveFailure.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
@@ -95,8 +96,12 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
  * The state, saved back at once: no upload may start before its key is saved,
  * so a state dir that cannot be written (read-only, full, another owner) ends
  * the start with one line here rather than with a stack trace at the first save.
+ * A full one does not end the daemon's start (`fullDiskRunsOn`): its batches
+ * in the spool need no save to go out, and sending them frees space. The
+ * daemon saves again once it has found its files, and says so if that fails
+ * too (saveAtStart).
  */
-async function loadState(store: StateStore, logger: Logger): Promise<ShipState> {
+async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: boolean): Promise<ShipState> {
   const state = await readState(store, logger);
   const moves = await remapDevices(state.files);
   if (moves.size > 0) {
@@ -105,6 +110,7 @@ async function loadState(store: StateStore, logger: Logger): Promise<ShipState> 
   try {
     await store.save(state);
   } catch (error) {
+    if (fullDiskRunsOn && isFullDisk(error)) return state;
     throw await stateDirError(store.dir, error, "cannot write to");
   }
   return state;
@@ -192,7 +198,7 @@ export async function wirePipeline(
 
   await holdStateDir(config.stateDir, logger);
   const store = new StateStore(config.stateDir);
-  const state = await loadState(store, logger);
+  const state = await loadState(store, logger, !config.once);
 
   const client = createS3Client({
     region: identity.region,
@@ -214,7 +220,7 @@ export async function wirePipeline(
     putParameters: putParameters(config),
     ...(observer ? { observer } : {}),
   });
-  const spool = new Spool(join(config.stateDir, SPOOL_DIR), logger);
+  const spool = new Spool(join(config.stateDir, SPOOL_DIR), logger, store.path);
   await spool.tidy();
   const ctx: ShipContext = {
     state,

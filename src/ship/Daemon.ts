@@ -12,6 +12,7 @@ import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { monotonicNow } from "../time/monotonicNow.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
+import { saveAtStart } from "./stateSaveFailure.js";
 import { Tailer } from "./Tailer.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";
 
@@ -142,7 +143,7 @@ export class Daemon {
   async start(): Promise<void> {
     const found = await this.scan();
     await this.adoptRotated();
-    await this.ctx.saver.persist();
+    await saveAtStart(this.ctx);
     // Not awaited: with S3 down it waits as long as the outage (and a stop cancels it).
     this.sendSpooled();
     this.paths.start();

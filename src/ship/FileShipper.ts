@@ -406,8 +406,15 @@ export class FileShipper {
     } finally {
       release();
     }
-    await this.acknowledge(intent);
-    await this.forgetKept(intent.key);
+    try {
+      await this.acknowledge(intent);
+    } finally {
+      // S3 has it: the entry goes even when the acknowledgement cannot be
+      // saved. On a full disk, that is what frees the space the saves need;
+      // the intent, still saved, would be sent again from the file under the
+      // same key.
+      await this.forgetKept(intent.key);
+    }
   }
 
   /** Left behind, an entry would be sent again by a later pass over the spool: the same object under the same key. */

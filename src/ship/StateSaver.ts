@@ -14,6 +14,11 @@ export class StateSaver {
     private readonly state: ShipState,
   ) {}
 
+  /** Where the state is saved, for the lines that say a save failed. */
+  get dir(): string {
+    return this.store.dir;
+  }
+
   persist(): Promise<void> {
     if (this.queued) return this.queued;
     const previous = this.running ?? Promise.resolve();

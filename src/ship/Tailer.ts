@@ -33,6 +33,8 @@ export class Tailer {
   /** The acknowledged offset when the failure was reported: once past it, the file ships again. */
   private failedAtOffset = 0;
   private retryAt = 0;
+  /** Let go by the daemon (closed to make room at the descriptor cap, released, stopped). */
+  private closed = false;
 
   constructor(
     private readonly ctx: ShipContext,
@@ -106,6 +108,12 @@ export class Tailer {
    * that way left the newest lines unshipped.
    */
   async poll(now: number, urgent: boolean): Promise<PollOutcome> {
+    // A pass that listed the followed files before this one was closed (an
+    // attach during the tick made room at the descriptor cap) still polls
+    // it: there is nothing to read through a closed descriptor, and no
+    // failure to say (it was an EBADF "file closed" at error). Its checkpoint
+    // stays; the file is opened again when written.
+    if (this.closed) return "ok";
     while (this.running) {
       const outcome = await this.running;
       if (!urgent || outcome === "truncated") return outcome;
@@ -127,6 +135,8 @@ export class Tailer {
       return await work();
     } catch (error) {
       if (error instanceof TruncatedError) return "truncated";
+      // Closed while it ran: the poll's own closing, not the file's failure.
+      if (this.closed) return "ok";
       this.reportFailure(error);
       return "failed";
     }
@@ -189,6 +199,7 @@ export class Tailer {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.file.handle.close();
   }
 

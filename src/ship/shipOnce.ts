@@ -9,6 +9,7 @@ import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
+import { StateSaveError } from "./stateSaveFailure.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
@@ -211,6 +212,15 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
 
   // After the checkpoints of files truncated or gone were let go: their spooled batches are nobody's now.
   for (const line of await sendSpooled(ctx, stop)) fail(line);
-  await ctx.saver.persist();
+  try {
+    await ctx.saver.persist();
+  } catch (error) {
+    // What S3 acknowledged in this run is not recorded: the next run sends it
+    // again under the same keys. First among the failures: it is the one the
+    // last line on stderr names.
+    const line = `${new StateSaveError(ctx.saver.dir, error).message}; the next run resumes from the last saved state`;
+    logger.error(line);
+    failures.unshift(line);
+  }
   return { ...ctx.stats, files, pendingBytes, failures };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { syncDirectory } from "../fs/syncDirectory.js";
@@ -14,6 +14,20 @@ import type { S3Object } from "./S3Sink.js";
  * are the buffer again.
  */
 const MAX_SPOOL_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Room the spool leaves free on the state dir's disk, beyond the batch it
+ * keeps: the state file is written whole beside the old one at every save
+ * (temp file + rename), and the next start records intents and checkpoints
+ * that make it larger, beside status.json (about as large) and the lock. Four
+ * times the state file covers a save while it doubles, with status.json
+ * written meanwhile; the 64 KiB margin covers a small state's files, each of
+ * which takes at least a block. A spool that took that room would leave the
+ * state unsaveable, and a start that cannot save its state cannot record the
+ * intents that send the spool (the daemon runs on, but ships only from the spool).
+ */
+const STATE_COPIES = 4;
+const RESERVE_MARGIN_BYTES = 64 * 1024;
 
 /** Where the spool lives in the state dir. */
 export const SPOOL_DIR = "spool";
@@ -114,9 +128,14 @@ export class Spool {
   /** Records said to be unreadable: each is said once, not at every read of the directory. */
   private readonly unreadableSaid = new Set<string>();
 
+  /** The disk was found too full to keep a batch: said once, until a batch is kept again. */
+  private headroomSaid = false;
+
+  /** @param stateFile the state file beside it, whose next saves the spool leaves room for (none: no reserve, as in unit tests) */
   constructor(
     readonly dir: string,
     private readonly logger: Logger,
+    private readonly stateFile?: string,
   ) {}
 
   /** Keeps `object`; false when it could not (full disk, spool at its bound): said, and the file stays the only copy. */
@@ -135,6 +154,7 @@ export class Spool {
         this.logger.warn({ key: object.key, heldBytes: held }, "spool full: this batch is left to its file, as if there were no spool");
         return false;
       }
+      if (!(await this.leavesRoomFor(object))) return false;
       const base = join(this.dir, this.idOf(object.key));
       const record: SpoolRecord = {
         key: object.key,
@@ -147,6 +167,7 @@ export class Spool {
       await writeDurably(`${base}.json`, JSON.stringify(record));
       await syncDirectory(this.dir);
       index.set(object.key, object.body.length);
+      this.headroomSaid = false;
       return true;
     } catch (error) {
       this.logger.warn(
@@ -155,6 +176,41 @@ export class Spool {
       );
       return false;
     }
+  }
+
+  /**
+   * Whether keeping `object` leaves the room the state's next saves need
+   * (STATE_COPIES). If not, the batch is not kept: its intent is recorded,
+   * so the next start sends its lines from the file, as without a spool.
+   * Said once. A disk whose free space cannot be read is not judged.
+   */
+  private async leavesRoomFor(object: S3Object): Promise<boolean> {
+    if (this.stateFile === undefined) return true;
+    let free: number;
+    let block: number;
+    try {
+      const disk = await statfs(this.dir);
+      free = disk.bavail * disk.bsize;
+      block = disk.bsize;
+    } catch {
+      return true;
+    }
+    const stateBytes = await stat(this.stateFile).then(
+      (info) => info.size,
+      () => 0,
+    );
+    // The body and its record, each rounded up to whole blocks.
+    const needed = Math.ceil(object.body.length / block) * block + block;
+    const reserve = STATE_COPIES * stateBytes + RESERVE_MARGIN_BYTES;
+    if (free - needed >= reserve) return true;
+    if (!this.headroomSaid) {
+      this.headroomSaid = true;
+      this.logger.warn(
+        { freeBytes: free, reserveBytes: reserve, stateBytes },
+        "the state dir is almost full: cancelled batches are no longer kept in the spool, to leave room for the state; their files stay the only copy, and the next start sends them from there",
+      );
+    }
+    return false;
   }
 
   /**

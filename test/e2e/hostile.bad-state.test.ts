@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching, type LogRecord } from "../support/logRecords.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
 import { baseArgs, cleanEnv, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
-import { canMount, shareWorld, sleep, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
+import { canMount, rewrittenObjects, shareWorld, sleep, startDaemonAs, startDaemonWithUlimit, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 const CORRUPT_ASIDE = /^state\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/;
 
@@ -336,6 +337,143 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
           expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([line]);
         }
       }
+    },
+    60_000,
+  );
+
+  it.skipIf(!canMount())(
+    "a stop during an outage leaves room for the state on a small state dir (300 KiB), and a start on a full one runs on: the spool goes out, frees space, and everything ships once",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      // 100 files of 40 lines that compress little: each file's batch is a spool entry of a few KiB.
+      const written = new Map<string, string[]>();
+      for (let f = 0; f < 100; f += 1) {
+        const name = `f${String(f).padStart(3, "0")}.log`;
+        const lines = Array.from({ length: 40 }, (_, i) => `${name} l${i} ${createHash("sha256").update(`${f}:${i}`).digest("hex")}`);
+        written.set(name, lines);
+        await writeFile(join(world.logs, name), lines.map((line) => `${line}\n`).join(""));
+      }
+      world.s3.injectFault({ kind: "error", status: 503, code: "ServiceUnavailable", methods: ["PUT", "POST"] });
+      const args = [...baseArgs(world), "--flush-interval", "1", "--stop-timeout", "2"];
+      const outage = startDaemon(args);
+      daemon = outage;
+      await outage.waitForLog(/"msg":"watching"/);
+      await waitFor(() => world?.s3.requests.some((request) => request.status === 503) ?? false, 15_000, "a refused upload");
+      await sleep(2_000);
+      // The stop cancels a batch of every file; the spool keeps what leaves room for the state.
+      const stopped = await outage.stop("SIGTERM");
+      expect(stopped.code, stopped.stderr.slice(-2000)).toBe(0);
+      expect(logsMatching(stopped.stderr, /^the state dir is almost full: cancelled batches are no longer kept in the spool/), stopped.stderr.slice(-3000)).toHaveLength(1);
+      expect(logsMatching(stopped.stderr, /^cannot save state at stop|^cannot keep a cancelled batch/)).toEqual([]);
+      expect((await readdir(join(world.state, "spool"))).length).toBeGreaterThan(0);
+
+      // Now the disk fills up (another writer): the next start cannot save its state.
+      const filler = join(world.state, "filler");
+      await writeFile(filler, Buffer.alloc(512 * 1024)).catch((error: NodeJS.ErrnoException) => expect(error.code).toBe("ENOSPC"));
+      world.s3.clearFaults();
+      const full = startDaemon(args);
+      daemon = full;
+      const total = [...written.values()].reduce((sum, lines) => sum + lines.length, 0);
+      // It runs on: what the spool holds goes out, which frees the space the saves need, and the files follow.
+      await waitFor(() => full.child.exitCode !== null || [...linesInS3(world as World).values()].flat().length >= total, 45_000, "every line in S3");
+      expect(full.child.exitCode, full.stderr().slice(-3000)).toBeNull();
+      const result = await full.stop("SIGTERM");
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      // The files' first uploads could not save their intents: said, and retried.
+      expect(logsMatching(result.stderr, /^cannot ship this file for now/).length).toBeGreaterThan(0);
+      for (const [name, lines] of written) expectShippedExactlyOnce(world, name, lines);
+      expect(await readdir(join(world.state, "spool"))).toEqual([]);
+      await rm(filler);
+      const next = await runCli(["--once", ...baseArgs(world)]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/ lines=0 /);
+    },
+    120_000,
+  );
+
+  /** `count` new files of one line each; their lines by file name. */
+  async function manyFiles(w: World, count: number): Promise<Map<string, string[]>> {
+    const written = new Map<string, string[]>();
+    for (let i = 0; i < count; i += 1) {
+      const name = `new-file-with-a-long-name-${String(i).padStart(4, "0")}.log`;
+      written.set(name, [`line of ${name}`]);
+      await writeFile(join(w.logs, name), `line of ${name}\n`);
+    }
+    return written;
+  }
+
+  function expectEachLineOnce(w: World, written: Map<string, string[]>): void {
+    expect(Object.fromEntries(linesInS3(w))).toEqual(Object.fromEntries(written));
+  }
+
+  it.skipIf(!canMount())(
+    "--once on a state dir too small for its checkpoints (64 KiB): its summary line, and one line naming the state dir, exit 1, no stack trace; the next run with room ships the rest",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      const written = await manyFiles(world, 400);
+      const result = await runCli(["--once", ...baseArgs(world)]);
+      expect(result.code, result.stderr.slice(-2000)).toBe(1);
+      expect(result.stdout).toMatch(/^ship-logs: shipped files=400 lines=\d+ .* failures=\d+\n$/);
+      const lines = result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"));
+      expect(lines).toEqual([
+        expect.stringMatching(
+          new RegExp(`^ship-logs: could not ship everything: cannot write to state directory ${world.state}: ENOSPC; the next run resumes from the last saved state \\(and \\d+ more\\)$`),
+        ),
+      ]);
+      execFileSync("mount", ["-o", "remount,size=4m", world.state]);
+      const next = await runCli(["--once", ...baseArgs(world)]);
+      expect(next.code, next.stderr.slice(-2000)).toBe(0);
+      // What the first run sent but could not record goes again under the same keys: each line once.
+      expectEachLineOnce(world, written);
+    },
+    60_000,
+  );
+
+  it("--once past the file size limit (ulimit -f): its summary line, and one line saying EFBIG and what to raise, exit 1", async () => {
+    world = await startWorld();
+    await manyFiles(world, 200);
+    const run = startDaemonWithUlimit("-f 16", ["--once", ...baseArgs(world)]);
+    daemon = run;
+    await waitFor(() => run.child.exitCode !== null, 30_000, "the run to exit");
+    const result = await run.stop();
+    expect(result.code, result.stderr.slice(-2000)).toBe(1);
+    expect(result.stdout).toMatch(/^ship-logs: shipped files=200 .* failures=\d+\n$/);
+    expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
+      expect.stringMatching(
+        /^ship-logs: could not ship everything: cannot write to state directory \S+: EFBIG \(the file size limit is too low: raise LimitFSIZE= or ulimit -f\); the next run resumes from the last saved state \(and \d+ more\)$/,
+      ),
+    ]);
+  }, 60_000);
+
+  it.skipIf(!canMount())(
+    "a daemon started on a state dir too small for its checkpoints says so and runs on; once there is room, everything ships once",
+    async () => {
+      world = await startWorld();
+      await mkdir(world.state, { mode: 0o700 });
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
+      mounted = world.state;
+      const written = await manyFiles(world, 400);
+      const run = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
+      daemon = run;
+      await run.waitForLog(/cannot save state at start/);
+      await sleep(2_000);
+      expect(run.child.exitCode, run.stderr().slice(-2000)).toBeNull();
+      // No intent could be saved: nothing went up.
+      expect(world.s3.listObjects("test-logs")).toEqual([]);
+      execFileSync("mount", ["-o", "remount,size=4m", world.state]);
+      await waitFor(() => [...linesInS3(world as World).values()].flat().length >= written.size, 30_000, "every line in S3");
+      const result = await run.stop();
+      expect(result.code, result.stderr.slice(-2000)).toBe(0);
+      expect(logsMatching(result.stderr, /^cannot save state at start/)).toEqual([expect.objectContaining({ level: 50, code: "ENOSPC", stateDir: world.state })]);
+      expect(result.stderr).not.toMatch(/internal error/);
+      expectEachLineOnce(world, written);
+      expect(rewrittenObjects(world)).toEqual([]);
     },
     60_000,
   );

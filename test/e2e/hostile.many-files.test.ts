@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { BUCKET, baseArgs, fileNameOfKey, linesInS3, processHoldsOpen, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
-import { openDescriptors, rewrittenObjects } from "./hostileSupport.js";
+import { logsMatching } from "../support/logRecords.js";
+import { openDescriptors, rewrittenObjects, startDaemonWithUlimit } from "./hostileSupport.js";
 
 const FILES = 5_000;
 /** The daemon keeps at most 512 followed files open; the rest is sockets, pipes, the watcher. */
@@ -80,4 +81,23 @@ describe("hostile world: a glob matching 5 000 files (e2e, real CLI, issue 7)", 
     expect(rewrittenObjects(world)).toEqual([]);
     await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
   }, 360_000);
+
+  it("under an open-file limit of 512 (ulimit -n), 700 files: the cap follows the limit, said once; the start saves its state, and every line ships once", async () => {
+    world = await startWorld();
+    const count = 700;
+    for (let i = 0; i < count; i += 1) await writeFile(join(world.logs, nameOf(i)), `${lineOf(i, 0)}\n`);
+    const run = startDaemonWithUlimit("-n 512", [...baseArgs(world), "--flush-interval", "0.5"]);
+    daemon = run;
+    await waitFor(() => run.child.exitCode !== null || (linesInS3(world as World).size >= count), 90_000, "every file in S3");
+    expect(run.child.exitCode, run.stderr().slice(-2000)).toBeNull();
+    const pid = run.child.pid as number;
+    expect(await openDescriptors(pid)).toBeLessThan(512);
+    const result = await run.stop();
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    expect(logsMatching(result.stderr, /^the open-file limit is low/)).toEqual([expect.objectContaining({ level: 40, openFilesLimit: 512, maxOpenFiles: 384 })]);
+    expect(logsMatching(result.stderr, /EMFILE/)).toEqual([]);
+    expect(result.stderr).not.toMatch(/"code":"EMFILE"|internal error/);
+    for (let i = 0; i < count; i += 1) expect(linesInS3(world).get(nameOf(i))).toEqual([lineOf(i, 0)]);
+    expect(rewrittenObjects(world)).toEqual([]);
+  }, 120_000);
 });

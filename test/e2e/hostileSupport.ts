@@ -118,3 +118,8 @@ export function canMount(): boolean {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Like world.ts's startDaemon, under a shell resource limit: `-f 16` (file size, KiB), `-n 512` (open files; `-Hn` hard). */
+export function startDaemonWithUlimit(limit: string, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): DaemonProcess {
+  return startDaemonAs({ prefix: ["bash", "-c", `ulimit ${limit} && exec "$@"`, "bash"], uid: -1, gid: -1 }, args, env);
+}

@@ -42,6 +42,30 @@ describe("Tailer.poll", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("a tailer closed to make room at the descriptor cap, then polled by a pass that listed it before: nothing is read, nothing is said (no EBADF at error)", async () => {
+    const path = join(dir, "idle.log");
+    await appendFile(path, "one\n");
+    const bodies: string[] = [];
+    const logs: string[] = [];
+    const ctx = { ...contextFor(dir, bodies), logger: pino({ level: "info" }, { write: (line: string) => void logs.push(line) }) };
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const tailer = new Tailer(ctx, file, checkpoint, 60_000, Date.now());
+    expect(await tailer.poll(Date.now(), true)).toBe("ok");
+    await tailer.settle();
+    expect(bodies).toEqual(["one\n"]);
+    await appendFile(path, "two\n");
+    await tailer.close();
+    expect(await tailer.poll(Date.now(), false)).toBe("ok");
+    expect(await tailer.poll(Date.now(), true)).toBe("ok");
+    await tailer.settle();
+    expect(logs).toEqual([]);
+    // Its checkpoint stays where S3 acknowledged: the next tailer on the file reads on from there.
+    expect(checkpoint.offset).toBe(4);
+    expect(bodies).toEqual(["one\n"]);
+  });
+
   it("an urgent poll arriving during a routine one still ships the remainder (the SIGTERM flush)", async () => {
     const path = join(dir, "app.log");
     // 1.5 batches: a routine poll ships the full batch and leaves the rest for the flush interval.
