@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { ConfigError, loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
 import { StateSaveError } from "../ship/stateSaveFailure.js";
+import { holdSignals, releaseSignals } from "./earlySignals.js";
 import { FatalError } from "./FatalError.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
@@ -19,7 +20,9 @@ function version(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  holdSignals();
   const loaded = await loadConfig(argv, process.env);
+  if (loaded.kind !== "run" || loaded.command !== "run") reraiseHeldSignal();
   if (loaded.kind === "help") {
     process.stdout.write(renderHelp());
     return 0;
@@ -36,6 +39,15 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     throw error instanceof OptionValueError ? error.named(loaded.nameOf) : error;
   }
+}
+
+/**
+ * For what does not listen for a stop (--help, status, check): Node's own
+ * end by the signal, as if nothing had held it.
+ */
+function reraiseHeldSignal(): void {
+  const held = releaseSignals();
+  if (held !== undefined) process.kill(process.pid, held);
 }
 
 /**
