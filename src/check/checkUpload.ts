@@ -38,6 +38,7 @@ function fixFor(info: S3ErrorInfo, bucket: string, prefix: string): string {
     case "MissingETag":
       return "S3 always answers with an ETag: is something else (a proxy's or captive portal's page) answering at --endpoint?";
     default:
+      if (info.bucketRegion !== undefined) return `the bucket is in ${info.bucketRegion}: set --region ${info.bucketRegion}`;
       return tlsAdvice(info.code) ?? "see the error code in the S3 documentation; check --endpoint and --region";
   }
 }

@@ -103,8 +103,8 @@ export async function loadConfig(
   // stronger one decides, as for any option (a --key-template flag beats the
   // example config's keyLayout, and a --key-layout flag beats a template in
   // the file); given by the same one, one of them would be ignored in silence.
-  const layoutFrom = sources.findIndex((source) => source.keyLayout !== undefined);
-  const templateFrom = sources.findIndex((source) => source.keyTemplate !== undefined);
+  const layoutFrom = cleared.has("keyLayout") ? -1 : sources.findIndex((source) => source.keyLayout !== undefined);
+  const templateFrom = cleared.has("keyTemplate") ? -1 : sources.findIndex((source) => source.keyTemplate !== undefined);
   if (layoutFrom !== -1 && layoutFrom === templateFrom && commandLine.command !== "status") {
     const layout = nameOf("keyLayout");
     throw new ConfigError(`${layout.text} and ${nameOf("keyTemplate").text} exclude each other: give one`, layout.subject);

@@ -391,6 +391,8 @@ describe("loadConfig results", () => {
     expect((await load(["--config", fleet, "--sse", "AES256", "--sse-kms-key-id="])).sse).toBe("AES256");
     // --config "" drops a SHIP_LOGS_CONFIG file for one run.
     expect((await load([...REQUIRED, "--config="], { SHIP_LOGS_CONFIG: fleet })).metricsListen).toBeUndefined();
+    // A shared template cleared, where the same source also gives a layout: the layout.
+    expect((await load([...REQUIRED, "--key-template="], { SHIP_LOGS_KEY_LAYOUT: "hive", SHIP_LOGS_KEY_TEMPLATE: "{prefix}{instance}/{file}" })).keyTemplate).toBeUndefined();
     // Options with a default take "" as a value, or refuse it.
     expect((await load([...REQUIRED, "--prefix", ""])).prefix).toBe("");
     expect((await loadError([...REQUIRED, "--compression="])).message).toMatch(/--compression: expected one of gzip, none/);

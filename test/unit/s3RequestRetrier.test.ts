@@ -119,6 +119,15 @@ describe("S3RequestRetrier", () => {
       );
     });
 
+    it("an echo in the message (a key id, free text) is not repeated: only known actions and policy phrases are", async () => {
+      const message = await adviceFor(
+        "User: x is not authorized to perform: s3:ASIAHTCVPIZWBUEXAMPLE because no identity-based policy allows it, with an explicit deny in a secret token here policy",
+      );
+      expect(message).toBe(
+        "S3 denied PutObject on s3://logs/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/* (refused: no identity-based policy allows)",
+      );
+    });
+
     it("S3's bare 'Access Denied': the s3:PutObject grant, as before", async () => {
       expect(await adviceFor("Access Denied")).toBe(
         "S3 denied PutObject on s3://logs/i-0abc/app.log/x.log.gz (HTTP 403): the instance role needs s3:PutObject on arn:aws:s3:::logs/*",
