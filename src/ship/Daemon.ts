@@ -383,7 +383,8 @@ export class Daemon {
       .then((failures) => {
         for (const failure of failures) this.logger.error({ err: failure }, "a batch kept in the spool was not sent");
       })
-      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, "cannot read the spool now; trying again at the next rescan"))
+      // Reading the spool, or saving the state before its batches go (a full disk).
+      .catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, "cannot send the spool now; trying again at the next rescan"))
       .finally(() => {
         this.spoolPass = undefined;
       });

@@ -49,7 +49,7 @@ export async function saveAtStart(ctx: ShipContext): Promise<void> {
     if (!isFullDisk(error)) throw new StateSaveError(ctx.saver.dir, error);
     ctx.logger.error(
       { stateDir: ctx.saver.dir, code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) },
-      "cannot save state at start: the state dir is full; running on, but nothing new is uploaded (its intent cannot be saved) until space returns; the spool is still sent",
+      "cannot save state at start: the state dir is full; running on, but nothing new is uploaded (its intent cannot be saved) until space returns; spooled batches of files still followed are sent, and free their space",
     );
   }
 }
