@@ -87,6 +87,11 @@ main(process.argv.slice(2))
       } else if (error instanceof FatalError || error instanceof StateSaveError) {
         process.stderr.write(`ship-logs: ${error.message}\n`);
         process.exitCode = 1;
+      } else if ((error as NodeJS.ErrnoException | undefined)?.code === "EMFILE") {
+        // Not a bug: a descriptor limit too low for even the start (loading
+        // the modules takes some fifty), wherever it struck.
+        process.stderr.write("ship-logs: too many open files (EMFILE): raise LimitNOFILE= or ulimit -n (at least 256)\n");
+        process.exitCode = 1;
       } else {
         // A bug, not bad input: keep the stack for the report.
         process.stderr.write(`ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
