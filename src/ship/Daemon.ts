@@ -408,10 +408,9 @@ export class Daemon {
       if (this.stopping) return;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        renamedTo(checkpoint, search.file.path);
+        renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
         if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
-          this.logger.info({ path: search.file.path }, "finishing a file that was rotated away");
-          this.track(search.file, checkpoint, monotonicNow());
+          this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away");
         } else {
           await search.file.handle.close();
         }
@@ -539,6 +538,8 @@ export class Daemon {
     this.descriptorsWarned = false;
     this.tailers.delete(idle.identity);
     if (this.byPath.get(idle.file.path) === idle) this.byPath.delete(idle.file.path);
+    // Drained when closed: deleted later, it loses nothing (no "gone unread" warning).
+    this.releasedSizes.set(idle.checkpoint, idle.checkpoint.offset + idle.bytesBehind);
     await idle.close();
     return true;
   }
@@ -568,14 +569,33 @@ export class Daemon {
       if (tracked.has(checkpoint)) continue;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        renamedTo(checkpoint, search.file.path);
-        this.logger.info({ path: search.file.path }, "finishing a file that was rotated away while stopped");
-        this.track(search.file, checkpoint, monotonicNow());
+        renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
+        this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away while stopped");
       } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
         await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
         await this.settleUnfound(checkpoint, search);
       }
+    }
+  }
+
+  /**
+   * A checkpoint's file found under another name: read to its end if it was
+   * rotated; if it had been taken out of --watch before, only its recorded
+   * uploads go (nothing, if it has none), whatever it was renamed to.
+   */
+  private finishRenamed(file: OpenFile, checkpoint: FileCheckpoint, rotatedMessage: string): void {
+    if (!replayOnly(checkpoint)) {
+      this.logger.info({ path: file.path }, rotatedMessage);
+      this.track(file, checkpoint, monotonicNow());
+    } else if (checkpoint.pending.length > 0) {
+      this.logger.info(
+        { path: file.path, uploads: checkpoint.pending.length },
+        `file no longer matched by --watch: sending its ${checkpoint.pending.length} recorded upload(s), then leaving it`,
+      );
+      this.track(file, checkpoint, monotonicNow(), recordedEnd(checkpoint));
+    } else {
+      void file.handle.close();
     }
   }
 
@@ -594,19 +614,17 @@ export class Daemon {
     if (file === undefined) return;
     const unwatched = replayOnly(checkpoint);
     const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > seenTo);
-    if (unshipped && !this.isTaken(`${file.dev}:${file.ino}`) && (await matchesCheckpoint(file, checkpoint))) {
-      if (unwatched) {
-        this.logger.info(
-          { path: file.path, uploads: checkpoint.pending.length },
-          `file no longer matched by --watch: sending its ${checkpoint.pending.length} recorded upload(s), then leaving it`,
-        );
-        this.track(file, checkpoint, monotonicNow(), recordedEnd(checkpoint));
-      } else {
-        this.logger.info({ path: file.path }, "finishing a file that was rotated away");
-        this.track(file, checkpoint, monotonicNow());
-      }
+    if (!unshipped || this.isTaken(`${file.dev}:${file.ino}`)) {
+      await file.handle.close();
+    } else if (await matchesCheckpoint(file, checkpoint)) {
+      this.finishRenamed(file, checkpoint, "finishing a file that was rotated away");
     } else {
       await file.handle.close();
+      // Copied and truncated while nothing followed it: its recorded uploads
+      // are in the copy. Without one, they are lost, and said.
+      if (checkpoint.pending.length > 0 && !(await this.finishFromCopy(checkpoint, checkpoint.path))) {
+        this.logger.error({ path: checkpoint.path, uploads: checkpoint.pending.length }, "recorded uploads cannot be replayed: the file was truncated and no copy was found");
+      }
     }
   }
 
@@ -686,8 +704,10 @@ export class Daemon {
       return false;
     }
     this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - recordedEnd(checkpoint) }, "file was copied and truncated; finishing its old content from the copy");
-    moveCheckpoint(checkpoint, copy);
-    this.track(copy, checkpoint, monotonicNow());
+    // A file out of --watch sends from the copy only what it had recorded.
+    const watched = this.isMatch(path) || !replayOnly(checkpoint);
+    moveCheckpoint(checkpoint, copy, watched);
+    this.track(copy, checkpoint, monotonicNow(), watched ? undefined : recordedEnd(checkpoint));
     return true;
   }
 
@@ -716,7 +736,7 @@ export class Daemon {
     // rotated names never ships it again; pruned once the file is gone.
     const search = await findRenamed(tailer.checkpoint);
     if (search.kind === "found") {
-      renamedTo(tailer.checkpoint, search.file.path);
+      renamedTo(tailer.checkpoint, search.file.path, tailer.readTo === undefined);
       await search.file.handle.close();
     } else {
       await this.settleUnfound(tailer.checkpoint, search, true);

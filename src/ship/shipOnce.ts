@@ -125,6 +125,20 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
           logger.info({ path: file.path }, "finishing a file that was rotated away");
         }
         await ship(file, checkpoint, unwatched);
+      } else if (unshipped && checkpoint.pending.length > 0) {
+        // Copied and truncated between two runs: the recorded uploads are in the copy.
+        const copy = await findCopyToFinish(checkpoint);
+        if (copy === undefined) {
+          fail(`${checkpoint.path}: ${checkpoint.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
+          return;
+        }
+        try {
+          logger.info({ path: checkpoint.path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
+          moveCheckpoint(checkpoint, copy, !unwatched);
+          await ship(copy, checkpoint, unwatched);
+        } finally {
+          await copy.handle.close();
+        }
       }
     } finally {
       await file.handle.close();
@@ -152,7 +166,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
         const copy = previous.path === path ? await findCopyToFinish(previous) : undefined;
         if (copy !== undefined) {
           logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
-          moveCheckpoint(previous, copy);
+          moveCheckpoint(previous, copy, true);
           seen.add(previous);
           try {
             await ship(copy, previous);
@@ -202,9 +216,16 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     }
     const renamed = search.file;
     try {
-      logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
-      renamedTo(checkpoint, renamed.path);
-      await ship(renamed, checkpoint);
+      renamedTo(checkpoint, renamed.path, matched(checkpoint.path));
+      if (!replayOnly(checkpoint)) {
+        logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
+        await ship(renamed, checkpoint);
+      } else if (checkpoint.pending.length > 0) {
+        // Taken out of --watch before it was renamed: only what was recorded.
+        const uploads = checkpoint.pending.length;
+        logger.info({ path: renamed.path, uploads }, `file no longer matched by --watch: sending its ${uploads} recorded upload(s), then leaving it`);
+        await ship(renamed, checkpoint, true);
+      }
     } finally {
       await renamed.handle.close();
     }

@@ -61,16 +61,21 @@ export function recordedEnd(checkpoint: FileCheckpoint): number {
  * The checkpoint's content now lives in another file: the copy a copytruncate
  * left. Finished like a rotated file, also by the next run if this one stops first.
  */
-export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; dev: string; ino: string }): void {
+export function moveCheckpoint(checkpoint: FileCheckpoint, to: { path: string; dev: string; ino: string }, wasWatched: boolean): void {
   checkpoint.dev = to.dev;
   checkpoint.ino = to.ino;
-  renamedTo(checkpoint, to.path);
+  renamedTo(checkpoint, to.path, wasWatched);
 }
 
-/** The checkpoint's file was found under another name: rotated. */
-export function renamedTo(checkpoint: FileCheckpoint, path: string): void {
+/**
+ * The checkpoint's file was found under another name (or its content in a
+ * copy). Followed at a watched path, it was rotated, and is read to its end.
+ * Already out of --watch (replayOnly), it stays so: logrotate renaming it
+ * does not make the lines written since it was taken out shippable.
+ */
+export function renamedTo(checkpoint: FileCheckpoint, path: string, wasWatched: boolean): void {
   checkpoint.path = path;
-  checkpoint.rotated = true;
+  if (wasWatched) checkpoint.rotated = true;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { appendFileSync, copyFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
-import { appendFile, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, mkdtemp, rename, rm, truncate } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,6 +12,7 @@ import { Semaphore } from "../../src/ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../../src/ship/ShipContext.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
 import { moveCheckpoint, type FileCheckpoint } from "../../src/source/FileCheckpoint.js";
+import { fingerprintOf } from "../../src/source/fingerprint.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { StateStore, type ShipState } from "../../src/source/StateStore.js";
@@ -274,6 +275,65 @@ describe("Daemon, in process", () => {
     expect(h.bodies).toEqual(["n1\n"]);
   });
 
+  it("a file out of --watch, renamed by logrotate: only its recorded upload goes, under its key, not the lines written since", async () => {
+    const keys: string[] = [];
+    const h = harness(async (object) => void keys.push(object.key));
+    const path = join(logs, "dropped.log");
+    await appendFile(path, "shipped\nrecorded\n");
+    h.state.files.push({ ...(await checkpointOf(path)), offset: 8, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }] });
+    await appendFile(path, "secret after unwatch\n");
+    await rename(path, `${path}.1`);
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")], rotateWaitMs: 200, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the recorded upload");
+    await appendFile(`${path}.1`, "more after unwatch\n");
+    await sleep(600);
+    await daemon.stop(2_000, new AbortController());
+    expect(keys).toEqual(["recorded-key"]);
+    expect(h.bodies).toEqual(["recorded\n"]);
+  });
+
+  it("a file out of --watch with a recorded upload, copied and truncated while stopped: the upload goes from the copy, and nothing past it", async () => {
+    const keys: string[] = [];
+    const h = harness(async (object) => void keys.push(object.key));
+    const path = join(logs, "dropped.log");
+    await appendFile(path, "shipped\nrecorded\n");
+    const print = await checkpointOf(path);
+    const head = fingerprintOf(Buffer.from("shipped\n"));
+    h.state.files.push({ ...print, offset: 8, fingerprintLength: head.length, fingerprint: head.hash, pending: [{ start: 8, end: 17, key: "recorded-key", compression: "none" }] });
+    await appendFile(path, "secret after unwatch\n");
+    await copyFile(path, `${path}.1`);
+    await truncate(path, 0);
+    await appendFile(path, "n1\n");
+    const daemon = daemonOf(h, { patterns: [join(logs, "app.log")], rotateWaitMs: 200, rescanMs: 150 });
+    await daemon.start();
+    await waitFor(() => h.bodies.length > 0, "the recorded upload, from the copy");
+    await sleep(600);
+    await daemon.stop(2_000, new AbortController());
+    expect(keys).toEqual(["recorded-key"]);
+    expect(h.bodies).toEqual(["recorded\n"]);
+  });
+
+  it("a drained file closed at the descriptor bound, then deleted: no 'file is gone' warning, nothing of it was lost", async () => {
+    const h = harness();
+    const old = join(logs, "old.log");
+    await appendFile(old, "o1\n");
+    const daemon = daemonOf(h, { maxOpenFiles: 1, rescanMs: 150 });
+    await daemon.start();
+    try {
+      await waitFor(() => h.bodies.length > 0, "o1");
+      // Idle for IDLE_CLOSE_MS (5 s), then a new file takes its descriptor.
+      await sleep(5_300);
+      await appendFile(join(logs, "new.log"), "n1\n");
+      await waitFor(() => h.bodies.length > 1, "n1");
+      unlinkSync(old);
+      await waitFor(() => !h.state.files.some((checkpoint) => checkpoint.path === old), "the deleted file's checkpoint to go");
+    } finally {
+      await daemon.stop(2_000, new AbortController());
+    }
+    expect(h.logs.filter((line) => line.includes("file is gone"))).toEqual([]);
+  }, 15_000);
+
   it("a followed file deleted while the daemon runs is read to its end and let go without a warning", async () => {
     const h = harness();
     const app = join(logs, "app.log");
@@ -297,7 +357,7 @@ describe("Daemon, in process", () => {
     const checkpoint = await checkpointOf(copy);
     // The checkpoint of app.log, moved onto its copy after a1 was acknowledged.
     const moved = { ...checkpoint, path: join(logs, "app.log"), dev: "0", ino: "0", offset: 3 };
-    moveCheckpoint(moved, { path: copy, dev: checkpoint.dev, ino: checkpoint.ino });
+    moveCheckpoint(moved, { path: copy, dev: checkpoint.dev, ino: checkpoint.ino }, true);
     h.state.files.push(moved);
     await appendFile(join(logs, "app.log"), "");
     const daemon = daemonOf(h, { patterns: [join(logs, "app.log")] });

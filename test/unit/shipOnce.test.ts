@@ -145,4 +145,42 @@ describe("shipOnce", () => {
     expect(stored.get(recorded as string)).toEqual(["a1"]);
     expect(shippedLines().sort()).toEqual(["a1", "o1"]);
   });
+
+  it("a file taken out of --watch, then renamed by logrotate: its lines written since are not shipped, whatever its new name", async () => {
+    const app = join(dir, "app.log");
+    const other = join(dir, "other.log");
+    writeFileSync(app, "a1\n");
+    writeFileSync(other, "o1\n");
+    expect((await run([app, other])).failures).toEqual([]);
+    expect((await run([other])).failures).toEqual([]);
+    appendFileSync(app, "secret after unwatch\n");
+    renameSync(app, `${app}.1`);
+    writeFileSync(app, "");
+    expect((await run([other])).failures).toEqual([]);
+    expect((await run([other])).failures).toEqual([]);
+    expect(shippedLines().sort()).toEqual(["a1", "o1"]);
+  });
+
+  it("a file taken out of --watch with an upload recorded, copied and truncated between runs: the upload goes from the copy, and nothing past it", async () => {
+    const app = join(dir, "app.log");
+    const other = join(dir, "other.log");
+    writeFileSync(app, "a1\na2\n");
+    writeFileSync(other, "o1\n");
+    expect((await run([app, other])).failures).toEqual([]);
+    appendFileSync(app, "a3\n");
+    let recorded: string | undefined;
+    const failed = await run([app], (key) => {
+      if (recorded !== undefined) return;
+      recorded = key;
+      throw new Error("S3 is down");
+    });
+    expect(failed.failures).toHaveLength(1);
+    appendFileSync(app, "secret after unwatch\n");
+    copyFileSync(app, `${app}.1`);
+    truncateSync(app, 0);
+    appendFileSync(app, "n1\n");
+    expect((await run([other])).failures).toEqual([]);
+    expect(stored.get(recorded as string)).toEqual(["a3"]);
+    expect(shippedLines().sort()).toEqual(["a1", "a2", "a3", "o1"]);
+  });
 });
