@@ -3,11 +3,10 @@
 import "./capYoungGeneration.js";
 import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
-import { ConfigError, loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
+import { loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
-import { StateSaveError } from "../ship/stateSaveFailure.js";
 import { holdSignals, releaseSignals } from "./earlySignals.js";
-import { FatalError } from "./FatalError.js";
+import { failureReport } from "./failureReport.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
@@ -81,22 +80,9 @@ main(process.argv.slice(2))
       process.exitCode = code;
     },
     (error: unknown) => {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        process.exitCode = 2;
-      } else if (error instanceof FatalError || error instanceof StateSaveError) {
-        process.stderr.write(`ship-logs: ${error.message}\n`);
-        process.exitCode = 1;
-      } else if ((error as NodeJS.ErrnoException | undefined)?.code === "EMFILE") {
-        // Not a bug: a descriptor limit too low for even the start (loading
-        // the modules takes some fifty), wherever it struck.
-        process.stderr.write("ship-logs: too many open files (EMFILE): raise LimitNOFILE= or ulimit -n (at least 256)\n");
-        process.exitCode = 1;
-      } else {
-        // A bug, not bad input: keep the stack for the report.
-        process.stderr.write(`ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-        process.exitCode = 1;
-      }
+      const { line, exitCode } = failureReport(error);
+      process.stderr.write(`${line}\n`);
+      process.exitCode = exitCode;
     },
   )
   // Unref'd: a process with nothing left running ends at once, as usual.

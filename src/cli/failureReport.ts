@@ -1,0 +1,25 @@
+import { ConfigError } from "../config/index.js";
+import { StateSaveError } from "../ship/stateSaveFailure.js";
+import { FatalError } from "./FatalError.js";
+
+/** The one line a failed command leaves on stderr, and its exit code (SPEC "Exit codes"). */
+export interface FailureReport {
+  line: string;
+  exitCode: 1 | 2;
+}
+
+/**
+ * How a command's failure reads: a configuration error is exit 2; what the
+ * operator can act on (a state dir that cannot be written, a descriptor
+ * limit too low for even the start, wherever it struck while modules were
+ * still loading) is exit 1 in one line; anything else is a bug, reported with
+ * its stack for the bug report.
+ */
+export function failureReport(error: unknown): FailureReport {
+  if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
+  if (error instanceof FatalError || error instanceof StateSaveError) return { line: `ship-logs: ${error.message}`, exitCode: 1 };
+  if ((error as NodeJS.ErrnoException | undefined)?.code === "EMFILE") {
+    return { line: "ship-logs: too many open files (EMFILE): raise LimitNOFILE= or ulimit -n (at least 256)", exitCode: 1 };
+  }
+  return { line: `ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, exitCode: 1 };
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { failureReport } from "../../src/cli/failureReport.js";
+import { FatalError } from "../../src/cli/FatalError.js";
+import { ConfigError } from "../../src/config/index.js";
+import { StateSaveError } from "../../src/ship/stateSaveFailure.js";
+
+describe("failureReport", () => {
+  it("a configuration error: its line, exit 2", () => {
+    expect(failureReport(new ConfigError("--bucket: expected a name", "--bucket"))).toEqual({ line: "ship-logs: --bucket: expected a name", exitCode: 2 });
+  });
+
+  it("what the operator can act on: one line, exit 1, no stack", () => {
+    expect(failureReport(new FatalError("cannot ship"))).toEqual({ line: "ship-logs: cannot ship", exitCode: 1 });
+    const full = new StateSaveError("/var/lib/ship-logs", Object.assign(new Error("no space"), { code: "ENOSPC" }));
+    expect(failureReport(full)).toEqual({ line: "ship-logs: cannot write to state directory /var/lib/ship-logs: ENOSPC", exitCode: 1 });
+  });
+
+  it("a descriptor limit too low for even the start (EMFILE while modules still load): one line naming the limit, not an internal error", () => {
+    const loading = Object.assign(new Error("EMFILE: too many open files, open '/opt/ship-logs/dist/credentials/fromImds.js'"), { code: "EMFILE" });
+    expect(failureReport(loading)).toEqual({ line: "ship-logs: too many open files (EMFILE): raise LimitNOFILE= or ulimit -n (at least 256)", exitCode: 1 });
+  });
+
+  it("anything else is a bug: reported with its stack", () => {
+    const report = failureReport(new TypeError("x is undefined"));
+    expect(report.exitCode).toBe(1);
+    expect(report.line).toMatch(/^ship-logs: internal error: TypeError: x is undefined\n\s+at /);
+  });
+});
