@@ -14,6 +14,8 @@ import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
 import { saveAtStart } from "./stateSaveFailure.js";
 import { Tailer } from "./Tailer.js";
+import { lostWithoutCopy } from "./lostWithoutCopy.js";
+import { logUnwatchedReplay } from "./logUnwatchedReplay.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** How far one followed file is behind S3. */
@@ -410,7 +412,7 @@ export class Daemon {
       if (search.kind === "found") {
         renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
         if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
-          this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away");
+          await this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away");
         } else {
           await search.file.handle.close();
         }
@@ -502,8 +504,7 @@ export class Daemon {
         const lostFrom = recordedEnd(previous);
         this.logger.warn(
           { path, previousOffset: previous.offset, lostFrom, uploads: previous.pending.length, notSpooled: await notSpooled(this.ctx, previous) },
-          `file was truncated or replaced (a new file given the old one's inode: logrotate's compress without delaycompress), and no copy of its old content was found: ` +
-            `the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
+          `file was truncated or replaced ${lostWithoutCopy(lostFrom)}`,
         );
         this.dropCheckpoint(previous);
       }
@@ -570,7 +571,7 @@ export class Daemon {
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
         renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
-        this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away while stopped");
+        await this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away while stopped");
       } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
         await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
@@ -584,18 +585,15 @@ export class Daemon {
    * rotated; if it had been taken out of --watch before, only its recorded
    * uploads go (nothing, if it has none), whatever it was renamed to.
    */
-  private finishRenamed(file: OpenFile, checkpoint: FileCheckpoint, rotatedMessage: string): void {
+  private async finishRenamed(file: OpenFile, checkpoint: FileCheckpoint, rotatedMessage: string): Promise<void> {
     if (!replayOnly(checkpoint)) {
       this.logger.info({ path: file.path }, rotatedMessage);
       this.track(file, checkpoint, monotonicNow());
     } else if (checkpoint.pending.length > 0) {
-      this.logger.info(
-        { path: file.path, uploads: checkpoint.pending.length },
-        `file no longer matched by --watch: sending its ${checkpoint.pending.length} recorded upload(s), then leaving it`,
-      );
+      logUnwatchedReplay(this.logger, file.path, checkpoint);
       this.track(file, checkpoint, monotonicNow(), recordedEnd(checkpoint));
     } else {
-      void file.handle.close();
+      await file.handle.close();
     }
   }
 
@@ -617,7 +615,7 @@ export class Daemon {
     if (!unshipped || this.isTaken(`${file.dev}:${file.ino}`)) {
       await file.handle.close();
     } else if (await matchesCheckpoint(file, checkpoint)) {
-      this.finishRenamed(file, checkpoint, "finishing a file that was rotated away");
+      await this.finishRenamed(file, checkpoint, "finishing a file that was rotated away");
     } else {
       await file.handle.close();
       // Copied and truncated while nothing followed it: its recorded uploads

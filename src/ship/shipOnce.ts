@@ -10,6 +10,8 @@ import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
 import { StateSaveError } from "./stateSaveFailure.js";
+import { lostWithoutCopy } from "./lostWithoutCopy.js";
+import { logUnwatchedReplay } from "./logUnwatchedReplay.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";
 
 /** Files open at once: a glob matching thousands of files must not exhaust descriptors. */
@@ -102,6 +104,35 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   };
 
   /**
+   * A checkpoint's file, found where it is now: read to its end if it was
+   * rotated; if it had been taken out of --watch, only its recorded uploads
+   * go (nothing, if it has none).
+   */
+  const finishFound = async (file: OpenFile, checkpoint: FileCheckpoint, rotated: () => void): Promise<void> => {
+    if (!replayOnly(checkpoint)) {
+      rotated();
+      await ship(file, checkpoint);
+    } else if (checkpoint.pending.length > 0) {
+      logUnwatchedReplay(logger, file.path, checkpoint);
+      await ship(file, checkpoint, true);
+    }
+  };
+
+  /**
+   * A copytruncate's copy of a checkpoint's file (the checkpoint moves onto
+   * it), finished like the file, then closed.
+   */
+  const finishCopy = async (copy: OpenFile, checkpoint: FileCheckpoint, wasWatched: boolean, path: string): Promise<void> => {
+    try {
+      logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
+      moveCheckpoint(checkpoint, copy, wasWatched);
+      await finishFound(copy, checkpoint, () => undefined);
+    } finally {
+      await copy.handle.close();
+    }
+  };
+
+  /**
    * A checkpoint at its own path, which no glob matches: a rotated file whose
    * new name an earlier run saved (it found the file renamed away), written
    * since or not shipped whole, or a file with uploads that run recorded.
@@ -114,31 +145,15 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     const file = await openFile(checkpoint.path).catch(() => undefined);
     if (file === undefined) return;
     try {
-      const unwatched = replayOnly(checkpoint);
       // Retained rotated files are looked at on every run; only one with something to ship is news.
-      const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > checkpoint.offset);
+      const unshipped = checkpoint.pending.length > 0 || (!replayOnly(checkpoint) && file.size > checkpoint.offset);
       if (unshipped && (await matchesCheckpoint(file, checkpoint))) {
-        if (unwatched) {
-          const uploads = checkpoint.pending.length;
-          logger.info({ path: file.path, uploads }, `file no longer matched by --watch: sending its ${uploads} recorded upload(s), then leaving it`);
-        } else {
-          logger.info({ path: file.path }, "finishing a file that was rotated away");
-        }
-        await ship(file, checkpoint, unwatched);
+        await finishFound(file, checkpoint, () => logger.info({ path: file.path }, "finishing a file that was rotated away"));
       } else if (unshipped && checkpoint.pending.length > 0) {
         // Copied and truncated between two runs: the recorded uploads are in the copy.
         const copy = await findCopyToFinish(checkpoint);
-        if (copy === undefined) {
-          fail(`${checkpoint.path}: ${checkpoint.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
-          return;
-        }
-        try {
-          logger.info({ path: checkpoint.path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
-          moveCheckpoint(checkpoint, copy, !unwatched);
-          await ship(copy, checkpoint, unwatched);
-        } finally {
-          await copy.handle.close();
-        }
+        if (copy === undefined) fail(`${checkpoint.path}: ${checkpoint.pending.length} recorded upload(s) cannot be replayed: the file was truncated`);
+        else await finishCopy(copy, checkpoint, !replayOnly(checkpoint), checkpoint.path);
       }
     } finally {
       await file.handle.close();
@@ -165,21 +180,14 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
         // copytruncate what that run did not ship is in the copy.
         const copy = previous.path === path ? await findCopyToFinish(previous) : undefined;
         if (copy !== undefined) {
-          logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
-          moveCheckpoint(previous, copy, true);
           seen.add(previous);
-          try {
-            await ship(copy, previous);
-          } finally {
-            await copy.handle.close();
-          }
+          await finishCopy(copy, previous, true, path);
         } else {
           if (previous.path === path) {
             const lostFrom = recordedEnd(previous);
             logger.warn(
               { path, previousOffset: previous.offset, lostFrom },
-              `file was truncated or replaced since its checkpoint (a new file given the old one's inode: logrotate's compress without delaycompress), ` +
-                `and no copy of its old content was found: the old content's lines after byte ${lostFrom}, if it had any, are lost; shipping the new content from the start`,
+              `file was truncated or replaced since its checkpoint ${lostWithoutCopy(lostFrom)}`,
             );
           }
           const lost = await notSpooled(ctx, previous);
@@ -216,16 +224,9 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     }
     const renamed = search.file;
     try {
-      renamedTo(checkpoint, renamed.path, matched(checkpoint.path));
-      if (!replayOnly(checkpoint)) {
-        logger.info({ from: checkpoint.path, to: renamed.path }, "finishing a file that was rotated away");
-        await ship(renamed, checkpoint);
-      } else if (checkpoint.pending.length > 0) {
-        // Taken out of --watch before it was renamed: only what was recorded.
-        const uploads = checkpoint.pending.length;
-        logger.info({ path: renamed.path, uploads }, `file no longer matched by --watch: sending its ${uploads} recorded upload(s), then leaving it`);
-        await ship(renamed, checkpoint, true);
-      }
+      const from = checkpoint.path;
+      renamedTo(checkpoint, renamed.path, matched(from));
+      await finishFound(renamed, checkpoint, () => logger.info({ from, to: renamed.path }, "finishing a file that was rotated away"));
     } finally {
       await renamed.handle.close();
     }
