@@ -4,8 +4,8 @@ import { classifyS3Error, type S3ErrorInfo } from "../sink/classifyS3Error.js";
 import type { PutParameters } from "../sink/S3Sink.js";
 import type { CheckResult } from "./CheckResult.js";
 import { clientS3 } from "../sink/clientS3.js";
+import { failureAdvice } from "../sink/failureAdvice.js";
 import { MissingETagError } from "../sink/MissingETagError.js";
-import { tlsAdvice } from "../sink/tlsAdvice.js";
 
 const { PutObjectCommand } = clientS3;
 
@@ -35,11 +35,8 @@ function fixFor(info: S3ErrorInfo, bucket: string, prefix: string): string {
     case "KMS.NotFoundException":
     case "KMS.DisabledException":
       return "the KMS key of --sse-kms-key-id (or the bucket's default) does not exist or is disabled";
-    case "MissingETag":
-      return "S3 always answers with an ETag: is something else (a proxy's or captive portal's page) answering at --endpoint?";
     default:
-      if (info.bucketRegion !== undefined) return `the bucket is in ${info.bucketRegion}: set --region ${info.bucketRegion}`;
-      return tlsAdvice(info.code) ?? "see the error code in the S3 documentation; check --endpoint and --region";
+      return failureAdvice(info) ?? "see the error code in the S3 documentation; check --endpoint and --region";
   }
 }
 

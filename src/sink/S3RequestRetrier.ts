@@ -4,7 +4,7 @@ import { monotonicNow } from "../time/monotonicNow.js";
 import { backoffMs, sleep } from "./backoff.js";
 import { classifyS3Error, type S3ErrorInfo } from "./classifyS3Error.js";
 import { accessDeniedAdvice } from "./accessDeniedAdvice.js";
-import { tlsAdvice } from "./tlsAdvice.js";
+import { failureAdvice } from "./failureAdvice.js";
 import { UploadFailedError } from "./UploadFailedError.js";
 
 export interface RetryPolicy {
@@ -49,15 +49,12 @@ function describeFailure(bucket: string, keyPrefix: string, key: string, info: S
     case "NoSuchBucket":
       return `bucket ${bucket} does not exist${status}`;
     case "MissingETag":
-      return `upload of s3://${bucket}/${key} failed: the answer had no ETag, which S3 always sends: is something else (a proxy's or captive portal's page) answering at the endpoint?`;
+      return `upload of s3://${bucket}/${key} failed: ${failureAdvice(info)}`;
     case "TimeoutError":
       return `upload of s3://${bucket}/${key} failed: no answer within --request-timeout (TimeoutError)`;
     default: {
-      if (info.bucketRegion !== undefined) {
-        return `upload of s3://${bucket}/${key} failed: ${info.code}${status}: the bucket is in ${info.bucketRegion}: set --region ${info.bucketRegion}`;
-      }
-      const tls = tlsAdvice(info.code);
-      return `upload of s3://${bucket}/${key} failed: ${info.code}${status}${tls ? `: ${tls}` : ""}`;
+      const advice = failureAdvice(info);
+      return `upload of s3://${bucket}/${key} failed: ${info.code}${status}${advice ? `: ${advice}` : ""}`;
     }
   }
 }
