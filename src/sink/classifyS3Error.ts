@@ -61,6 +61,14 @@ function bucketRegionOf(error: unknown): string | undefined {
   return candidates.find((candidate): candidate is string => typeof candidate === "string" && REGION.test(candidate));
 }
 
+/** What a permanent failure's answer says beyond its code: what was denied, or where the bucket is. */
+function permanentDetail(code: string, httpStatus: number | undefined, error: unknown): Pick<S3ErrorInfo, "denial" | "bucketRegion"> {
+  if (code === "AccessDenied") return { denial: readDenial(error) };
+  if (code !== "PermanentRedirect" && code !== "AuthorizationHeaderMalformed" && httpStatus !== 301) return {};
+  const bucketRegion = bucketRegionOf(error);
+  return bucketRegion ? { bucketRegion } : {};
+}
+
 export function classifyS3Error(error: unknown): S3ErrorInfo {
   if (error instanceof CredentialsUnavailableError) return { class: "no-credentials", code: error.name, status: undefined };
   const name = errorField(error, "name");
@@ -79,15 +87,12 @@ export function classifyS3Error(error: unknown): S3ErrorInfo {
   // SignatureDoesNotMatch after a rotation can mean the secret paired with a
   // stale key id; a fresh fetch is the cure, as for an expired token.
   if (code === "SignatureDoesNotMatch") return { class: "credentials", code, status: httpStatus };
-  if (code === "AccessDenied") return { class: "permanent", code, status: httpStatus, denial: readDenial(error) };
-  if (code === "PermanentRedirect" || code === "AuthorizationHeaderMalformed" || httpStatus === 301) {
-    const bucketRegion = bucketRegionOf(error);
-    return { class: "permanent", code, status: httpStatus, ...(bucketRegion ? { bucketRegion } : {}) };
+  // A bare 301 is S3's redirect to the bucket's region; an untrusted or
+  // out-of-date certificate stays so until an operator acts.
+  if (PERMANENT_CODES.has(code) || httpStatus === 301 || isTlsFailure(code)) {
+    return { class: "permanent", code, status: httpStatus, ...permanentDetail(code, httpStatus, error) };
   }
-  if (PERMANENT_CODES.has(code)) return { class: "permanent", code, status: httpStatus };
   if (TRANSIENT_CLIENT_CODES.has(code)) return { class: "transient", code, status: httpStatus };
-  // An untrusted or out-of-date certificate stays so until an operator acts.
-  if (isTlsFailure(code)) return { class: "permanent", code, status: httpStatus };
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500 && httpStatus !== 408 && httpStatus !== 429) {
     return { class: "permanent", code, status: httpStatus };
   }
