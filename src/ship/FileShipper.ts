@@ -410,9 +410,11 @@ export class FileShipper {
       await this.acknowledge(intent);
     } finally {
       // S3 has it: the entry goes even when the acknowledgement cannot be
-      // saved. On a full disk, that is what frees the space the saves need;
-      // the intent, still saved, would be sent again from the file under the
-      // same key.
+      // saved. On a full disk, that is what frees the space the saves need.
+      // The intent stays saved until a save succeeds: after a kill -9 before
+      // then, it is sent again from the file under the same key, or, the file
+      // truncated or deleted meanwhile, reported as possibly missing although
+      // S3 has it (docs/failure-modes.md).
       await this.forgetKept(intent.key);
     }
   }
