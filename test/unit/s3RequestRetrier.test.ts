@@ -1,8 +1,13 @@
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CredentialCache } from "../../src/credentials/CredentialCache.js";
 import { S3RequestRetrier } from "../../src/sink/S3RequestRetrier.js";
 import { UploadFailedError } from "../../src/sink/UploadFailedError.js";
+
+/** A cache whose provider always hands out the same keys, without expiry. */
+function staticKeys(logger: Logger): CredentialCache {
+  return new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+}
 
 describe("S3RequestRetrier", () => {
   afterEach(() => {
@@ -11,11 +16,7 @@ describe("S3RequestRetrier", () => {
 
   it("how long uploads have been failing (/readyz) is measured on the monotonic clock: a step of the wall clock is no outage", async () => {
     const logger = pino({ level: "silent" });
-    const credentials = new CredentialCache({
-      source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
-      logger,
-      describeError: String,
-    });
+    const credentials = staticKeys(logger);
     const stop = new AbortController();
     const retrier = new S3RequestRetrier({
       bucket: "logs",
@@ -41,11 +42,7 @@ describe("S3RequestRetrier", () => {
   it("a request cancelled by the stop's timeout is neither logged nor counted as an S3 failure", async () => {
     const logs: Array<{ level: number; msg: string }> = [];
     const logger = pino({ level: "debug" }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });
-    const credentials = new CredentialCache({
-      source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
-      logger,
-      describeError: String,
-    });
+    const credentials = staticKeys(logger);
     const failed: string[] = [];
     const stop = new AbortController();
     const retrier = new S3RequestRetrier({
@@ -70,11 +67,7 @@ describe("S3RequestRetrier", () => {
 
   it("AccessDenied: the advice names the grant under --prefix, which a policy scoped to it must cover", async () => {
     const logger = pino({ level: "silent" });
-    const credentials = new CredentialCache({
-      source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }),
-      logger,
-      describeError: String,
-    });
+    const credentials = staticKeys(logger);
     const retrier = new S3RequestRetrier({
       bucket: "logs",
       keyPrefix: "fleet/web/",
@@ -91,7 +84,7 @@ describe("S3RequestRetrier", () => {
   describe("AccessDenied: the advice follows what S3's message says was refused", () => {
     async function adviceFor(message: string): Promise<string> {
       const logger = pino({ level: "silent" });
-      const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+      const credentials = staticKeys(logger);
       const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 5 } });
       const denied = Object.assign(new Error(message), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
       const failure = await retrier.send("i-0abc/app.log/x.log.gz", () => Promise.reject(denied)).catch((error: unknown) => error);
@@ -137,7 +130,7 @@ describe("S3RequestRetrier", () => {
 
   it("AccessDenied for a key recorded under an earlier --prefix (a spooled batch): the advice names that key, not the current prefix", async () => {
     const logger = pino({ level: "silent" });
-    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const credentials = staticKeys(logger);
     const retrier = new S3RequestRetrier({ bucket: "logs", keyPrefix: "new/", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 5 } });
     const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
     await expect(retrier.send("old/i-0abc/app.log/x.log.gz", () => Promise.reject(denied))).rejects.toThrow(
@@ -148,7 +141,7 @@ describe("S3RequestRetrier", () => {
   it("one line per kind of failure in a streak: an AccessDenied after a throttle is said, a repeat is not", async () => {
     const logs: Array<{ level: number; msg: string; code?: string }> = [];
     const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });
-    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const credentials = staticKeys(logger);
     const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 7, failFastOnPermanent: false, baseMs: 1, maxMs: 2 } });
     const answers = ["SlowDown", "SlowDown", "AccessDenied", "AccessDenied", "SlowDown", "AccessDenied"];
     let sent = 0;
@@ -166,7 +159,7 @@ describe("S3RequestRetrier", () => {
 
   it("a request that gets no answer says so, and an untrusted TLS certificate says how to trust it", async () => {
     const logger = pino({ level: "silent" });
-    const credentials = new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+    const credentials = staticKeys(logger);
     const retrier = new S3RequestRetrier({ bucket: "logs", credentials, logger, retry: { maxAttempts: 1, failFastOnPermanent: true, baseMs: 1, maxMs: 2 } });
     const timedOut = Object.assign(new Error("Request timed out"), { name: "TimeoutError" });
     await expect(retrier.send("k", () => Promise.reject(timedOut))).rejects.toThrow("upload of s3://logs/k failed: no answer within --request-timeout (TimeoutError)");
