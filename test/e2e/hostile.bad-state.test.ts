@@ -66,6 +66,16 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     world = daemon = writer = mounted = undefined;
   });
 
+  /** A world whose state dir is a tmpfs mounted with `options` (a size, ro): unmounted after the test. */
+  async function worldOnTmpfs(options: string): Promise<World> {
+    // Set at once, so that afterEach closes it should the mount fail.
+    const made = (world = await startWorld());
+    await mkdir(made.state, { mode: 0o700 });
+    execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", made.state]);
+    mounted = made.state;
+    return made;
+  }
+
   it.each(CORRUPTIONS)("a corrupt state file ($name) is moved aside with a timestamped name, in one line", async ({ corrupt }) => {
     world = await startWorld();
     const log = join(world.logs, "app.log");
@@ -317,10 +327,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   it.skipIf(!canMount())(
     "a state dir on a read-only file system (ProtectSystem=strict without a writable path): one line, exit 2; one that cannot be created there: exit 1 (a disk mounted late at boot looks the same), with a line that says the parent is read-only",
     async () => {
-      world = await startWorld();
-      await mkdir(world.state, { mode: 0o700 });
-      execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", world.state]);
-      mounted = world.state;
+      world = await worldOnTmpfs("ro,size=64k");
       await writeFile(join(world.logs, "app.log"), "one\n");
       for (const [stateDir, code, line] of [
         [world.state, 2, `ship-logs: --state-dir ${world.state}: on a read-only file system (EROFS); with ProtectSystem=strict, give it StateDirectory= or ReadWritePaths=`],
@@ -344,10 +351,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   it.skipIf(!canMount())(
     "a stop during an outage leaves room for the state on a small state dir (300 KiB), and a start on a full one runs on: the spool goes out, frees space, and everything ships once",
     async () => {
-      world = await startWorld();
-      await mkdir(world.state, { mode: 0o700 });
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=300k,mode=0700", "tmpfs", world.state]);
-      mounted = world.state;
+      world = await worldOnTmpfs("size=300k,mode=0700");
       // 100 files of 40 lines that compress little: each file's batch is a spool entry of a few KiB.
       const written = new Map<string, string[]>();
       for (let f = 0; f < 100; f += 1) {
@@ -412,10 +416,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   it.skipIf(!canMount())(
     "--once on a state dir too small for its checkpoints (64 KiB): its summary line, and one line naming the state dir, exit 1, no stack trace; the next run with room ships the rest",
     async () => {
-      world = await startWorld();
-      await mkdir(world.state, { mode: 0o700 });
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
-      mounted = world.state;
+      world = await worldOnTmpfs("size=64k,mode=0700");
       const written = await manyFiles(world, 400);
       const result = await runCli(["--once", ...baseArgs(world)]);
       expect(result.code, result.stderr.slice(-2000)).toBe(1);
@@ -454,10 +455,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   it.skipIf(!canMount())(
     "a daemon started on a state dir too small for its checkpoints says so and runs on; once there is room, everything ships once",
     async () => {
-      world = await startWorld();
-      await mkdir(world.state, { mode: 0o700 });
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", world.state]);
-      mounted = world.state;
+      world = await worldOnTmpfs("size=64k,mode=0700");
       const written = await manyFiles(world, 400);
       const run = startDaemon([...baseArgs(world), "--flush-interval", "0.5"]);
       daemon = run;
@@ -481,10 +479,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
   it.skipIf(!canMount())(
     "a full state dir (a 256 KiB tmpfs): checkpoints stop, the daemon says why (ENOSPC), and recovers when space returns",
     async () => {
-      world = await startWorld();
-      await mkdir(world.state, { mode: 0o700 });
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", world.state]);
-      mounted = world.state;
+      world = await worldOnTmpfs("size=256k,mode=0700");
       const filler = join(world.state, "filler");
       await survivesUnwritableState(
         world,
