@@ -47,6 +47,15 @@ describe("credentials: clock skew (e2e, real CLI)", () => {
     await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
   }, 60_000);
 
+  /** S3 and IMDS on AWS's clock, SKEW_MS behind the host's; IMDS hands out keys with `keysLeftS` of life by it. */
+  function fastHostWorld(keysLeftS: number) {
+    const awsNow = (): number => Date.now() - SKEW_MS;
+    return scenario.startWorld({
+      s3: { now: awsNow },
+      imds: { now: awsNow, credentialLifetimeSeconds: keysLeftS, rotateBeforeSeconds: 300 },
+    });
+  }
+
   /*
    * The host's clock 20 minutes fast. IMDS hands out keys that, by AWS's clock, live 20 min 15 s,
    * and rotates them 5 minutes before they expire. By the host's clock they expire after 15 s:
@@ -54,11 +63,7 @@ describe("credentials: clock skew (e2e, real CLI)", () => {
    * IMDS to rotate, while S3 still accepts them. It judges expiry by the clock the SDK corrected.
    */
   it("host 20 min fast: keys that S3 still accepts keep being used past the host's idea of their expiry", async () => {
-    const awsNow = (): number => Date.now() - SKEW_MS;
-    const world = await scenario.startWorld({
-      s3: { now: awsNow },
-      imds: { now: awsNow, credentialLifetimeSeconds: SKEW_MS / 1000 + 15, rotateBeforeSeconds: 300 },
-    });
+    const world = await fastHostWorld(SKEW_MS / 1000 + 15);
     const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5"]);
     await sleep(25_000);
     writer.stop();
@@ -83,16 +88,9 @@ describe("credentials: clock skew (e2e, real CLI)", () => {
   const KEYS_LEFT_S = 18 * 60;
   const CLOCK_WARNING = /^the credentials expire at \S+, 2 min \d+ s before this host's clock says it is now: is the host's clock ahead \(chrony\/NTP\)\? using them; S3's answers correct the clock$/;
 
-  function fastHostWorld() {
-    const awsNow = (): number => Date.now() - SKEW_MS;
-    return scenario.startWorld({
-      s3: { now: awsNow },
-      imds: { now: awsNow, credentialLifetimeSeconds: KEYS_LEFT_S, rotateBeforeSeconds: 300 },
-    });
-  }
 
   it("host ahead by more than the keys' remaining life (daemon): the keys are used, lines arrive, one warning names the clock", async () => {
-    const world = await fastHostWorld();
+    const world = await fastHostWorld(KEYS_LEFT_S);
     const { writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5"]);
     await sleep(5_000);
     writer.stop();
@@ -112,7 +110,7 @@ describe("credentials: clock skew (e2e, real CLI)", () => {
   }, 60_000);
 
   it("host ahead by more than the keys' remaining life (--once): exit 0, every line shipped, one warning names the clock", async () => {
-    const world = await fastHostWorld();
+    const world = await fastHostWorld(KEYS_LEFT_S);
     const lines = numberedLines("app", 500);
     await writeLines(join(world.logs, "app.log"), lines);
 
