@@ -348,10 +348,44 @@ export class Daemon {
     const path = tailer.file.path;
     const info = await stat(path, { bigint: true }).catch(() => undefined);
     if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) return;
-    tailer.detachedAt = monotonicNow();
     if (this.byPath.get(path) === tailer) this.byPath.delete(path);
+    if (await this.followUnderOtherName(tailer)) return;
+    tailer.detachedAt = monotonicNow();
     this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
     if (info) await this.attach(path);
+  }
+
+  /**
+   * The file is still reachable under another name the globs match (a hard
+   * link, or a symlink beside its target): follow it there, as if renamed
+   * into it. Drained and released instead, that name would map to a closed
+   * tailer, and its lines wait for the next rescan, not the flush interval.
+   */
+  private async followUnderOtherName(tailer: Tailer): Promise<boolean> {
+    for (const other of this.namesOf(tailer)) {
+      const info = await stat(other, { bigint: true }).catch(() => undefined);
+      if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) {
+        this.logger.info({ path: tailer.file.path, now: other }, "file is gone under this name; following it under its other name");
+        tailer.file.path = other;
+        tailer.checkpoint.path = other;
+        return true;
+      }
+      this.byPath.delete(other);
+    }
+    return false;
+  }
+
+  /** Every path that leads to this tailer: its own, and other names of its file (hard links, symlinks). */
+  private namesOf(tailer: Tailer): string[] {
+    return [...this.byPath].filter(([, each]) => each === tailer).map(([path]) => path);
+  }
+
+  /** A tailer closed (or replaced): no name may lead to it any more, or its file's writes poll a closed descriptor. */
+  private forgetNames(tailer: Tailer, replacement?: Tailer): void {
+    for (const path of this.namesOf(tailer)) {
+      if (replacement) this.byPath.set(path, replacement);
+      else this.byPath.delete(path);
+    }
   }
 
   /** Attaches every file the globs match now; returns their paths. */
@@ -538,7 +572,7 @@ export class Daemon {
     }
     this.descriptorsWarned = false;
     this.tailers.delete(idle.identity);
-    if (this.byPath.get(idle.file.path) === idle) this.byPath.delete(idle.file.path);
+    this.forgetNames(idle);
     // Drained when closed: deleted later, it loses nothing (no "gone unread" warning).
     this.releasedSizes.set(idle.checkpoint, idle.checkpoint.offset + idle.bytesBehind);
     await idle.close();
@@ -667,6 +701,7 @@ export class Daemon {
       }
       // A file taken out of --watch is not read again, whatever it holds now.
       if (tailer.readTo !== undefined) {
+        this.forgetNames(tailer);
         await tailer.close();
         await this.ctx.saver.persist();
         return;
@@ -676,8 +711,7 @@ export class Daemon {
       const fresh = await freshCheckpoint(file);
       this.ctx.state.files.push(fresh);
       this.track(file, fresh, tailer.detachedAt);
-      const replacement = this.tailers.get(tailer.identity);
-      if (replacement && this.byPath.get(file.path) === tailer) this.byPath.set(file.path, replacement);
+      this.forgetNames(tailer, this.tailers.get(tailer.identity));
     } finally {
       this.attachingIdentities.delete(tailer.identity);
     }
@@ -727,6 +761,7 @@ export class Daemon {
 
   private async release(tailer: Tailer): Promise<void> {
     this.tailers.delete(tailer.identity);
+    this.forgetNames(tailer);
     // A trailing partial line stays behind; only growth past it is news.
     this.releasedSizes.set(tailer.checkpoint, tailer.checkpoint.offset + tailer.bytesBehind);
     await tailer.close();
