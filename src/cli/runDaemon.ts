@@ -64,16 +64,23 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   // IMDS or starts (it logs "watching" before the lifecycle watcher, the
   // status file and the metrics are up) is a stop like any other: pending
   // lines go up and the exit is 0, not Node's default exit by signal.
+  // A second signal exits at once (every state save is atomic), during the
+  // start too: there, a handler that listened once left it to Node's
+  // default, an end by the signal with nothing said.
   const stopping = new AbortController();
   let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     requestStop = (signal) => {
+      if (stopping.signal.aborted) {
+        logger.warn("second signal: exiting now; unfinished uploads are replayed at the next start");
+        process.exit(1);
+      }
       stopping.abort();
       resolve(signal);
     };
   });
-  process.once("SIGTERM", requestStop);
-  process.once("SIGINT", requestStop);
+  process.on("SIGTERM", requestStop);
+  process.on("SIGINT", requestStop);
   const early = releaseSignals();
   if (early !== undefined) requestStop(early);
   // The metrics read the pipeline lazily: they are built first so that the
@@ -162,12 +169,6 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
 
   const signal = await stopRequested;
   logger.info({ signal, stopTimeoutMs: config.stopTimeoutMs }, "stopping: uploading what is pending");
-  const again = (): void => {
-    logger.warn("second signal: exiting now; unfinished uploads are replayed at the next start");
-    process.exit(1);
-  };
-  process.once("SIGTERM", again);
-  process.once("SIGINT", again);
   await shutdown();
   logger.info("stopped");
   return 0;

@@ -7,6 +7,7 @@ import { loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsCo
 import { createLogger } from "../log/createLogger.js";
 import { holdSignals, releaseSignals } from "./earlySignals.js";
 import { failureReport } from "./failureReport.js";
+import { ignoreSignals, reportIgnoredSignals } from "./ignoredSignals.js";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
@@ -20,6 +21,13 @@ function version(): string {
 
 async function main(argv: readonly string[]): Promise<number> {
   holdSignals();
+  ignoreSignals();
+  // What cannot be written to stdout or stderr (a reader gone, a full disk)
+  // is lost, not a crash: the exit code says whether the lines were shipped,
+  // and `--once | head -1` or a cron job whose output is closed must not turn
+  // a complete run into exit 1 with a stack trace.
+  process.stdout.on("error", () => undefined);
+  process.stderr.on("error", () => undefined);
   const loaded = await loadConfig(argv, process.env);
   if (loaded.kind !== "run" || loaded.command !== "run") reraiseHeldSignal();
   if (loaded.kind === "help") {
@@ -32,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
+  reportIgnoredSignals(logger);
   await warnLoosePermissions(config.configFile, logger);
   try {
     return await runCommand(loaded.command, config, logger);
