@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { syncDirectory } from "../fs/syncDirectory.js";
 import { writeDurably } from "../fs/writeDurably.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
+import { markLegacyRotations } from "./markLegacyRotations.js";
 
 export const STATE_VERSION = 1;
 const STATE_FILE = "state.json";
@@ -17,6 +18,13 @@ interface StateDocument {
   /** sha256 of JSON.stringify(files): a torn or hand-edited file is detected, not trusted. */
   checksum: string;
   files: FileCheckpoint[];
+  /**
+   * Written since checkpoints carry `rotated`; absent in state files of
+   * earlier releases, whose checkpoints markLegacyRotations reads. Not a new
+   * version: an earlier release (a rollback) ignores the field, where a new
+   * version would make it refuse the state.
+   */
+  rotationMarked?: true;
 }
 
 /** The state file exists but cannot be trusted. */
@@ -88,6 +96,7 @@ export class StateStore {
     if (!Array.isArray(doc.files) || checksumOf(doc.files) !== doc.checksum) {
       throw new StateCorruptError(`state file ${this.path} fails its checksum`);
     }
+    if (doc.rotationMarked !== true) await markLegacyRotations(doc.files);
     return { files: doc.files };
   }
 
@@ -105,7 +114,7 @@ export class StateStore {
   async save(state: ShipState): Promise<void> {
     // Serialise before the first await: uploads go on changing the state while
     // the file is opened, and the checksum must be of exactly the files written.
-    const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files };
+    const doc: StateDocument = { version: STATE_VERSION, checksum: checksumOf(state.files), files: state.files, rotationMarked: true };
     const text = JSON.stringify(doc);
     // A temp name per save: two saves never write or rename each other's file.
     await writeDurably(this.path, text, `${this.path}.tmp-${process.pid}-${(this.saves += 1)}`);

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, linesBySource, runCli } from "../support/world.js";
+import { expectSuccess, numberedLines, writeLines } from "./onceSupport.js";
+
+interface StateDocument {
+  version: number;
+  checksum: string;
+  files: Array<Record<string, unknown> & { path: string; offset: number }>;
+  rotationMarked?: true;
+}
+
+/**
+ * An upgrade is a restart onto a newer build: the state an earlier release
+ * left must keep every line. Releases before checkpoints carried `rotated`
+ * moved a rotated file's checkpoint to the rotated name with no mark, and
+ * read every such checkpoint to its end.
+ */
+describe("ship-logs --once over the state of an earlier release (e2e)", () => {
+  const scenario = useScenario();
+
+  it("a rotated file that release had not finished, at a name no glob matches: read to its end, every line once", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const before = numberedLines("before", 100);
+    const after = numberedLines("after", 50);
+    await writeLines(app, before);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    // Written, then rotated to a name --watch does not match; the earlier
+    // release found it there and moved the checkpoint, unmarked, before it
+    // could read on.
+    await appendFile(app, after.map((line) => `${line}\n`).join(""));
+    await rename(app, `${app}.1`);
+    const statePath = join(world.state, "state.json");
+    const doc = JSON.parse(await readFile(statePath, "utf8")) as StateDocument;
+    const legacyFiles = doc.files.map(({ rotated: _rotated, ...checkpoint }) => ({ ...checkpoint, path: `${app}.1` }));
+    const legacy: StateDocument = { version: doc.version, checksum: createHash("sha256").update(JSON.stringify(legacyFiles)).digest("hex"), files: legacyFiles };
+    await writeFile(statePath, JSON.stringify(legacy));
+
+    const run = await runCli([...baseArgs(world), "--once"]);
+    expectSuccess(run);
+    expect([...linesBySource(world).values()]).toEqual([[...before, ...after]]);
+    expect(world.s3.listObjects(BUCKET).filter(({ object }) => object.putCount !== 1)).toEqual([]);
+    // Saved with the mark: the next run reads the checkpoints as written.
+    expect((JSON.parse(await readFile(statePath, "utf8")) as StateDocument).rotationMarked).toBe(true);
+  });
+
+  it("a file that release had read to its end, out of --watch at the upgrade: left alone, its later lines not shipped", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const other = join(world.dir, "elsewhere.log");
+    const before = numberedLines("before", 100);
+    await writeLines(other, before);
+    expectSuccess(await runCli([...baseArgs(world, other), "--once"]));
+    const statePath = join(world.state, "state.json");
+    const doc = JSON.parse(await readFile(statePath, "utf8")) as StateDocument;
+    const legacyFiles = doc.files.map(({ rotated: _rotated, ...checkpoint }) => checkpoint);
+    await writeFile(statePath, JSON.stringify({ version: doc.version, checksum: createHash("sha256").update(JSON.stringify(legacyFiles)).digest("hex"), files: legacyFiles }));
+    // Taken out of --watch at the upgrade: what it gets from then on is not to be shipped.
+    await writeLines(app, ["watched"]);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await appendFile(other, "not to be shipped\n");
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    expect([...linesBySource(world).values()].flat().sort()).toEqual([...before, "watched"].sort());
+  });
+});

@@ -1,0 +1,38 @@
+import { statSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FileCheckpoint } from "../../src/source/FileCheckpoint.js";
+import { markLegacyRotations } from "../../src/source/markLegacyRotations.js";
+
+describe("markLegacyRotations", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "legacy-rotations-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function checkpointOf(path: string, offset: number, pending: FileCheckpoint["pending"] = []): FileCheckpoint {
+    const info = statSync(path, { bigint: true });
+    return { sourceId: "s", path, dev: info.dev.toString(), ino: info.ino.toString(), fingerprint: "f", fingerprintLength: 1, offset, pending };
+  }
+
+  it("marks what may hold unread lines, and leaves a file read to its end at its path with nothing in flight", async () => {
+    const read = join(dir, "read.log");
+    const grown = join(dir, "grown.log");
+    const inFlight = join(dir, "in-flight.log");
+    const moved = join(dir, "moved.log");
+    for (const path of [read, grown, inFlight, moved]) writeFileSync(path, "0123456789\n");
+    const checkpoints = [
+      checkpointOf(read, 11),
+      checkpointOf(grown, 5),
+      checkpointOf(inFlight, 0, [{ start: 0, end: 11, key: "k.log.gz" }]),
+      { ...checkpointOf(moved, 11), path: join(dir, "not-there.log") },
+    ];
+    await markLegacyRotations(checkpoints);
+    expect(checkpoints.map((checkpoint) => checkpoint.rotated)).toEqual([undefined, true, true, true]);
+  });
+});
