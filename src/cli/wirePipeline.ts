@@ -25,7 +25,9 @@ import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
-import { basename, join } from "node:path";
+import { realpath } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { directoryMatcher } from "../source/expandGlobs.js";
 import { OptionValueError } from "../config/OptionValueError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -46,6 +48,12 @@ export interface Pipeline {
   identity: HostIdentity;
   client: S3Client;
   abort: AbortController;
+  /**
+   * --state-dir's real path (resolved once it exists): no file below it is a
+   * source, whatever the globs match. It holds ship-logs' own files, and a
+   * spooled batch shipped as a log would put its lines in S3 twice.
+   */
+  stateDir: string;
 }
 
 /** The configured credential provider and how to describe its failures. */
@@ -144,6 +152,26 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
   }
 }
 
+/**
+ * The state dir's real path, which the globs' walk and the watcher compare
+ * against theirs (the same directory may be spelled through a symlink or
+ * `..`). A glob that covers it (/var/**) is a fair configuration: said once,
+ * at debug level, not at every state save.
+ */
+async function resolveStateDir(config: ShipLogsConfig, logger: Logger): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(config.stateDir);
+  } catch (error) {
+    throw await stateDirError(config.stateDir, error, "cannot use");
+  }
+  const reaches = directoryMatcher(config.watch);
+  if (reaches(real) || reaches(resolve(config.stateDir))) {
+    logger.debug({ stateDir: real }, "the --watch globs reach the state directory; its files are ship-logs' own and are not shipped");
+  }
+  return real;
+}
+
 /** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */
 export function putParameters(config: ShipLogsConfig): PutParameters {
   const sse = config.sse ?? (config.sseKmsKeyId !== undefined ? "aws:kms" : undefined);
@@ -197,6 +225,7 @@ export async function wirePipeline(
   });
 
   await holdStateDir(config.stateDir, logger);
+  const stateDir = await resolveStateDir(config, logger);
   const store = new StateStore(config.stateDir);
   const state = await loadState(store, logger, !config.once);
 
@@ -249,5 +278,5 @@ export async function wirePipeline(
       ),
     stats: emptyStats(),
   };
-  return { ctx, sink, credentials, metadata, identity, client, abort };
+  return { ctx, sink, credentials, metadata, identity, client, abort, stateDir };
 }
