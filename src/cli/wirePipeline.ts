@@ -26,8 +26,9 @@ import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { realpath } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
-import { directoryMatcher } from "../source/expandGlobs.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { directoryMatcher, isWithin } from "../source/expandGlobs.js";
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { OptionValueError } from "../config/OptionValueError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -172,6 +173,31 @@ async function resolveStateDir(config: ShipLogsConfig, logger: Logger): Promise<
   return real;
 }
 
+/**
+ * Checkpoints of files in the state dir, saved by a release that shipped them
+ * as logs (a glob covering the state dir): they are never sources now, and,
+ * kept, each start would look for a state.json long replaced and warn that it
+ * "is gone". Dropped once, said once; batches of theirs in the spool still go
+ * (sendSpooled), under the keys they were given. One realpath per directory.
+ */
+async function forgetOwnFiles(state: ShipState, stateDir: string, logger: Logger): Promise<void> {
+  const realDirs = new Map<string, string>();
+  const own: string[] = [];
+  for (let index = state.files.length - 1; index >= 0; index--) {
+    const checkpoint = state.files[index] as FileCheckpoint;
+    const dir = checkpoint.realDir ?? dirname(checkpoint.path);
+    let real = realDirs.get(dir);
+    if (real === undefined) {
+      real = await realpath(dir).catch(() => dir);
+      realDirs.set(dir, real);
+    }
+    if (!isWithin(real, stateDir)) continue;
+    own.push(checkpoint.path);
+    state.files.splice(index, 1);
+  }
+  if (own.length > 0) logger.info({ stateDir, paths: own }, "forgot the checkpoints of ship-logs' own files in the state directory, which an earlier release shipped as logs");
+}
+
 /** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */
 export function putParameters(config: ShipLogsConfig): PutParameters {
   const sse = config.sse ?? (config.sseKmsKeyId !== undefined ? "aws:kms" : undefined);
@@ -228,6 +254,7 @@ export async function wirePipeline(
   const stateDir = await resolveStateDir(config, logger);
   const store = new StateStore(config.stateDir);
   const state = await loadState(store, logger, !config.once);
+  await forgetOwnFiles(state, stateDir, logger);
 
   const client = createS3Client({
     region: identity.region,

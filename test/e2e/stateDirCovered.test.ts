@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { logRecords, logsMatching } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
 import { BUCKET, baseArgs, fileNameOfKey, linesInS3, runCli, waitFor, type World } from "../support/world.js";
+import { StateStore } from "../../src/source/StateStore.js";
 import { expectSuccess, numberedLines, readState, summaryOf, writeLines } from "./onceSupport.js";
 
 /**
@@ -64,6 +65,27 @@ describe("a --watch glob that covers the state dir (e2e)", () => {
     expectOnlyAppLinesOnce(world, lines);
     expect(ownFileRecords(once.stderr, world)).toEqual([]);
     expect(logsMatching(once.stderr, /from the spool/).length).toBeGreaterThan(0);
+  });
+
+  it("checkpoints of state files that an earlier release saved are forgotten at start, not warned about as gone", async () => {
+    const world = await scenario.startWorld();
+    const path = join(world.logs, "app.log");
+    const lines = numberedLines("app", 5);
+    await writeLines(path, lines);
+    // What such a release left: a checkpoint of state.json as it was at some save (another inode by now).
+    await mkdir(world.state);
+    const own = join(world.state, "state.json");
+    const stale = { sourceId: "0123456789abcdef", path: own, dev: "1", ino: "1", fingerprint: "", fingerprintLength: 0, offset: 0, pending: [] };
+    await new StateStore(world.state).save({ files: [stale] });
+
+    const once = await runCli([...baseArgs(world, join(world.dir, "**")), "--once"]);
+
+    expectSuccess(once);
+    expect(summaryOf(once)).toMatchObject({ files: 1, lines: 5, pending_bytes: 0 });
+    expect(logsMatching(once.stderr, /is gone/)).toEqual([]);
+    expect(logsMatching(once.stderr, /forgot the checkpoints of ship-logs' own files/).map((record) => record.paths)).toEqual([[own]]);
+    expect((await readState(world)).files.map((file) => file.path)).toEqual([path]);
+    expectOnlyAppLinesOnce(world, lines);
   });
 
   it("the daemon, its state dir spelled through a symlink and named by a plain --watch too: its own files are never followed", async () => {
