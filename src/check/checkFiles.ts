@@ -5,11 +5,14 @@ import { describeDirError } from "../source/describeDirError.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import type { CheckResult } from "./CheckResult.js";
 
-/** Each glob matches at least one file, and every match is readable by this user. */
-export async function checkGlob(pattern: string): Promise<CheckResult> {
+/**
+ * Each glob matches at least one file, and every match is readable by this user.
+ * @param excludedDirs real paths of directories the shipper takes nothing from (the state dir): not counted either
+ */
+export async function checkGlob(pattern: string, excludedDirs: readonly string[] = []): Promise<CheckResult> {
   const name = `watch ${pattern}`;
   const problems: string[] = [];
-  const paths = await expandGlobs([pattern], (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`));
+  const paths = await expandGlobs([pattern], (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`), excludedDirs);
   const unreadable: string[] = [];
   for (const path of paths) {
     await access(path, constants.R_OK).catch(() => unreadable.push(path));

@@ -11,7 +11,9 @@ import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { createS3Client } from "../sink/createS3Client.js";
 import { credentialSource, putParameters } from "./wirePipeline.js";
+import { realpath } from "node:fs/promises";
 import { hostname } from "node:os";
+import { resolve } from "node:path";
 
 /**
  * `ship-logs check`: the preflight an operator runs after install. Every check
@@ -61,7 +63,9 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
       ? { name: "region", status: "ok", detail: `${region}${config.region ? "" : " (from IMDS)"}` }
       : { name: "region", status: "fail", detail: "unknown", fix: "give --region or AWS_REGION" },
   );
-  for (const pattern of config.watch) results.push(await checkGlob(pattern));
+  // Not created by a check: a state dir not made yet holds nothing to leave out.
+  const stateDir = await realpath(config.stateDir).catch(() => resolve(config.stateDir));
+  for (const pattern of config.watch) results.push(await checkGlob(pattern, [stateDir]));
   results.push(await checkStateDir(config.stateDir));
 
   if (region && haveCredentials) {

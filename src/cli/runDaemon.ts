@@ -116,7 +116,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
       "the open-file limit is low (LimitNOFILE=, ulimit -n): fewer files are kept open at once; the others are opened when written",
     );
   }
-  daemon = new Daemon(pipeline.ctx, { patterns: config.watch, flushIntervalMs: config.flushIntervalMs, maxOpenFiles });
+  daemon = new Daemon(pipeline.ctx, { patterns: config.watch, excludedDirs: [pipeline.stateDir], flushIntervalMs: config.flushIntervalMs, maxOpenFiles });
   // Credentials are fetched on first use; a failure here is logged, not fatal:
   // the daemon keeps retrying until IMDS answers (e.g. a role attached later).
   await credentials.get().catch(() => undefined);

@@ -96,7 +96,7 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
       throw new FatalError(errorMessage(error));
     }
     if (stop.signal.aborted) return stopped();
-    const summary = await shipOnce(pipeline.ctx, config.watch, stop.signal);
+    const summary = await shipOnce(pipeline.ctx, config.watch, stop.signal, [pipeline.stateDir]);
     process.stdout.write(`ship-logs: shipped ${formatSummary(summary)}\n`);
     if (summary.pendingBytes > 0) {
       logger.info({ pendingBytes: summary.pendingBytes }, "partial lines without a newline stay pending");

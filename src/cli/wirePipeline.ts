@@ -25,7 +25,10 @@ import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
-import { basename, join } from "node:path";
+import { realpath } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { directoryMatcher, isWithin } from "../source/expandGlobs.js";
+import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { OptionValueError } from "../config/OptionValueError.js";
 import { FatalError } from "./FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
@@ -46,6 +49,12 @@ export interface Pipeline {
   identity: HostIdentity;
   client: S3Client;
   abort: AbortController;
+  /**
+   * --state-dir's real path (resolved once it exists): no file below it is a
+   * source, whatever the globs match. It holds ship-logs' own files, and a
+   * spooled batch shipped as a log would put its lines in S3 twice.
+   */
+  stateDir: string;
 }
 
 /** The configured credential provider and how to describe its failures. */
@@ -144,6 +153,51 @@ async function readState(store: StateStore, logger: Logger): Promise<ShipState> 
   }
 }
 
+/**
+ * The state dir's real path, which the globs' walk and the watcher compare
+ * against theirs (the same directory may be spelled through a symlink or
+ * `..`). A glob that covers it (/var/**) is a fair configuration: said once,
+ * at debug level, not at every state save.
+ */
+async function resolveStateDir(config: ShipLogsConfig, logger: Logger): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(config.stateDir);
+  } catch (error) {
+    throw await stateDirError(config.stateDir, error, "cannot use");
+  }
+  const reaches = directoryMatcher(config.watch);
+  if (reaches(real) || reaches(resolve(config.stateDir))) {
+    logger.debug({ stateDir: real }, "the --watch globs reach the state directory; its files are ship-logs' own and are not shipped");
+  }
+  return real;
+}
+
+/**
+ * Checkpoints of files in the state dir, saved by a release that shipped them
+ * as logs (a glob covering the state dir): they are never sources now, and,
+ * kept, each start would look for a state.json long replaced and warn that it
+ * "is gone". Dropped once, said once; batches of theirs in the spool still go
+ * (sendSpooled), under the keys they were given. One realpath per directory.
+ */
+async function forgetOwnFiles(state: ShipState, stateDir: string, logger: Logger): Promise<void> {
+  const realDirs = new Map<string, string>();
+  const own: string[] = [];
+  for (let index = state.files.length - 1; index >= 0; index--) {
+    const checkpoint = state.files[index] as FileCheckpoint;
+    const dir = checkpoint.realDir ?? dirname(checkpoint.path);
+    let real = realDirs.get(dir);
+    if (real === undefined) {
+      real = await realpath(dir).catch(() => dir);
+      realDirs.set(dir, real);
+    }
+    if (!isWithin(real, stateDir)) continue;
+    own.push(checkpoint.path);
+    state.files.splice(index, 1);
+  }
+  if (own.length > 0) logger.info({ stateDir, paths: own }, "forgot the checkpoints of ship-logs' own files in the state directory, which an earlier release shipped as logs");
+}
+
 /** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */
 export function putParameters(config: ShipLogsConfig): PutParameters {
   const sse = config.sse ?? (config.sseKmsKeyId !== undefined ? "aws:kms" : undefined);
@@ -197,8 +251,10 @@ export async function wirePipeline(
   });
 
   await holdStateDir(config.stateDir, logger);
+  const stateDir = await resolveStateDir(config, logger);
   const store = new StateStore(config.stateDir);
   const state = await loadState(store, logger, !config.once);
+  await forgetOwnFiles(state, stateDir, logger);
 
   const client = createS3Client({
     region: identity.region,
@@ -249,5 +305,5 @@ export async function wirePipeline(
       ),
     stats: emptyStats(),
   };
-  return { ctx, sink, credentials, metadata, identity, client, abort };
+  return { ctx, sink, credentials, metadata, identity, client, abort, stateDir };
 }

@@ -38,6 +38,12 @@ export interface FileLag {
 
 export interface DaemonOptions {
   patterns: readonly string[];
+  /**
+   * Real paths of directories no file is followed from, whatever the globs
+   * match: the state dir (Pipeline.stateDir), whose state.json, status.json
+   * and spool are ship-logs' own. Neither scanned nor watched.
+   */
+  excludedDirs?: readonly string[];
   flushIntervalMs: number;
   /** How often the tailers are polled; the flush interval is only as precise as this. */
   tickMs?: number;
@@ -129,17 +135,21 @@ export class Daemon {
   ) {
     this.logger = ctx.logger;
     this.isMatch = globMatcher(options.patterns);
-    this.paths = new PathsProvider(options.patterns, {
-      added: (path) => void this.attach(path),
-      changed: (path) => {
-        const tailer = this.byPath.get(path);
-        // A file closed to save descriptors is opened again when it is written.
-        // Never urgent: in urgent mode the tick uploads what is pending once a
-        // tick; urgent polls here made every write event a PUT of its own.
-        void (tailer ? tailer.poll(monotonicNow(), false) : this.attach(path));
+    this.paths = new PathsProvider(
+      options.patterns,
+      {
+        added: (path) => void this.attach(path),
+        changed: (path) => {
+          const tailer = this.byPath.get(path);
+          // A file closed to save descriptors is opened again when it is written.
+          // Never urgent: in urgent mode the tick uploads what is pending once a
+          // tick; urgent polls here made every write event a PUT of its own.
+          void (tailer ? tailer.poll(monotonicNow(), false) : this.attach(path));
+        },
+        error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
       },
-      error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
-    });
+      options.excludedDirs,
+    );
   }
 
   async start(): Promise<void> {
@@ -260,7 +270,7 @@ export class Daemon {
         if (signal.aborted) return;
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
       }
-      const paths = await expandGlobs(this.options.patterns, (dir, error) => this.reportUnreadable(dir, error.code ?? error.message));
+      const paths = await expandGlobs(this.options.patterns, (dir, error) => this.reportUnreadable(dir, error.code ?? error.message), this.options.excludedDirs);
       for (const path of paths) {
         if (signal.aborted) return;
         await this.attach(path);
@@ -391,8 +401,10 @@ export class Daemon {
   /** Attaches every file the globs match now; returns their paths. */
   private async scan(): Promise<string[]> {
     if (this.stopping) return [];
-    const paths = await expandGlobs(this.options.patterns, (dir, error) =>
-      this.reportUnreadable(dir, error.code ?? error.message),
+    const paths = await expandGlobs(
+      this.options.patterns,
+      (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
+      this.options.excludedDirs,
     );
     for (const path of paths) await this.attach(path);
     return paths;

@@ -53,15 +53,17 @@ async function runPool<T>(items: readonly T[], limit: number, stop: AbortSignal 
  * @param stop aborted on SIGTERM/SIGINT: no new file or batch is started; the
  *   uploads under way finish (or fail, if the caller aborts the sink), and
  *   the state is saved, so the next run resumes where this one stopped
+ * @param excludedDirs real paths of directories no file is shipped from (the
+ *   state dir, Pipeline.stateDir): neither counted in `files` nor in `pendingBytes`
  */
-export async function shipOnce(ctx: ShipContext, patterns: readonly string[], stop?: AbortSignal): Promise<OnceSummary> {
+export async function shipOnce(ctx: ShipContext, patterns: readonly string[], stop?: AbortSignal, excludedDirs: readonly string[] = []): Promise<OnceSummary> {
   const { logger, state } = ctx;
   const failures: string[] = [];
   const fail = (line: string): void => {
     failures.push(line);
     logger.error(line);
   };
-  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`));
+  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`), excludedDirs);
   for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();

@@ -20,9 +20,11 @@ export class PathsProvider {
   private watcher: FSWatcher | undefined;
   private readonly isMatch: (path: string) => boolean;
 
+  /** @param excludedDirs real paths of directories never watched, at any depth (the state dir; see watchIgnores) */
   constructor(
     private readonly patterns: readonly string[],
     private readonly events: PathEvents,
+    private readonly excludedDirs: readonly string[] = [],
   ) {
     this.isMatch = globMatcher(patterns);
   }
@@ -37,7 +39,7 @@ export class PathsProvider {
       followSymlinks: true,
       ignorePermissionErrors: true,
       depth: 8,
-      ignored: watchIgnores(this.patterns),
+      ignored: watchIgnores(this.patterns, this.excludedDirs),
     });
     this.watcher.on("add", (path) => {
       if (this.isMatch(path)) this.events.added(path);

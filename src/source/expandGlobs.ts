@@ -19,7 +19,7 @@ function isRecursive(pattern: string): boolean {
 }
 
 /** Whether `path` is `dir` or below it (both real, absolute paths). */
-function isWithin(path: string, dir: string): boolean {
+export function isWithin(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }
 
@@ -61,13 +61,23 @@ export function directoryMatcher(patterns: readonly string[]): (dir: string) => 
  * paths, sorted. Directories that cannot be listed, plain paths that cannot
  * be reached, and names that are not UTF-8 are skipped and reported through
  * `onError`, so one unreadable directory never hides the others.
+ *
+ * @param excludedDirs real paths of directories nothing is taken from, at any
+ *   depth: the state dir. A glob that covers it (/var/**) would otherwise
+ *   ship ship-logs' own state and spool as logs, the spooled lines twice.
+ *   Judged by the real paths the walk knows already: no call per file.
  */
 export async function expandGlobs(
   patterns: readonly string[],
   onError: (path: string, error: NodeJS.ErrnoException) => void = () => {},
+  excludedDirs: readonly string[] = [],
 ): Promise<string[]> {
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
+  const excluded = (real: string): boolean => excludedDirs.some((dir) => isWithin(real, dir));
+  /** A file reached through a symlink (or named by a plain --watch) may be in an excluded directory whatever its spelled path. */
+  const excludedFile = async (path: string): Promise<boolean> =>
+    excludedDirs.length > 0 && excluded(await realpath(path).catch(() => path));
   const found = new Set<string>();
   /** `above`: the real paths of the directories walked to get here, this one included. */
   const walk = async (dir: string, depth: number, recursive: boolean, above: readonly string[]): Promise<void> => {
@@ -82,6 +92,7 @@ export async function expandGlobs(
       return;
     }
     const enter = async (path: string, real: string): Promise<void> => {
+      if (excluded(real)) return;
       if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive, [...above, real]);
     };
     for (const entry of entries) {
@@ -104,7 +115,7 @@ export async function expandGlobs(
         if (target?.isDirectory()) {
           const real = await realpath(path).catch(() => undefined);
           if (real !== undefined && !above.some((on) => isWithin(on, real))) await enter(path, real);
-        } else if (target?.isFile() && isMatch(path)) {
+        } else if (target?.isFile() && isMatch(path) && !(await excludedFile(path))) {
           found.add(path);
         }
       } else if (entry.isFile() && isMatch(path)) {
@@ -123,10 +134,12 @@ export async function expandGlobs(
         if (error.code !== "ENOENT" && error.code !== "ENOTDIR") onError(base, error);
         return undefined;
       });
-      if (info?.isFile()) found.add(resolve(pattern));
+      if (info?.isFile() && !(await excludedFile(base))) found.add(resolve(pattern));
       continue;
     }
-    await walk(base, 0, isRecursive(pattern), [await realpath(base).catch(() => base)]);
+    const realBase = await realpath(base).catch(() => base);
+    if (excluded(realBase)) continue;
+    await walk(base, 0, isRecursive(pattern), [realBase]);
   }
   return [...found].sort();
 }

@@ -1,5 +1,8 @@
-import type { Stats } from "node:fs";
-import { directoryMatcher, globBase, globMatcher } from "./expandGlobs.js";
+import { realpathSync, type Stats } from "node:fs";
+import { directoryMatcher, globBase, globMatcher, isWithin } from "./expandGlobs.js";
+
+/** Past this many remembered paths the memo starts over: dated directories come and go for as long as the daemon runs. */
+const MEMO_LIMIT = 10_000;
 
 /**
  * chokidar's `ignored` for the globs: everything but their base directories,
@@ -8,14 +11,41 @@ import { directoryMatcher, globBase, globMatcher } from "./expandGlobs.js";
  * can be neither is dropped) and again with them. Its stats are lstat's: a
  * symlink may lead to a directory (/var/log/app -> /data/app/logs) and is
  * judged as either.
+ *
+ * @param excludedDirs real paths of directories never watched (the state dir,
+ *   expandGlobs): ignored as directories, so that no event of a state save
+ *   ever reaches the daemon. chokidar asks again at every read of a
+ *   directory, that is at every write in it: each directory or symlink path
+ *   is resolved once and the answer remembered.
  */
-export function watchIgnores(patterns: readonly string[]): (path: string, stats?: Stats) => boolean {
+export function watchIgnores(patterns: readonly string[], excludedDirs: readonly string[] = []): (path: string, stats?: Stats) => boolean {
   const bases = new Set(patterns.map(globBase));
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
+  const memo = new Map<string, boolean>();
+  const isExcluded = (path: string): boolean => {
+    const known = memo.get(path);
+    if (known !== undefined) return known;
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      // Gone already (or a dangling link): nothing to watch there; asked again if it comes back.
+      return false;
+    }
+    const excluded = excludedDirs.some((dir) => isWithin(real, dir));
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(path, excluded);
+    return excluded;
+  };
   return (path, stats) => {
-    if (bases.has(path)) return false;
-    if (stats === undefined || stats.isSymbolicLink()) return !mayLeadToMatch(path) && !isMatch(path);
-    return stats.isDirectory() ? !mayLeadToMatch(path) : !isMatch(path);
+    let ignored: boolean;
+    if (bases.has(path)) ignored = false;
+    else if (stats === undefined || stats.isSymbolicLink()) ignored = !mayLeadToMatch(path) && !isMatch(path);
+    else ignored = stats.isDirectory() ? !mayLeadToMatch(path) : !isMatch(path);
+    if (ignored || stats === undefined || excludedDirs.length === 0) return ignored;
+    // Only what would be watched is resolved. A file is in a directory already
+    // judged, unless a plain --watch names it: then it is a base of its own.
+    return (stats.isDirectory() || stats.isSymbolicLink() || bases.has(path)) && isExcluded(path);
   };
 }

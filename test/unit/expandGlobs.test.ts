@@ -16,9 +16,9 @@ describe("expandGlobs", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function expand(patterns: string[]): Promise<{ paths: string[]; errors: string[] }> {
+  function expand(patterns: string[], excludedDirs: readonly string[] = []): Promise<{ paths: string[]; errors: string[] }> {
     const errors: string[] = [];
-    return expandGlobs(patterns, (path, error) => errors.push(`${path} ${error.code ?? error.message}`)).then((paths) => ({ paths, errors }));
+    return expandGlobs(patterns, (path, error) => errors.push(`${path} ${error.code ?? error.message}`), excludedDirs).then((paths) => ({ paths, errors }));
   }
 
   it("finds plain paths and glob matches; a plain path that does not exist yet is no error", async () => {
@@ -72,6 +72,25 @@ describe("expandGlobs", () => {
       errors: [],
     });
   });
+
+  it("takes nothing from an excluded directory (the state dir), however it is spelled: through a symlink, a `..`, or a plain path", async () => {
+    const state = join(dir, "state");
+    mkdirSync(join(state, "spool"), { recursive: true });
+    writeFileSync(join(state, "state.json"), "{}");
+    writeFileSync(join(state, "spool", "1.body"), "a spooled line\n");
+    mkdirSync(join(dir, "logs"));
+    writeFileSync(join(dir, "logs", "app.log"), "a\n");
+    symlinkSync(state, join(dir, "logs", "state-link"));
+    symlinkSync(join(state, "state.json"), join(dir, "logs", "state.json"));
+    const onlyTheLog = { paths: [join(dir, "logs", "app.log")], errors: [] };
+    expect(await expand([join(dir, "**")], [state])).toEqual(onlyTheLog);
+    expect(await expand([join(dir, "*", "*")], [state])).toEqual(onlyTheLog);
+    expect(await expand([join(dir, "logs", "*")], [state])).toEqual(onlyTheLog);
+    // Globs rooted in the state dir, and a plain path into it, spelled through the link and through "..".
+    expect(await expand([`${dir}/logs/../state/**`, join(dir, "logs", "state-link", "spool", "1.body"), join(dir, "logs", "state-link", "*")], [state])).toEqual({ paths: [], errors: [] });
+    // Without the exclusion the same walk finds the state files (what the daemon and --once shipped as logs).
+    expect((await expand([join(dir, "**")])).paths).toContain(join(state, "spool", "1.body"));
+  });
 });
 
 describe("directoryMatcher", () => {
@@ -120,6 +139,28 @@ describe("watchIgnores", () => {
       symlinkSync(join(dir, "data"), join(dir, "log", "app"));
       const linked = watchIgnores([join(dir, "log", "*", "app.log")]);
       expect(linked(join(dir, "log", "app"), lstatSync(join(dir, "log", "app")))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("drops the state dir and what is below it, judged by real path: no event of a state save reaches the daemon", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ship-logs-watch-"));
+    try {
+      const state = join(dir, "state");
+      mkdirSync(join(state, "spool"), { recursive: true });
+      writeFileSync(join(state, "state.json"), "{}");
+      mkdirSync(join(dir, "logs"));
+      symlinkSync(state, join(dir, "logs", "state-link"));
+      const covering = watchIgnores([join(dir, "**"), join(state, "state.json")], [state]);
+      expect(covering(join(dir, "logs"), lstatSync(join(dir, "logs")))).toBe(false);
+      expect(covering(state, lstatSync(state))).toBe(true);
+      expect(covering(join(state, "spool"), lstatSync(join(state, "spool")))).toBe(true);
+      expect(covering(join(dir, "logs", "state-link"), lstatSync(join(dir, "logs", "state-link")))).toBe(true);
+      // A plain --watch into it is a base of its own: dropped too.
+      expect(covering(join(state, "state.json"), lstatSync(join(state, "state.json")))).toBe(true);
+      // Without stats chokidar drops for good: nothing is decided there.
+      expect(covering(state)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
