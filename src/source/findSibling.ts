@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { openFile, type OpenFile } from "./openFile.js";
@@ -9,10 +9,19 @@ export interface SiblingSearch {
   unreadable: string | undefined;
 }
 
-/** Where a checkpointed file's rename or copy may be: beside its path, and where the file really lives if a symlink led to it. */
-function searchDirs(checkpoint: FileCheckpoint): string[] {
+/**
+ * Where a checkpointed file's rename or copy may be: beside its path, and
+ * where the file really lives if a symlink led to it. Without `realDir`
+ * (checkpoints of releases before it was recorded), a symlink at the path
+ * still says where the files it leads to live: the file that replaced the
+ * rotated one is there, beside it.
+ */
+async function searchDirs(checkpoint: FileCheckpoint): Promise<string[]> {
   const beside = dirname(checkpoint.path);
-  return checkpoint.realDir === undefined || checkpoint.realDir === beside ? [beside] : [beside, checkpoint.realDir];
+  if (checkpoint.realDir !== undefined) return checkpoint.realDir === beside ? [beside] : [beside, checkpoint.realDir];
+  const linked = await realpath(checkpoint.path).then(dirname, () => undefined);
+  if (linked === undefined || linked === (await realpath(beside).catch(() => beside))) return [beside];
+  return [beside, linked];
 }
 
 /**
@@ -24,7 +33,7 @@ function searchDirs(checkpoint: FileCheckpoint): string[] {
  */
 export async function findSibling(checkpoint: FileCheckpoint, isIt: (file: OpenFile) => Promise<boolean>): Promise<SiblingSearch> {
   let unreadable: string | undefined;
-  for (const dir of searchDirs(checkpoint)) {
+  for (const dir of await searchDirs(checkpoint)) {
     let names: string[];
     try {
       names = await readdir(dir);

@@ -45,3 +45,28 @@ describe("findSibling", () => {
     expect(await findSibling(checkpointAt(join(loop, "app.log")), async () => true)).toEqual({ found: undefined, unreadable: "ELOOP" });
   });
 });
+
+describe("findSibling, for a checkpoint saved before realDir was recorded", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "find-sibling-legacy-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("looks where the symlink at its path leads now: the rotated file is beside the one that replaced it", async () => {
+    const real = join(dir, "pods");
+    const logs = join(dir, "logs");
+    await mkdir(real);
+    await mkdir(logs);
+    // The runtime rotated pods/0.log to 0.log.1 and started a new 0.log; the link still names 0.log.
+    await writeFile(join(real, "0.log.1"), "rotated\n");
+    await writeFile(join(real, "0.log"), "new\n");
+    await symlink(join(real, "0.log"), join(logs, "app.log"));
+    const checkpoint: FileCheckpoint = { sourceId: "s", path: join(logs, "app.log"), dev: "0", ino: "0", fingerprint: "", fingerprintLength: 0, offset: 0, pending: [] };
+    const search = await findSibling(checkpoint, async (file) => file.path.endsWith("0.log.1"));
+    expect(search.found?.path).toBe(join(real, "0.log.1"));
+    await search.found?.handle.close();
+  });
+});
