@@ -18,6 +18,13 @@
  * default size before the module's first line.
  */
 import os = require("node:os");
+import earlySignals = require("./earlySignals.cjs");
+import ignoredSignals = require("./ignoredSignals.cjs");
 
 process.env.UV_THREADPOOL_SIZE ??= String(Math.max(2, Math.min(4, os.availableParallelism())));
+// Before the CLI's modules load: until a command listens, a stop signal is
+// held and the others ignored, where Node's defaults would end the process
+// (or open its inspector).
+earlySignals.holdSignals();
+ignoredSignals.ignoreSignals();
 void import("./shipLogs.js");

@@ -8,7 +8,7 @@ import { Daemon } from "../ship/Daemon.js";
 import { emptyStats } from "../ship/ShipContext.js";
 import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFilesCap.js";
 import { StatusWriter } from "../status/StatusWriter.js";
-import { releaseSignals } from "./earlySignals.js";
+import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";
@@ -81,7 +81,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
   });
   process.on("SIGTERM", requestStop);
   process.on("SIGINT", requestStop);
-  const early = releaseSignals();
+  const early = earlySignals.releaseSignals();
   if (early !== undefined) requestStop(early);
   // The metrics read the pipeline lazily: they are built first so that the
   // sink can report every upload to them from the start. Their modules load

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
 import { errorMessage } from "../log/errorMessage.js";
 import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
-import { releaseSignals } from "./earlySignals.js";
+import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
@@ -44,7 +44,7 @@ function listenForStop(logger: Logger, stopTimeoutMs: number, cancelUploads: () 
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
-  const early = releaseSignals();
+  const early = earlySignals.releaseSignals();
   if (early !== undefined) onSignal(early);
   return {
     signal: stop.signal,

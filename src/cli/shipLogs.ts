@@ -5,9 +5,9 @@ import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { loadConfig, OptionValueError, renderHelp, type Command, type ShipLogsConfig } from "../config/index.js";
 import { createLogger } from "../log/createLogger.js";
-import { holdSignals, releaseSignals } from "./earlySignals.js";
+import earlySignals from "./earlySignals.cjs";
 import { failureReport } from "./failureReport.js";
-import { ignoreSignals, reportIgnoredSignals } from "./ignoredSignals.js";
+import ignoredSignals from "./ignoredSignals.cjs";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
@@ -20,8 +20,6 @@ function version(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  holdSignals();
-  ignoreSignals();
   // What cannot be written to stdout or stderr (a reader gone, a full disk)
   // is lost, not a crash: the exit code says whether the lines were shipped,
   // and `--once | head -1` or a cron job whose output is closed must not turn
@@ -40,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = createLogger({ level: config.logLevel });
-  reportIgnoredSignals(logger);
+  ignoredSignals.reportIgnoredSignals(logger);
   await warnLoosePermissions(config.configFile, logger);
   try {
     return await runCommand(loaded.command, config, logger);
@@ -54,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
  * end by the signal, as if nothing had held it.
  */
 function reraiseHeldSignal(): void {
-  const held = releaseSignals();
+  const held = earlySignals.releaseSignals();
   if (held !== undefined) process.kill(process.pid, held);
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -38,6 +38,28 @@ describe("signals and output the daemon cannot write", () => {
     expect(result.code, result.stderr.slice(-3000)).toBe(0);
     expect(result.stderr).not.toMatch(/Debugger listening/);
     expect([...linesBySource(world).values()]).toEqual([["after the signals"]]);
+  });
+
+  it("SIGHUP, SIGUSR1, SIGUSR2 and SIGTERM while the CLI's modules still load: none ends the process or opens the inspector; the SIGTERM is a stop once the daemon listens, exit 0", async () => {
+    const hooks = new URL("../support/slowConfigLoad.mjs", import.meta.url).href;
+    const register = `data:text/javascript,import { register } from "node:module"; register(${JSON.stringify(hooks)});`;
+    const child = spawn(process.execPath, ["--import", register, CLI, ...baseArgs(world)], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
+    // Node catches no SIGHUP of its own: once it is caught, the executable's
+    // first lines have run, and the CLI's modules are still loading (4 s late).
+    const catchesHup = (): boolean => {
+      const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? "0";
+      return (BigInt(`0x${mask}`) & 1n) === 1n;
+    };
+    await waitFor(catchesHup, 3_000, "a SIGHUP handler");
+    for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM"] as const) child.kill(signal);
+    const [code, signal] = await exited;
+    expect({ code, signal }, stderr.slice(-3000)).toEqual({ code: 0, signal: null });
+    expect(stderr).not.toMatch(/Debugger listening/);
+    // Held until the daemon listened: a stop before IMDS was asked; the line waits in its file for the next start.
+    expect(stderr).toMatch(/"signal":"SIGTERM".*stopped before the instance metadata service answered/);
   });
 
   it("a second SIGTERM while the start still waits for credentials: exit 1 with the second-signal line, not an end by the signal", async () => {

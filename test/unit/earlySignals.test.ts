@@ -1,5 +1,8 @@
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { holdSignals, releaseSignals } from "../../src/cli/earlySignals.js";
+
+// The built module: CommonJS with `export =`, which the test runner's bundler does not parse.
+const { holdSignals, releaseSignals } = createRequire(import.meta.url)("../../dist/cli/earlySignals.cjs") as typeof import("../../src/cli/earlySignals.cjs");
 
 describe("earlySignals", () => {
   it("holds a SIGTERM that comes before a command listens, and hands it over once released; the process is not ended by it", () => {

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
 
+/*
+ * CommonJS, so that the executable (bin.cts) ignores these signals before
+ * the CLI's modules load, and the CLI, an ES module, finds the same instance
+ * to say them through its logger.
+ */
+
 /**
  * Signals ship-logs does not act on, each held off Node's default, which is
  * worse than nothing: SIGHUP and SIGUSR2 end the process by the signal (no
@@ -18,11 +24,13 @@ const onIgnored = (signal: NodeJS.Signals): void => {
 };
 
 /** From the first moment, before any module that takes time loads. */
-export function ignoreSignals(): void {
+function ignoreSignals(): void {
   for (const signal of IGNORED) process.on(signal, onIgnored);
 }
 
 /** Once there is a logger: each ignored signal is said. */
-export function reportIgnoredSignals(to: Logger): void {
+function reportIgnoredSignals(to: Logger): void {
   logger = to;
 }
+
+export = { ignoreSignals, reportIgnoredSignals };
