@@ -27,7 +27,7 @@ import { remapDevices } from "../source/remapDevices.js";
 import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { directoryMatcher, isWithin } from "../source/expandGlobs.js";
+import { directoryMatcher, globMatcher, isWithin } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { OptionValueError } from "../config/OptionValueError.js";
 import { FatalError } from "./FatalError.js";
@@ -110,8 +110,8 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
  * daemon saves again once it has found its files, and says so if that fails
  * too (saveAtStart).
  */
-async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: boolean): Promise<ShipState> {
-  const state = await readState(store, logger);
+async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: boolean, isWatched: (path: string) => boolean): Promise<ShipState> {
+  const state = await readState(store, logger, isWatched);
   const moves = await remapDevices(state.files);
   if (moves.size > 0) {
     logger.warn({ devices: Object.fromEntries(moves) }, "device numbers changed since the last run (disks renumbered at boot): checkpoints follow their files");
@@ -130,10 +130,10 @@ async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: bool
  * shipper that refuses to start ships nothing, while one that starts over
  * re-sends what the files still hold, under new keys.
  */
-async function readState(store: StateStore, logger: Logger): Promise<ShipState> {
+async function readState(store: StateStore, logger: Logger, isWatched: (path: string) => boolean): Promise<ShipState> {
   try {
     await store.init();
-    return await store.load();
+    return await store.load(isWatched);
   } catch (error) {
     if (error instanceof StateTooNewError) {
       throw new FatalError(`${error.message}: ${error.advice}`);
@@ -253,7 +253,7 @@ export async function wirePipeline(
   await holdStateDir(config.stateDir, logger);
   const stateDir = await resolveStateDir(config, logger);
   const store = new StateStore(config.stateDir);
-  const state = await loadState(store, logger, !config.once);
+  const state = await loadState(store, logger, !config.once, globMatcher(config.watch));
   await forgetOwnFiles(state, stateDir, logger);
 
   const client = createS3Client({

@@ -72,7 +72,12 @@ export class StateStore {
     }
   }
 
-  async load(): Promise<ShipState> {
+  /**
+   * @param isWatched whether the globs match a path, which decides how the
+   *   checkpoints of earlier releases are read (markLegacyRotations). Without
+   *   it (status, check: they neither ship nor save) nothing is marked.
+   */
+  async load(isWatched: (path: string) => boolean = () => true): Promise<ShipState> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -96,7 +101,7 @@ export class StateStore {
     if (!Array.isArray(doc.files) || checksumOf(doc.files) !== doc.checksum) {
       throw new StateCorruptError(`state file ${this.path} fails its checksum`);
     }
-    if (doc.rotationMarked !== true) await markLegacyRotations(doc.files);
+    if (doc.rotationMarked !== true) await markLegacyRotations(doc.files, isWatched);
     return { files: doc.files };
   }
 

@@ -10,13 +10,16 @@ import type { FileCheckpoint } from "./FileCheckpoint.js";
  * slowdown, or the file was rotated while it was stopped) sent its recorded
  * uploads and not one line more: the rest was lost across the upgrade.
  *
- * So every checkpoint that may hold unread lines is marked rotated, as that
- * release would have treated it, and is read to its end. Left unmarked is
- * one with nothing in flight whose file is at its path and read to its end:
- * nothing of it is unread, and if it is out of --watch it stays out.
+ * So a checkpoint at a path the globs do not match that may hold unread
+ * lines is marked rotated, as that release would have treated it, and is
+ * read to its end. Left unmarked are the checkpoints of watched files (the
+ * mark would outlive the upgrade: taken out of --watch later, such a file
+ * would ship on), and one with nothing in flight whose file is at its path
+ * and read to its end: nothing of it is unread, and out of --watch it stays out.
  */
-export async function markLegacyRotations(files: readonly FileCheckpoint[]): Promise<void> {
+export async function markLegacyRotations(files: readonly FileCheckpoint[], isWatched: (path: string) => boolean): Promise<void> {
   for (const checkpoint of files) {
+    if (isWatched(checkpoint.path)) continue;
     if (checkpoint.pending.length === 0 && (await readToEndInPlace(checkpoint))) continue;
     checkpoint.rotated = true;
   }

@@ -19,6 +19,14 @@ interface StateDocument {
  * moved a rotated file's checkpoint to the rotated name with no mark, and
  * read every such checkpoint to its end.
  */
+/** Rewrites state.json as an earlier release wrote it: no `rotated` marks, no `rotationMarked`. */
+async function makeLegacy(statePath: string, movePath: (path: string) => string = (path) => path): Promise<void> {
+  const doc = JSON.parse(await readFile(statePath, "utf8")) as StateDocument;
+  const files = doc.files.map(({ rotated: _rotated, ...checkpoint }) => ({ ...checkpoint, path: movePath(checkpoint.path) }));
+  const legacy: StateDocument = { version: doc.version, checksum: createHash("sha256").update(JSON.stringify(files)).digest("hex"), files };
+  await writeFile(statePath, JSON.stringify(legacy));
+}
+
 describe("ship-logs --once over the state of an earlier release (e2e)", () => {
   const scenario = useScenario();
 
@@ -35,10 +43,7 @@ describe("ship-logs --once over the state of an earlier release (e2e)", () => {
     await appendFile(app, after.map((line) => `${line}\n`).join(""));
     await rename(app, `${app}.1`);
     const statePath = join(world.state, "state.json");
-    const doc = JSON.parse(await readFile(statePath, "utf8")) as StateDocument;
-    const legacyFiles = doc.files.map(({ rotated: _rotated, ...checkpoint }) => ({ ...checkpoint, path: `${app}.1` }));
-    const legacy: StateDocument = { version: doc.version, checksum: createHash("sha256").update(JSON.stringify(legacyFiles)).digest("hex"), files: legacyFiles };
-    await writeFile(statePath, JSON.stringify(legacy));
+    await makeLegacy(statePath, () => `${app}.1`);
 
     const run = await runCli([...baseArgs(world), "--once"]);
     expectSuccess(run);
@@ -56,14 +61,30 @@ describe("ship-logs --once over the state of an earlier release (e2e)", () => {
     await writeLines(other, before);
     expectSuccess(await runCli([...baseArgs(world, other), "--once"]));
     const statePath = join(world.state, "state.json");
-    const doc = JSON.parse(await readFile(statePath, "utf8")) as StateDocument;
-    const legacyFiles = doc.files.map(({ rotated: _rotated, ...checkpoint }) => checkpoint);
-    await writeFile(statePath, JSON.stringify({ version: doc.version, checksum: createHash("sha256").update(JSON.stringify(legacyFiles)).digest("hex"), files: legacyFiles }));
+    await makeLegacy(statePath);
     // Taken out of --watch at the upgrade: what it gets from then on is not to be shipped.
     await writeLines(app, ["watched"]);
     expectSuccess(await runCli([...baseArgs(world), "--once"]));
     await appendFile(other, "not to be shipped\n");
     expectSuccess(await runCli([...baseArgs(world), "--once"]));
     expect([...linesBySource(world).values()].flat().sort()).toEqual([...before, "watched"].sort());
+  });
+
+  it("a watched file with lines unread at the upgrade, taken out of --watch later: its later lines not shipped", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const other = join(world.logs, "other.log");
+    await writeLines(app, ["a1"]);
+    await writeLines(other, ["o1"]);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await makeLegacy(join(world.state, "state.json"));
+    // Written on while the earlier release was being replaced.
+    await appendFile(app, "a2\n");
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    // Later, only other.log is watched.
+    await appendFile(app, "a3 not to be shipped\n");
+    await appendFile(other, "o2\n");
+    expectSuccess(await runCli([...baseArgs(world, other), "--once"]));
+    expect([...linesBySource(world).values()].flat().sort()).toEqual(["a1", "a2", "o1", "o2"]);
   });
 });

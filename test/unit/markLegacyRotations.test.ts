@@ -32,7 +32,15 @@ describe("markLegacyRotations", () => {
       checkpointOf(inFlight, 0, [{ start: 0, end: 11, key: "k.log.gz" }]),
       { ...checkpointOf(moved, 11), path: join(dir, "not-there.log") },
     ];
-    await markLegacyRotations(checkpoints);
+    await markLegacyRotations(checkpoints, () => false);
     expect(checkpoints.map((checkpoint) => checkpoint.rotated)).toEqual([undefined, true, true, true]);
+  });
+
+  it("leaves the checkpoints of watched files unmarked: taken out of --watch later, they must not ship on", async () => {
+    const grown = join(dir, "grown.log");
+    writeFileSync(grown, "0123456789\n");
+    const checkpoints = [checkpointOf(grown, 5, [{ start: 5, end: 11, key: "k.log.gz" }])];
+    await markLegacyRotations(checkpoints, (path) => path === grown);
+    expect(checkpoints[0]?.rotated).toBeUndefined();
   });
 });
