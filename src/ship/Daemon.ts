@@ -359,9 +359,11 @@ export class Daemon {
     const info = await stat(path, { bigint: true }).catch(() => undefined);
     if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) return;
     if (this.byPath.get(path) === tailer) this.byPath.delete(path);
-    if (await this.followUnderOtherName(tailer)) return;
-    tailer.detachedAt = monotonicNow();
-    this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
+    if (!(await this.followUnderOtherName(tailer))) {
+      tailer.detachedAt = monotonicNow();
+      this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
+    }
+    // A new file at the path: followed from now, not from the next rescan.
     if (info) await this.attach(path);
   }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, linkSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, linkSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,4 +56,30 @@ describe("Daemon: a file the globs match under two names loses one of them", () 
       expect(lines()).toEqual(["first", "late"]);
     }, 20_000);
   }
+
+  it("a new file put in place of the followed name (a rename over it) is followed at once, while the old one goes on under its other name", async () => {
+    const { sink, received } = inProcessSink();
+    const lines = (): string[] => received.flatMap((object) => object.body.toString("utf8").split("\n").filter(Boolean));
+    const ctx = inProcessContext(new StateStore(join(dir, "state")), { files: [] }, {
+      sink,
+      buffers: new BatchBuffers(1024 * 1024, 4),
+      batchMaxBytes: 1024 * 1024,
+    });
+    const a = join(dir, "logs", "a.log");
+    const b = join(dir, "logs", "b.log");
+    writeFileSync(a, "first\n");
+    linkSync(a, b);
+    const daemon = new Daemon(ctx, { patterns: [join(dir, "logs", "*.log")], flushIntervalMs: 300, tickMs: 50, rescanMs: 600_000, rotateWaitMs: 200 });
+    await daemon.start();
+    try {
+      await expect.poll(lines, { timeout: 3_000 }).toEqual(["first"]);
+      writeFileSync(`${a}.tmp`, "new\n");
+      renameSync(`${a}.tmp`, a);
+      await expect.poll(() => [...lines()].sort(), { timeout: 3_000 }).toEqual(["first", "new"]);
+      appendFileSync(b, "late\n");
+      await expect.poll(() => [...lines()].sort(), { timeout: 3_000 }).toEqual(["first", "late", "new"]);
+    } finally {
+      await daemon.stop(2_000, new AbortController());
+    }
+  }, 20_000);
 });
