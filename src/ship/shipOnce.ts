@@ -1,9 +1,10 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
+import { findLaterCopies } from "../source/findLaterCopies.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
-import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
@@ -129,8 +130,31 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
       moveCheckpoint(checkpoint, copy, wasWatched);
       await finishFound(copy, checkpoint, () => undefined);
+      if (!replayOnly(checkpoint)) await finishLaterCopies(path, copy);
     } finally {
       await copy.handle.close();
+    }
+  };
+
+  /**
+   * Copied and truncated more than once since the last run: each later copy
+   * holds a content no run read, shipped whole under a source id of its own.
+   */
+  const finishLaterCopies = async (path: string, copy: OpenFile): Promise<void> => {
+    const known = (file: OpenFile): boolean =>
+      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || state.files.some((other) => other.dev === file.dev && other.ino === file.ino);
+    for (const later of await findLaterCopies(path, copy, known)) {
+      try {
+        seenInodes.add(`${later.dev}:${later.ino}`);
+        logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
+        const checkpoint = await freshCheckpoint(later);
+        checkpoint.rotated = true;
+        state.files.push(checkpoint);
+        seen.add(checkpoint);
+        await ship(later, checkpoint);
+      } finally {
+        await later.handle.close();
+      }
     }
   };
 

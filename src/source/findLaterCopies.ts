@@ -1,0 +1,44 @@
+import { readdir, realpath } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { openFile, type OpenFile } from "./openFile.js";
+
+/**
+ * What a rotation appends to a file's name: `.1`, `-20261207`,
+ * `-2026-12-07-1730`. Not `.lock` or `.bak`, and not a compressed copy.
+ */
+const ROTATION_SUFFIX = /^[.-][0-9][0-9A-Za-z._:-]*$/;
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip|Z)$/;
+
+/**
+ * Copies a copytruncate made after `copy`, the one found holding a
+ * checkpoint's old content: the file was copied and truncated again before
+ * ship-logs saw the first truncation (two rotations during one S3 outage,
+ * while every poll waited for an upload slot, or between two `--once` runs).
+ * What was written between the two truncations was never read, and is in
+ * the later copies only. A later copy sits beside `copy`, is named after the
+ * truncated file at `path` (or the file a symlink there leads to) plus a
+ * rotation suffix, changed after `copy` did, and is not a file `isKnown`
+ * says is followed or checkpointed already. Returned open, oldest first: the
+ * order the content was written in.
+ */
+export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (file: OpenFile) => boolean): Promise<OpenFile[]> {
+  const names = [basename(path), basename(await realpath(path).catch(() => path))];
+  const dir = dirname(copy.path);
+  const copyChanged = (await copy.handle.stat({ bigint: true })).mtimeNs;
+  const entries = await readdir(dir).catch(() => []);
+  const later: { file: OpenFile; changed: bigint }[] = [];
+  for (const candidate of entries) {
+    if (COMPRESSED.test(candidate) || !names.some((name) => candidate.startsWith(name) && ROTATION_SUFFIX.test(candidate.slice(name.length)))) continue;
+    const candidatePath = join(dir, candidate);
+    if (candidatePath === copy.path) continue;
+    const file = await openFile(candidatePath).catch(() => undefined);
+    if (file === undefined) continue;
+    const changed = (await file.handle.stat({ bigint: true })).mtimeNs;
+    if (changed > copyChanged && file.size > 0 && !isKnown(file) && !(file.dev === copy.dev && file.ino === copy.ino)) {
+      later.push({ file, changed });
+    } else {
+      await file.handle.close();
+    }
+  }
+  return later.sort((a, b) => (a.changed < b.changed ? -1 : a.changed > b.changed ? 1 : 0)).map(({ file }) => file);
+}

@@ -1,0 +1,49 @@
+import { appendFile, copyFile, rename, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { useScenario } from "../support/scenario.js";
+import { BUCKET, baseArgs, linesBySource, runCli } from "../support/world.js";
+import { expectSuccess, numberedLines, writeLines } from "./onceSupport.js";
+
+/**
+ * logrotate's copytruncate, numbered copies kept: app.log.1 becomes
+ * app.log.2, app.log is copied to app.log.1, then truncated.
+ */
+async function copytruncate(path: string): Promise<void> {
+  await rename(`${path}.1`, `${path}.2`).catch(() => undefined);
+  await copyFile(path, `${path}.1`);
+  await truncate(path, 0);
+}
+
+describe("ship-logs --once: copied and truncated twice between two runs (e2e)", () => {
+  const scenario = useScenario();
+
+  it("the content between the two truncations, in the later copy only, arrives too: every line once", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const shipped = numberedLines("shipped", 100);
+    const unread = numberedLines("unread", 50);
+    const between = numberedLines("between", 60);
+    const latest = numberedLines("latest", 40);
+    await writeLines(app, shipped);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await appendFile(app, unread.map((line) => `${line}\n`).join(""));
+    await copytruncate(app);
+    await appendFile(app, between.map((line) => `${line}\n`).join(""));
+    // The copies' change times must differ for their order to show.
+    await sleep(20);
+    await copytruncate(app);
+    await appendFile(app, latest.map((line) => `${line}\n`).join(""));
+
+    const run = await runCli([...baseArgs(world), "--once"]);
+    expectSuccess(run);
+    expect(run.stderr).toMatch(/"copy":"[^"]*app\.log\.1".*shipping the later copy whole/);
+    expect([...linesBySource(world).values()].flat().sort()).toEqual([...shipped, ...unread, ...between, ...latest].sort());
+    expect(world.s3.listObjects(BUCKET).filter(({ object }) => object.putCount !== 1)).toEqual([]);
+    // Nothing is shipped again by the next run.
+    const again = await runCli([...baseArgs(world), "--once"]);
+    expectSuccess(again);
+    expect(again.stdout).toMatch(/ lines=0 /);
+  });
+});
