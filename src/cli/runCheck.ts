@@ -14,6 +14,7 @@ import { credentialSource, putParameters } from "./wirePipeline.js";
 import { realpath } from "node:fs/promises";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { writeOutput } from "./writeOutput.js";
 
 /**
  * `ship-logs check`: the preflight an operator runs after install. Every check
@@ -93,7 +94,7 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
     results.push({ name: "upload", status: "skip", detail: "needs credentials and a region" });
   }
 
-  process.stdout.write(config.json ? `${JSON.stringify(results, null, 2)}\n` : formatChecks(results));
+  writeOutput(1, config.json ? `${JSON.stringify(results, null, 2)}\n` : formatChecks(results));
   return results.every((result) => result.status !== "fail") ? 0 : 1;
 }
 

@@ -5,6 +5,7 @@ import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
 import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
+import { writeOutput } from "./writeOutput.js";
 
 /** `--once` gives up on an object after about half a minute of failures and says so (exit 1). */
 const ONCE_RETRY = { maxAttempts: 6, failFastOnPermanent: true, baseMs: 500, maxMs: 8_000 } as const;
@@ -83,7 +84,7 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
   const stopped = (): number => {
     // What the stop abandoned (IMDS, a hung credential_process) may hold the
     // process open a moment longer: shipLogs ends it.
-    process.stderr.write(`ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
+    writeOutput(2, `ship-logs: stopped by ${String(stop.signal.reason)}; what was not shipped goes at the next run\n`);
     return 0;
   };
   try {
@@ -97,14 +98,14 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
     }
     if (stop.signal.aborted) return stopped();
     const summary = await shipOnce(pipeline.ctx, config.watch, stop.signal, [pipeline.stateDir]);
-    process.stdout.write(`ship-logs: shipped ${formatSummary(summary)}\n`);
+    writeOutput(1, `ship-logs: shipped ${formatSummary(summary)}\n`);
     if (summary.pendingBytes > 0) {
       logger.info({ pendingBytes: summary.pendingBytes }, "partial lines without a newline stay pending");
     }
     // Failures of S3's or of a file's stand, stop or not; uploads the stop cancelled are not among them.
     if (summary.failures.length > 0) {
       const more = summary.failures.length > 1 ? ` (and ${summary.failures.length - 1} more)` : "";
-      process.stderr.write(`ship-logs: could not ship everything: ${summary.failures[0]}${more}\n`);
+      writeOutput(2, `ship-logs: could not ship everything: ${summary.failures[0]}${more}\n`);
       return 1;
     }
     return stop.signal.aborted ? stopped() : 0;

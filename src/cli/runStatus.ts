@@ -3,6 +3,7 @@ import { StateCorruptError, StateStore, StateTooNewError } from "../source/State
 import { buildStatusReport } from "../status/buildStatusReport.js";
 import { formatStatusReport } from "../status/formatStatusReport.js";
 import { FatalError } from "./FatalError.js";
+import { writeOutput } from "./writeOutput.js";
 
 /** `ship-logs status [--json]`: reads the state dir only. Exit 0 when it could be read. */
 export async function runStatus(config: ShipLogsConfig): Promise<number> {
@@ -16,6 +17,6 @@ export async function runStatus(config: ShipLogsConfig): Promise<number> {
     if (code === "ENOTDIR") throw new OptionValueError("stateDir", config.stateDir, "not a directory");
     throw new FatalError(`cannot read state in ${config.stateDir}: ${code ?? String(error)}`);
   }
-  process.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));
+  writeOutput(1, config.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatusReport(report));
   return 0;
 }

@@ -9,6 +9,7 @@ import earlySignals from "./earlySignals.cjs";
 import { failureReport } from "./failureReport.js";
 import ignoredSignals from "./ignoredSignals.cjs";
 import { warnLoosePermissions } from "./warnLoosePermissions.js";
+import { writeOutput } from "./writeOutput.js";
 
 // The SDK prints a Node-version notice on Node 20; the daemon's stderr is the
 // operator's journal, not a place for it.
@@ -20,20 +21,14 @@ function version(): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  // What cannot be written to stdout or stderr (a reader gone, a full disk)
-  // is lost, not a crash: the exit code says whether the lines were shipped,
-  // and `--once | head -1` or a cron job whose output is closed must not turn
-  // a complete run into exit 1 with a stack trace.
-  process.stdout.on("error", () => undefined);
-  process.stderr.on("error", () => undefined);
   const loaded = await loadConfig(argv, process.env);
   if (loaded.kind !== "run" || loaded.command !== "run") reraiseHeldSignal();
   if (loaded.kind === "help") {
-    process.stdout.write(renderHelp());
+    writeOutput(1, renderHelp());
     return 0;
   }
   if (loaded.kind === "version") {
-    process.stdout.write(`ship-logs ${version()}\n`);
+    writeOutput(1, `ship-logs ${version()}\n`);
     return 0;
   }
   const { config } = loaded;
@@ -88,7 +83,7 @@ main(process.argv.slice(2))
     },
     (error: unknown) => {
       const { line, exitCode } = failureReport(error);
-      process.stderr.write(`${line}\n`);
+      writeOutput(2, `${line}\n`);
       process.exitCode = exitCode;
     },
   )

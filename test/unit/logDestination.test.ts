@@ -66,6 +66,35 @@ describe("LogDestination", () => {
     expect(lines).toEqual([...Array.from({ length: 11 }, (_, i) => `held ${String(i + 9).padStart(2, "0")}`), "after", "and on"]);
   });
 
+  it("writes what it holds while nothing is logged, once the log can take it", async () => {
+    const destination = new LogDestination(writeEnd);
+    fillPipe();
+    destination.write("held while idle\n");
+    expect(readAll()).toMatch(/^f+$/);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(readAll()).toBe("held while idle\n");
+  });
+
+  it("never drops the rest of a line it started to write: no two lines run into one", () => {
+    const destination = new LogDestination(writeEnd, 64 * 1024);
+    fillPipe();
+    // Room for part of a long line only: the rest is held.
+    const room = Buffer.alloc(8192);
+    readSync(readEnd, room);
+    const long = `${JSON.stringify({ msg: "long", detail: "d".repeat(20_000) })}\n`;
+    destination.write(long);
+    // More than the bound while the pipe stays full: the oldest whole lines go.
+    for (let i = 0; i < 500; i += 1) destination.write(`${JSON.stringify({ msg: "held", i, pad: "p".repeat(400) })}\n`);
+    let text = readAll();
+    for (let i = 0; i < 50 && !text.includes('"after"'); i += 1) {
+      destination.write(`${JSON.stringify({ msg: "after" })}\n`);
+      text += readAll();
+    }
+    const lines = text.replace(/^f+/, "").split("\n").filter(Boolean);
+    for (const line of lines) expect(() => JSON.parse(line) as unknown, line.slice(0, 80)).not.toThrow();
+    expect(lines[0]).toBe(long.trimEnd());
+  });
+
   it("on a full disk (/dev/full) too: no throw, however long it lasts", () => {
     const full = openSync("/dev/full", "w");
     try {
@@ -77,4 +106,27 @@ describe("LogDestination", () => {
       closeSync(full);
     }
   });
+});
+
+describe("LogDestination at exit", () => {
+  it("a reader of stderr that stalls for two seconds still gets the last line written before the process ends", async () => {
+    const { spawn } = await import("node:child_process");
+    const module = new URL("../../dist/log/LogDestination.js", import.meta.url).href;
+    // 2 MiB of lines into stderr while the reader does not read, then a last line, then the end of the script.
+    // process.stderr made, as some module of the daemon does: a pipe's descriptor is non-blocking from then on.
+    const script = `void process.stderr.fd;
+      const { LogDestination } = await import(${JSON.stringify(module)});
+      const destination = new LogDestination(2);
+      for (let i = 0; i < 20000; i += 1) destination.write("line " + i + " " + "x".repeat(100) + "\\n");
+      destination.write("the last line\\n");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stderr.pause();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    child.stderr.on("data", (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(0);
+    expect(Buffer.concat(chunks).toString("utf8").endsWith("the last line\n")).toBe(true);
+  }, 20_000);
 });
