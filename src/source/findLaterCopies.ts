@@ -1,13 +1,7 @@
 import { readdir, realpath } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { isRotatedName } from "./isRotatedName.js";
 import { openFile, type OpenFile } from "./openFile.js";
-
-/**
- * What a rotation appends to a file's name: `.1`, `-20261207`,
- * `-2026-12-07-1730`. Not `.lock` or `.bak`, and not a compressed copy.
- */
-const ROTATION_SUFFIX = /^[.-][0-9][0-9A-Za-z._:-]*$/;
-const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip|Z)$/;
 
 /**
  * Copies a copytruncate made after `copy`, the one found holding a
@@ -28,7 +22,7 @@ export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (fi
   const entries = await readdir(dir).catch(() => []);
   const later: { file: OpenFile; changed: bigint }[] = [];
   for (const candidate of entries) {
-    if (COMPRESSED.test(candidate) || !names.some((name) => candidate.startsWith(name) && ROTATION_SUFFIX.test(candidate.slice(name.length)))) continue;
+    if (!names.some((name) => isRotatedName(candidate, name))) continue;
     const candidatePath = join(dir, candidate);
     if (candidatePath === copy.path) continue;
     const file = await openFile(candidatePath).catch(() => undefined);

@@ -87,4 +87,17 @@ describe("ship-logs --once over the state of an earlier release (e2e)", () => {
     expectSuccess(await runCli([...baseArgs(world, other), "--once"]));
     expect([...linesBySource(world).values()].flat().sort()).toEqual(["a1", "a2", "o1", "o2"]);
   });
+
+  it("a file taken out of --watch under the earlier release, grown since: not read again after the upgrade", async () => {
+    const world = await scenario.startWorld();
+    const other = join(world.dir, "elsewhere.log");
+    await writeLines(other, ["o1"]);
+    expectSuccess(await runCli([...baseArgs(world, other), "--once"]));
+    await writeLines(join(world.logs, "app.log"), ["a1"]);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await makeLegacy(join(world.state, "state.json"));
+    await appendFile(other, "o2 not to be shipped\n");
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    expect([...linesBySource(world).values()].flat().sort()).toEqual(["a1", "o1"]);
+  });
 });
