@@ -21,6 +21,19 @@ describe("Daemon: a file the globs match under two names loses one of them", () 
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** A daemon over logs/*.log, with no rescan during the test: only the files' own events and ticks can bring their lines. */
+  async function startDaemon(): Promise<{ daemon: Daemon; lines: () => string[] }> {
+    const { sink, received } = inProcessSink();
+    const ctx = inProcessContext(new StateStore(join(dir, "state")), { files: [] }, {
+      sink,
+      buffers: new BatchBuffers(1024 * 1024, 4),
+      batchMaxBytes: 1024 * 1024,
+    });
+    const daemon = new Daemon(ctx, { patterns: [join(dir, "logs", "*.log")], flushIntervalMs: 300, tickMs: 50, rescanMs: 600_000, rotateWaitMs: 200 });
+    await daemon.start();
+    return { daemon, lines: () => received.flatMap((object) => object.body.toString("utf8").split("\n").filter(Boolean)) };
+  }
+
   const cases: { kind: string; name: (followed: string, other: string) => void; followed: string; other: string }[] = [
     { kind: "a hard link", followed: "a.log", other: "b.log", name: (followed, other) => linkSync(followed, other) },
     { kind: "a symlink beside its target", followed: "a-link.log", other: "z-real.log", name: (followed, other) => symlinkSync(other, followed) },
@@ -28,21 +41,12 @@ describe("Daemon: a file the globs match under two names loses one of them", () 
 
   for (const { kind, name, followed, other } of cases) {
     it(`goes on under the other name (${kind}): its next lines wait for the flush interval, not the next rescan`, async () => {
-      const { sink, received } = inProcessSink();
-      const lines = (): string[] => received.flatMap((object) => object.body.toString("utf8").split("\n").filter(Boolean));
-      const ctx = inProcessContext(new StateStore(join(dir, "state")), { files: [] }, {
-        sink,
-        buffers: new BatchBuffers(1024 * 1024, 4),
-        batchMaxBytes: 1024 * 1024,
-      });
       const followedPath = join(dir, "logs", followed);
       const otherPath = join(dir, "logs", other);
       const target = kind === "a hard link" ? followedPath : otherPath;
       writeFileSync(target, "first\n");
       name(followedPath, otherPath);
-      // No rescan during the test: only the file's own events and ticks can bring its lines.
-      const daemon = new Daemon(ctx, { patterns: [join(dir, "logs", "*.log")], flushIntervalMs: 300, tickMs: 50, rescanMs: 600_000, rotateWaitMs: 200 });
-      await daemon.start();
+      const { daemon, lines } = await startDaemon();
       try {
         await expect.poll(lines, { timeout: 3_000 }).toEqual(["first"]);
         rmSync(followedPath);
@@ -58,19 +62,11 @@ describe("Daemon: a file the globs match under two names loses one of them", () 
   }
 
   it("a new file put in place of the followed name (a rename over it) is followed at once, while the old one goes on under its other name", async () => {
-    const { sink, received } = inProcessSink();
-    const lines = (): string[] => received.flatMap((object) => object.body.toString("utf8").split("\n").filter(Boolean));
-    const ctx = inProcessContext(new StateStore(join(dir, "state")), { files: [] }, {
-      sink,
-      buffers: new BatchBuffers(1024 * 1024, 4),
-      batchMaxBytes: 1024 * 1024,
-    });
     const a = join(dir, "logs", "a.log");
     const b = join(dir, "logs", "b.log");
     writeFileSync(a, "first\n");
     linkSync(a, b);
-    const daemon = new Daemon(ctx, { patterns: [join(dir, "logs", "*.log")], flushIntervalMs: 300, tickMs: 50, rescanMs: 600_000, rotateWaitMs: 200 });
-    await daemon.start();
+    const { daemon, lines } = await startDaemon();
     try {
       await expect.poll(lines, { timeout: 3_000 }).toEqual(["first"]);
       writeFileSync(`${a}.tmp`, "new\n");

@@ -1,55 +1,20 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { closeSync, openSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogDestination } from "../../src/log/LogDestination.js";
+import { stalledPipe, type StalledPipe } from "../support/stalledPipe.js";
 
 describe("LogDestination", () => {
-  let dir: string;
+  let pipe: StalledPipe;
   let writeEnd: number;
-  let readEnd: number;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "log-destination-"));
-    // A FIFO opened non-blocking: once its 64 KiB are full, every write fails with EAGAIN, as a stalled journal does.
-    const fifo = join(dir, "fifo");
-    execFileSync("mkfifo", [fifo]);
-    readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    writeEnd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    pipe = await stalledPipe();
+    writeEnd = pipe.writeEnd;
   });
   afterEach(async () => {
-    closeSync(writeEnd);
-    closeSync(readEnd);
-    await rm(dir, { recursive: true, force: true });
+    await pipe.close();
   });
-
-  function fillPipe(): void {
-    const block = Buffer.alloc(4096, "f");
-    for (;;) {
-      try {
-        writeSync(writeEnd, block);
-      } catch {
-        return;
-      }
-    }
-  }
-
-  function readAll(): string {
-    const chunks: Buffer[] = [];
-    const buffer = Buffer.alloc(65536);
-    for (;;) {
-      let n = 0;
-      try {
-        n = readSync(readEnd, buffer);
-      } catch {
-        break;
-      }
-      if (n === 0) break;
-      chunks.push(Buffer.from(buffer.subarray(0, n)));
-    }
-    return Buffer.concat(chunks).toString("utf8");
-  }
+  const fillPipe = (): void => pipe.fill();
+  const readAll = (): string => pipe.readAll();
 
   it("never throws while the log cannot be written, holds the newest lines up to its bound, and writes them, and every later line, once it can", () => {
     const destination = new LogDestination(writeEnd, 100);
@@ -79,8 +44,7 @@ describe("LogDestination", () => {
     const destination = new LogDestination(writeEnd, 64 * 1024);
     fillPipe();
     // Room for part of a long line only: the rest is held.
-    const room = Buffer.alloc(8192);
-    readSync(readEnd, room);
+    pipe.readSome(8192);
     const long = `${JSON.stringify({ msg: "long", detail: "d".repeat(20_000) })}\n`;
     destination.write(long);
     // More than the bound while the pipe stays full: the oldest whole lines go.
