@@ -128,7 +128,7 @@ export class FileShipper {
       }
       const release = await this.ctx.slots.acquire();
       if (afterFailure) this.ctx.logger.debug({ path: this.file.path, key: intent.key }, "sending again an upload that failed");
-      else this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload interrupted by a restart");
+      else this.ctx.logger.info({ path: this.file.path, key: intent.key }, "replaying an upload recorded earlier, under its key (after a restart, or from the copy of a file copied and truncated)");
       let source: UploadSource;
       try {
         // A streamed intent is one long line when this run cut it, but a replayed
