@@ -4,7 +4,7 @@ import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies } from "../source/findLaterCopies.js";
+import { findLaterCopies, isCheckpointed } from "../source/findLaterCopies.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
@@ -765,8 +765,8 @@ export class Daemon {
    * read. Followed like a rotated file, whole, under a source id of its own.
    */
   private async finishLaterCopies(path: string, copy: OpenFile): Promise<void> {
-    const known = (file: OpenFile): boolean =>
-      this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`) || this.ctx.state.files.some((other) => other.dev === file.dev && other.ino === file.ino);
+    const known = async (file: OpenFile): Promise<boolean> =>
+      this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`) || (await isCheckpointed(this.ctx.state.files, file));
     for (const later of await findLaterCopies(path, copy, known)) {
       this.logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again before the first truncation was seen; shipping the later copy whole");
       const checkpoint = await freshCheckpoint(later);

@@ -1,7 +1,7 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies } from "../source/findLaterCopies.js";
+import { findLaterCopies, isCheckpointed } from "../source/findLaterCopies.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -141,8 +141,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * holds a content no run read, shipped whole under a source id of its own.
    */
   const finishLaterCopies = async (path: string, copy: OpenFile): Promise<void> => {
-    const known = (file: OpenFile): boolean =>
-      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || state.files.some((other) => other.dev === file.dev && other.ino === file.ino);
+    const known = async (file: OpenFile): Promise<boolean> =>
+      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await isCheckpointed(state.files, file));
     for (const later of await findLaterCopies(path, copy, known)) {
       try {
         seenInodes.add(`${later.dev}:${later.ino}`);

@@ -1,7 +1,9 @@
 import { readdir, realpath } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isRotatedName } from "./isRotatedName.js";
+import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { openFile, type OpenFile } from "./openFile.js";
+import { matchesCheckpoint } from "./resolveCheckpoint.js";
 
 /**
  * Copies a copytruncate made after `copy`, the one found holding a
@@ -15,7 +17,7 @@ import { openFile, type OpenFile } from "./openFile.js";
  * says is followed or checkpointed already. Returned open, oldest first: the
  * order the content was written in.
  */
-export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (file: OpenFile) => boolean): Promise<OpenFile[]> {
+export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (file: OpenFile) => Promise<boolean>): Promise<OpenFile[]> {
   const names = [basename(path), basename(await realpath(path).catch(() => path))];
   const dir = dirname(copy.path);
   const copyChanged = (await copy.handle.stat({ bigint: true })).mtimeNs;
@@ -28,11 +30,24 @@ export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (fi
     const file = await openFile(candidatePath).catch(() => undefined);
     if (file === undefined) continue;
     const changed = (await file.handle.stat({ bigint: true })).mtimeNs;
-    if (changed > copyChanged && file.size > 0 && !isKnown(file) && !(file.dev === copy.dev && file.ino === copy.ino)) {
+    if (changed > copyChanged && file.size > 0 && !(file.dev === copy.dev && file.ino === copy.ino) && !(await isKnown(file))) {
       later.push({ file, changed });
     } else {
       await file.handle.close();
     }
   }
   return later.sort((a, b) => (a.changed < b.changed ? -1 : a.changed > b.changed ? 1 : 0)).map(({ file }) => file);
+}
+
+/**
+ * Whether a checkpoint holds the file: its identity and its content. By
+ * identity alone, a copy given the inode of a deleted one (logrotate's
+ * `rotate N` deletes the oldest copy just before it copies again, and ext4
+ * hands the freed inode on) would count as shipped, its content lost.
+ */
+export async function isCheckpointed(checkpoints: readonly FileCheckpoint[], file: OpenFile): Promise<boolean> {
+  for (const checkpoint of checkpoints) {
+    if (checkpoint.dev === file.dev && checkpoint.ino === file.ino && (await matchesCheckpoint(file, checkpoint))) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import { appendFile, copyFile, rename, truncate } from "node:fs/promises";
+import { appendFile, copyFile, rename, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
@@ -45,5 +45,32 @@ describe("ship-logs --once: copied and truncated twice between two runs (e2e)", 
     const again = await runCli([...baseArgs(world), "--once"]);
     expectSuccess(again);
     expect(again.stdout).toMatch(/ lines=0 /);
+  });
+
+  it("rotate 2: later copies that took the inodes of deleted, checkpointed copies are shipped too", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    // logrotate's `rotate 2`: the oldest copy is deleted just before the next copy is made, and ext4 hands its inode on.
+    const rotate2 = async (): Promise<void> => {
+      await rm(`${app}.2`, { force: true });
+      await copytruncate(app);
+    };
+    const generations = [0, 1, 2, 3, 4, 5].map((n) => numberedLines(`g${n}`, 30 + n * 7));
+    const add = (lines: readonly string[]): Promise<void> => appendFile(app, lines.map((line) => `${line}\n`).join(""));
+    await add(generations[0] ?? []);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    for (const n of [1, 2]) {
+      await rotate2();
+      await add(generations[n] ?? []);
+      expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    }
+    await add(generations[3] ?? []);
+    await rotate2();
+    await add(generations[4] ?? []);
+    await sleep(20);
+    await rotate2();
+    await add(generations[5] ?? []);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    expect([...linesBySource(world).values()].flat().sort()).toEqual(generations.flat().sort());
   });
 });

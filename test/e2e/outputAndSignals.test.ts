@@ -105,6 +105,18 @@ describe("signals and output the daemon cannot write", () => {
     expect([...linesBySource(world).values()]).toEqual([["one", "two"]]);
   });
 
+  it("--once with stdout and stderr in one pipe whose reader is slow: the summary line arrives, after 64 KiB of log lines filled the pipe", async () => {
+    for (let i = 0; i < 1000; i += 1) await appendFile(join(world.logs, `f${String(i).padStart(4, "0")}.log`), `line ${i}\n`);
+    const command = [process.execPath, CLI, ...baseArgs(world), "--once", "--log-level", "trace"].map((arg) => `'${arg}'`).join(" ");
+    const child = spawn("bash", ["-c", `${command} 2>&1 | (sleep 14; cat)`], { env: cleanEnv(), stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")));
+    const [code] = (await once(child, "close")) as [number | null];
+    expect(code).toBe(0);
+    expect(out.length).toBeGreaterThan(65_536);
+    expect(out).toMatch(/^ship-logs: shipped files=1000 lines=1000 /m);
+  }, 60_000);
+
   it("stderr on a full disk (/dev/full): the daemon ships through an S3 outage and its recovery, each batch PUT once it is stored, and a SIGTERM exits 0", async () => {
     const app = join(world.logs, "app.log");
     await appendFile(app, "");
