@@ -53,7 +53,12 @@ describe("signals and output the daemon cannot write", () => {
       const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? "0";
       return (BigInt(`0x${mask}`) & 1n) === 1n;
     };
-    await waitFor(catchesHup, 3_000, "a SIGHUP handler");
+    try {
+      await waitFor(catchesHup, 3_000, "a SIGHUP handler");
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
     for (const signal of ["SIGHUP", "SIGUSR1", "SIGUSR2", "SIGTERM"] as const) child.kill(signal);
     const [code, signal] = await exited;
     expect({ code, signal }, stderr.slice(-3000)).toEqual({ code: 0, signal: null });
@@ -121,8 +126,8 @@ describe("signals and output the daemon cannot write", () => {
     const app = join(world.logs, "app.log");
     await appendFile(app, "");
     const full = openSync("/dev/full", "w");
+    const child = spawn(process.execPath, [CLI, ...baseArgs(world), "--flush-interval", "1"], { env: cleanEnv(), stdio: ["ignore", "ignore", full] });
     try {
-      const child = spawn(process.execPath, [CLI, ...baseArgs(world), "--flush-interval", "1"], { env: cleanEnv(), stdio: ["ignore", "ignore", full] });
       const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
       await waitFor(() => world.imds.countCredentialFetches() > 0, 20_000, "the daemon's start");
       // Failures, then the "uploads succeed again" line: each of them a log write that fails.
@@ -140,6 +145,8 @@ describe("signals and output the daemon cannot write", () => {
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect([...linesBySource(world).values()]).toEqual([["during the outage", "after it"]]);
     } finally {
+      // A failed expectation must not leave the daemon running.
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       closeSync(full);
     }
   });
