@@ -24,7 +24,8 @@ import { isFullDisk } from "../ship/stateSaveFailure.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
-import { StateCorruptError, StateTooNewError, StateStore, type ShipState } from "../source/StateStore.js";
+import { markLegacyRotations } from "../source/markLegacyRotations.js";
+import { StateCorruptError, StateTooNewError, StateStore, type LoadedState, type ShipState } from "../source/StateStore.js";
 import { realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { directoryMatcher, globMatcher, isWithin } from "../source/expandGlobs.js";
@@ -102,7 +103,9 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
 }
 
 /**
- * The state, saved back at once: no upload may start before its key is saved,
+ * The state, read as this release reads it (devices renumbered at boot, an
+ * earlier release's checkpoints, ship-logs' own files let go), and saved back
+ * at once: no upload may start before its key is saved,
  * so a state dir that cannot be written (read-only, full, another owner) ends
  * the start with one line here rather than with a stack trace at the first save.
  * A full one does not end the daemon's start (`fullDiskRunsOn`): its batches
@@ -110,12 +113,15 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
  * daemon saves again once it has found its files, and says so if that fails
  * too (saveAtStart).
  */
-async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: boolean, isWatched: (path: string) => boolean): Promise<ShipState> {
-  const state = await readState(store, logger, isWatched);
+async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: boolean, patterns: readonly string[], stateDir: string): Promise<ShipState> {
+  const { rotationsUnmarked, ...state } = await readState(store, logger);
   const moves = await remapDevices(state.files);
   if (moves.size > 0) {
     logger.warn({ devices: Object.fromEntries(moves) }, "device numbers changed since the last run (disks renumbered at boot): checkpoints follow their files");
   }
+  // With the devices they are on now: a checkpoint's file is compared with what is at its path.
+  if (rotationsUnmarked) await markLegacyRotations(state.files, globMatcher(patterns));
+  await forgetOwnFiles(state, stateDir, logger);
   try {
     await store.save(state);
   } catch (error) {
@@ -130,10 +136,10 @@ async function loadState(store: StateStore, logger: Logger, fullDiskRunsOn: bool
  * shipper that refuses to start ships nothing, while one that starts over
  * re-sends what the files still hold, under new keys.
  */
-async function readState(store: StateStore, logger: Logger, isWatched: (path: string) => boolean): Promise<ShipState> {
+async function readState(store: StateStore, logger: Logger): Promise<LoadedState> {
   try {
     await store.init();
-    return await store.load(isWatched);
+    return await store.load();
   } catch (error) {
     if (error instanceof StateTooNewError) {
       throw new FatalError(`${error.message}: ${error.advice}`);
@@ -149,7 +155,7 @@ async function readState(store: StateStore, logger: Logger, isWatched: (path: st
       { reason: error.message, movedTo: aside },
       "state file is corrupt: moved aside, starting with empty state; the watched files are shipped again from their start, so lines already in S3 may arrive a second time under new keys",
     );
-    return { files: [] };
+    return { files: [], rotationsUnmarked: false };
   }
 }
 
@@ -253,8 +259,7 @@ export async function wirePipeline(
   await holdStateDir(config.stateDir, logger);
   const stateDir = await resolveStateDir(config, logger);
   const store = new StateStore(config.stateDir);
-  const state = await loadState(store, logger, !config.once, globMatcher(config.watch));
-  await forgetOwnFiles(state, stateDir, logger);
+  const state = await loadState(store, logger, !config.once, config.watch, stateDir);
 
   const client = createS3Client({
     region: identity.region,

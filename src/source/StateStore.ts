@@ -4,13 +4,17 @@ import { join } from "node:path";
 import { syncDirectory } from "../fs/syncDirectory.js";
 import { writeDurably } from "../fs/writeDurably.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
-import { markLegacyRotations } from "./markLegacyRotations.js";
 
 export const STATE_VERSION = 1;
 const STATE_FILE = "state.json";
 
 export interface ShipState {
   files: FileCheckpoint[];
+}
+
+/** The state as read, and whether a release before checkpoints carried `rotated` wrote it (markLegacyRotations). */
+export interface LoadedState extends ShipState {
+  rotationsUnmarked: boolean;
 }
 
 interface StateDocument {
@@ -72,17 +76,12 @@ export class StateStore {
     }
   }
 
-  /**
-   * @param isWatched whether the globs match a path, which decides how the
-   *   checkpoints of earlier releases are read (markLegacyRotations). Without
-   *   it (status, check: they neither ship nor save) nothing is marked.
-   */
-  async load(isWatched: (path: string) => boolean = () => true): Promise<ShipState> {
+  async load(): Promise<LoadedState> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { files: [] };
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { files: [], rotationsUnmarked: false };
       throw error;
     }
     let doc: StateDocument | null;
@@ -101,8 +100,7 @@ export class StateStore {
     if (!Array.isArray(doc.files) || checksumOf(doc.files) !== doc.checksum) {
       throw new StateCorruptError(`state file ${this.path} fails its checksum`);
     }
-    if (doc.rotationMarked !== true) await markLegacyRotations(doc.files, isWatched);
-    return { files: doc.files };
+    return { files: doc.files, rotationsUnmarked: doc.rotationMarked !== true };
   }
 
   /**
