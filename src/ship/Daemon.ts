@@ -18,6 +18,7 @@ import { Tailer } from "./Tailer.js";
 import { lostWithoutCopy } from "./lostWithoutCopy.js";
 import { logUnwatchedReplay } from "./logUnwatchedReplay.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";
+import { isSameFile } from "../source/isSameFile.js";
 
 /** How far one followed file is behind S3. */
 export interface FileLag {
@@ -358,7 +359,7 @@ export class Daemon {
   private async checkPath(tailer: Tailer): Promise<void> {
     const path = tailer.file.path;
     const info = await stat(path, { bigint: true }).catch(() => undefined);
-    if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) return;
+    if (isSameFile(info, tailer.file)) return;
     if (this.byPath.get(path) === tailer) this.byPath.delete(path);
     if (!(await this.followUnderOtherName(tailer))) {
       tailer.detachedAt = monotonicNow();
@@ -377,7 +378,7 @@ export class Daemon {
   private async followUnderOtherName(tailer: Tailer): Promise<boolean> {
     for (const other of this.namesOf(tailer)) {
       const info = await stat(other, { bigint: true }).catch(() => undefined);
-      if (info && info.dev.toString() === tailer.file.dev && info.ino.toString() === tailer.file.ino) {
+      if (isSameFile(info, tailer.file)) {
         this.logger.info({ path: tailer.file.path, now: other }, "file is gone under this name; following it under its other name");
         tailer.file.path = other;
         tailer.checkpoint.path = other;

@@ -3,6 +3,7 @@ import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { findSibling } from "./findSibling.js";
 import type { OpenFile } from "./openFile.js";
 import { matchesCheckpoint } from "./resolveCheckpoint.js";
+import { isSameFile } from "./isSameFile.js";
 
 /** Found elsewhere (and opened), still at its path, certainly gone, or not knowable right now. */
 export type RenameSearch =
@@ -19,7 +20,7 @@ export type RenameSearch =
  */
 export async function findRenamed(checkpoint: FileCheckpoint): Promise<RenameSearch> {
   const atPath = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
-  if (atPath && atPath.dev.toString() === checkpoint.dev && atPath.ino.toString() === checkpoint.ino) {
+  if (isSameFile(atPath, checkpoint)) {
     // Not renamed at all: the file is where it was (no longer matched by a
     // glob, or closed to save descriptors). Its checkpoint stays; no search.
     return { kind: "in-place" };

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { isRotatedName } from "./isRotatedName.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
+import { isSameFile } from "./isSameFile.js";
 
 /**
  * Checkpoints from a state file of a release before they carried `rotated`.
@@ -40,5 +41,5 @@ function isRotatedFromWatched(path: string, isWatched: (path: string) => boolean
 
 async function readToEndInPlace(checkpoint: FileCheckpoint): Promise<boolean> {
   const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
-  return info !== undefined && info.dev.toString() === checkpoint.dev && info.ino.toString() === checkpoint.ino && info.size <= BigInt(checkpoint.offset);
+  return isSameFile(info, checkpoint) && info.size <= BigInt(checkpoint.offset);
 }

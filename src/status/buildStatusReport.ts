@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { SPOOL_DIR, spoolContents } from "../sink/Spool.js";
 import type { StateStore } from "../source/StateStore.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
+import { isSameFile } from "../source/isSameFile.js";
 
 /** A runtime status older than this means the daemon is not running (it writes every 5 s). */
 const STALE_MS = 30_000;
@@ -56,7 +57,7 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
   const files = await Promise.all(
     state.files.map(async (checkpoint): Promise<FileStatus> => {
       const info = await stat(checkpoint.path, { bigint: true }).catch(() => undefined);
-      const same = info !== undefined && info.dev.toString() === checkpoint.dev && info.ino.toString() === checkpoint.ino;
+      const same = isSameFile(info, checkpoint);
       const size = same ? Number(info.size) : undefined;
       // A file rotated away or deleted has no path to stat; a running daemon
       // still reading it knows how far behind it is.
