@@ -1,8 +1,7 @@
 import { writeSync } from "node:fs";
+import { sleepSync } from "../time/sleepSync.js";
 
 const PAUSE_MS = 10;
-/** Something to wait on for a few milliseconds without a timer: nothing ever notifies it. */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Writes `text` to stdout (1) or stderr (2), whole and synchronously, and
@@ -21,7 +20,7 @@ export function writeOutput(fd: 1 | 2, text: string): void {
       rest = rest.subarray(writeSync(fd, rest));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return;
-      Atomics.wait(PAUSE, 0, 0, PAUSE_MS);
+      sleepSync(PAUSE_MS);
     }
   }
 }

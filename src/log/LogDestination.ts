@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { sleepSync } from "../time/sleepSync.js";
 
 /** Log bytes held while the log cannot be written; past it, the oldest lines go first. */
 export const MAX_HELD_LOG_BYTES = 1024 * 1024;
@@ -10,8 +11,6 @@ const RETRY_MS = 250;
 /** At exit: how long the held lines may take. */
 const EXIT_WAIT_MS = 5_000;
 const PAUSE_MS = 10;
-/** Something to wait on for a few milliseconds without a timer: nothing ever notifies it. */
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Destinations holding lines: written, as far as they can be, before the process exits. */
 const holding = new Set<LogDestination>();
@@ -70,7 +69,7 @@ export class LogDestination {
         written = writeSync(this.fd, next);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EAGAIN" || waited >= waitMs) break;
-        Atomics.wait(PAUSE, 0, 0, PAUSE_MS);
+        sleepSync(PAUSE_MS);
         waited += PAUSE_MS;
         continue;
       }
