@@ -4,7 +4,7 @@ import { errorMessage } from "../log/errorMessage.js";
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, isCheckpointed } from "../source/findLaterCopies.js";
+import { findLaterCopies, laterCopyCheckpoint } from "../source/findLaterCopies.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
@@ -766,12 +766,10 @@ export class Daemon {
    * read. Followed like a rotated file, whole, under a source id of its own.
    */
   private async finishLaterCopies(path: string, copy: OpenFile): Promise<void> {
-    const known = async (file: OpenFile): Promise<boolean> =>
-      this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`) || (await isCheckpointed(this.ctx.state.files, file));
-    for (const later of await findLaterCopies(path, copy, known)) {
+    const followed = (file: OpenFile): boolean => this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`);
+    for (const later of await findLaterCopies(path, copy, this.ctx.state.files, followed)) {
       this.logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again before the first truncation was seen; shipping the later copy whole");
-      const checkpoint = await freshCheckpoint(later);
-      checkpoint.rotated = true;
+      const checkpoint = await laterCopyCheckpoint(later);
       this.ctx.state.files.push(checkpoint);
       this.track(later, checkpoint, monotonicNow());
     }

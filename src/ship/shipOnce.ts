@@ -1,10 +1,10 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, isCheckpointed } from "../source/findLaterCopies.js";
+import { findLaterCopies, laterCopyCheckpoint } from "../source/findLaterCopies.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
-import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
+import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
@@ -141,14 +141,12 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * holds a content no run read, shipped whole under a source id of its own.
    */
   const finishLaterCopies = async (path: string, copy: OpenFile): Promise<void> => {
-    const known = async (file: OpenFile): Promise<boolean> =>
-      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await isCheckpointed(state.files, file));
-    for (const later of await findLaterCopies(path, copy, known)) {
+    const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
+    for (const later of await findLaterCopies(path, copy, state.files, followed)) {
       try {
         seenInodes.add(`${later.dev}:${later.ino}`);
         logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
-        const checkpoint = await freshCheckpoint(later);
-        checkpoint.rotated = true;
+        const checkpoint = await laterCopyCheckpoint(later);
         state.files.push(checkpoint);
         seen.add(checkpoint);
         await ship(later, checkpoint);

@@ -3,7 +3,7 @@ import { basename, dirname, join } from "node:path";
 import { isRotatedName } from "./isRotatedName.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { openFile, type OpenFile } from "./openFile.js";
-import { matchesCheckpoint } from "./resolveCheckpoint.js";
+import { freshCheckpoint, matchesCheckpoint } from "./resolveCheckpoint.js";
 
 /**
  * Copies a copytruncate made after `copy`, the one found holding a
@@ -13,11 +13,16 @@ import { matchesCheckpoint } from "./resolveCheckpoint.js";
  * What was written between the two truncations was never read, and is in
  * the later copies only. A later copy sits beside `copy`, is named after the
  * truncated file at `path` (or the file a symlink there leads to) plus a
- * rotation suffix, changed after `copy` did, and is not a file `isKnown`
- * says is followed or checkpointed already. Returned open, oldest first: the
- * order the content was written in.
+ * rotation suffix, changed after `copy` did, and is not a file `isFollowed`
+ * says is followed already (or matched by a glob) nor one a checkpoint
+ * holds. Returned open, oldest first: the order the content was written in.
  */
-export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (file: OpenFile) => Promise<boolean>): Promise<OpenFile[]> {
+export async function findLaterCopies(
+  path: string,
+  copy: OpenFile,
+  checkpoints: readonly FileCheckpoint[],
+  isFollowed: (file: OpenFile) => boolean,
+): Promise<OpenFile[]> {
   const names = [basename(path), basename(await realpath(path).catch(() => path))];
   const dir = dirname(copy.path);
   const copyChanged = (await copy.handle.stat({ bigint: true })).mtimeNs;
@@ -30,7 +35,8 @@ export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (fi
     const file = await openFile(candidatePath).catch(() => undefined);
     if (file === undefined) continue;
     const changed = (await file.handle.stat({ bigint: true })).mtimeNs;
-    if (changed > copyChanged && file.size > 0 && !(file.dev === copy.dev && file.ino === copy.ino) && !(await isKnown(file))) {
+    const mayBeLater = changed > copyChanged && file.size > 0 && !(file.dev === copy.dev && file.ino === copy.ino) && !isFollowed(file);
+    if (mayBeLater && !(await isCheckpointed(checkpoints, file))) {
       later.push({ file, changed });
     } else {
       await file.handle.close();
@@ -45,6 +51,13 @@ export async function findLaterCopies(path: string, copy: OpenFile, isKnown: (fi
  * `rotate N` deletes the oldest copy just before it copies again, and ext4
  * hands the freed inode on) would count as shipped, its content lost.
  */
+/** A later copy's checkpoint: a source id of its own, read whole, to its end, like a rotated file. */
+export async function laterCopyCheckpoint(file: OpenFile): Promise<FileCheckpoint> {
+  const checkpoint = await freshCheckpoint(file);
+  checkpoint.rotated = true;
+  return checkpoint;
+}
+
 export async function isCheckpointed(checkpoints: readonly FileCheckpoint[], file: OpenFile): Promise<boolean> {
   for (const checkpoint of checkpoints) {
     if (checkpoint.dev === file.dev && checkpoint.ino === file.ino && (await matchesCheckpoint(file, checkpoint))) return true;

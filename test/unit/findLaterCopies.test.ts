@@ -36,7 +36,7 @@ describe("findLaterCopies", () => {
     at("app.log.7", 50);
     const copy = await openFile(join(dir, "app.log.2"));
     const knownFile = await openFile(join(dir, "app.log.7"));
-    const later = await findLaterCopies(join(dir, "app.log"), copy, async (file) => file.dev === knownFile.dev && file.ino === knownFile.ino);
+    const later = await findLaterCopies(join(dir, "app.log"), copy, [], (file) => file.dev === knownFile.dev && file.ino === knownFile.ino);
     expect(later.map((file) => file.path)).toEqual([join(dir, "app.log.1"), join(dir, "app.log-20261207")]);
     for (const file of [copy, knownFile, ...later]) await file.handle.close();
   });
