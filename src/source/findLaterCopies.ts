@@ -45,12 +45,6 @@ export async function findLaterCopies(
   return later.sort((a, b) => (a.changed < b.changed ? -1 : a.changed > b.changed ? 1 : 0)).map(({ file }) => file);
 }
 
-/**
- * Whether a checkpoint holds the file: its identity and its content. By
- * identity alone, a copy given the inode of a deleted one (logrotate's
- * `rotate N` deletes the oldest copy just before it copies again, and ext4
- * hands the freed inode on) would count as shipped, its content lost.
- */
 /** A later copy's checkpoint: a source id of its own, read whole, to its end, like a rotated file. */
 export async function laterCopyCheckpoint(file: OpenFile): Promise<FileCheckpoint> {
   const checkpoint = await freshCheckpoint(file);
@@ -58,6 +52,12 @@ export async function laterCopyCheckpoint(file: OpenFile): Promise<FileCheckpoin
   return checkpoint;
 }
 
+/**
+ * Whether a checkpoint holds the file: its identity and its content. By
+ * identity alone, a copy given the inode of a deleted one (logrotate's
+ * `rotate N` deletes the oldest copy just before it copies again, and ext4
+ * hands the freed inode on) would count as shipped, its content lost.
+ */
 export async function isCheckpointed(checkpoints: readonly FileCheckpoint[], file: OpenFile): Promise<boolean> {
   for (const checkpoint of checkpoints) {
     if (checkpoint.dev === file.dev && checkpoint.ino === file.ino && (await matchesCheckpoint(file, checkpoint))) return true;
