@@ -743,14 +743,21 @@ export class Daemon {
    * and the truncation are lost.
    */
   private async finishFromCopy(checkpoint: FileCheckpoint, path: string): Promise<boolean> {
-    const copy = await findCopy(checkpoint);
-    if (copy === undefined) return false;
-    if (this.isTaken(`${copy.dev}:${copy.ino}`) || (await this.shippedOnItsOwn(copy, checkpoint))) {
-      // A glob that matches the copy already ships it whole, as a new file
-      // (followed now, or closed to save descriptors with its checkpoint kept).
-      await copy.handle.close();
+    // A file followed already, or closed to save descriptors with its
+    // checkpoint kept, ships whole on its own: another file with the same
+    // head (a.log beside b.log, both starting with the same banner) is passed
+    // over for one that is not.
+    const found = await findCopy(
+      checkpoint,
+      async (file) => this.isTaken(`${file.dev}:${file.ino}`) || (await this.shippedOnItsOwn(file, checkpoint)),
+    );
+    if (found === undefined) return false;
+    if (found.followed) {
+      // A glob that matches the copy already ships it whole, as a new file.
+      await found.file.handle.close();
       return false;
     }
+    const copy = found.file;
     this.logger.info({ path, copy: copy.path, unreadBytes: copy.size - recordedEnd(checkpoint) }, "file was copied and truncated; finishing its old content from the copy");
     // A file out of --watch sends from the copy only what it had recorded.
     const watched = this.isMatch(path) || !replayOnly(checkpoint);

@@ -10,7 +10,7 @@ import type { SpoolTake } from "../sink/Spool.js";
 import { errorMessage } from "../log/errorMessage.js";
 import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
-import { FINGERPRINT_BYTES, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
+import { FINGERPRINT_BYTES, fingerprintBefore, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
 import { refreshFingerprint } from "../source/resolveCheckpoint.js";
 import { isAborted } from "./isAborted.js";
@@ -188,7 +188,11 @@ export class FileShipper {
         }
         return;
       }
+      let tail: Fingerprint;
       try {
+        // Read before the head check: that the head is still the one shipped
+        // then says the tail was read from the same content.
+        tail = await this.tailBefore(end);
         await this.checkHead(end);
       } catch (error) {
         this.ctx.buffers.give(buffer);
@@ -196,7 +200,10 @@ export class FileShipper {
         throw error;
       }
       const intent: UploadIntent = { start, end, key: this.ctx.keyFor(this.checkpoint, start, end, new Date()), compression: this.ctx.compression };
+      // Both in the same turn: a save never holds an intent without the tail
+      // that ends where it does, whose copy findCopy would then refuse.
       this.checkpoint.pending.push(intent);
+      this.checkpoint.tail = tail;
       this.readOffset = end;
       // A range longer than a batch is one long line (findBatchEnd cuts no
       // other): it streams from the file and needs no pooled buffer.
@@ -222,6 +229,19 @@ export class FileShipper {
     if (this.failure !== undefined) return;
     this.failure = error instanceof Error ? error : new Error(String(error));
     this.failedCancelled = this.ctx.sink.cancelled === true;
+  }
+
+  /**
+   * The bytes a batch just cut ends with, up to FINGERPRINT_BYTES: what
+   * tells the copy of a copytruncate from other files with the same head
+   * (FileCheckpoint.tail). Read again (a KiB, just read by findBatchEnd, so
+   * from the page cache): findBatchEnd keeps no batch's bytes, only where
+   * its last line ends.
+   */
+  private async tailBefore(end: number): Promise<Fingerprint> {
+    const tail = await fingerprintBefore(this.file.handle, end);
+    if (tail.length < Math.min(end, FINGERPRINT_BYTES)) throw new TruncatedError(`${this.file.path} shrank below a batch just cut: truncated`);
+    return tail;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, laterCopyCheckpoint } from "../source/findLaterCopies.js";
+import { findLaterCopies, isCheckpointed, laterCopyCheckpoint } from "../source/findLaterCopies.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -97,12 +97,18 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   const matched = globMatcher(patterns);
   /**
    * The copy a copytruncate left of a checkpoint's file, if the globs do not
-   * match it: one they match is shipped whole in this run, as a file of its own.
+   * match it: one they match is shipped whole in this run, as a file of its
+   * own, and so is one a checkpoint holds (a rotated file finished on every
+   * run). Such a file with the same head is passed over for one that is
+   * neither: a watched a.log beside b.log, both starting with the same banner,
+   * must not hide b.log's copy.
    */
   const findCopyToFinish = async (checkpoint: FileCheckpoint): Promise<OpenFile | undefined> => {
-    const copy = await findCopy(checkpoint);
-    if (copy === undefined || !matched(copy.path)) return copy;
-    await copy.handle.close();
+    const followed = async (file: OpenFile): Promise<boolean> =>
+      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await isCheckpointed(state.files, file));
+    const copy = await findCopy(checkpoint, followed);
+    if (copy === undefined || !copy.followed) return copy?.file;
+    await copy.file.handle.close();
     return undefined;
   };
 

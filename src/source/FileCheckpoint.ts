@@ -23,8 +23,19 @@ export interface FileCheckpoint {
   path: string;
   dev: string;
   ino: string;
+  /** sha256 (hex) of the file's first `fingerprintLength` bytes: fixed at its first batch's cut, widened as uploads are acknowledged (refreshFingerprint). */
   fingerprint: string;
   fingerprintLength: number;
+  /**
+   * sha256 (hex) of the up to FINGERPRINT_BYTES bytes that end at
+   * recordedEnd, and their count, kept current at every batch cut. The head
+   * alone does not tell a copytruncate's copy from another file that starts
+   * the same (a shared banner, a run of NULs), or from an older copy of the
+   * same file; the bytes just before where reading stopped do (findCopy).
+   * Absent in checkpoints of earlier releases, and before a first batch is
+   * cut: the copy is then recognised by its head alone.
+   */
+  tail?: { hash: string; length: number };
   /** Bytes acknowledged by S3: every line before this offset is stored. */
   offset: number;
   /** Uploads in flight, contiguous and in order from `offset`. Replayed after a crash. */

@@ -21,10 +21,25 @@ export async function fingerprint(handle: FileHandle, size: number, limit = FING
 
 /** Up to `length` bytes from the start of an open file: fewer if it is shorter now. */
 export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
+  return readSpan(handle, 0, length);
+}
+
+/**
+ * Fingerprint of the up to `limit` bytes that end at `end` in an open file
+ * (FileCheckpoint.tail): of fewer bytes, so unlike any taken at `end`
+ * before, if the file is shorter now.
+ */
+export async function fingerprintBefore(handle: FileHandle, end: number, limit = FINGERPRINT_BYTES): Promise<Fingerprint> {
+  const length = Math.min(end, limit);
+  return fingerprintOf(await readSpan(handle, end - length, length));
+}
+
+/** Up to `length` bytes from `position` of an open file: fewer if it ends first. */
+async function readSpan(handle: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   let read = 0;
   while (read < length) {
-    const { bytesRead } = await handle.read(buffer, read, length - read, read);
+    const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
     if (bytesRead === 0) break;
     read += bytesRead;
   }

@@ -27,6 +27,16 @@ describe("StateStore", () => {
     expect((await stat(store.path)).mode & 0o777).toBe(0o600);
   });
 
+  it("round-trips a checkpoint's tail fingerprint, and loads one of an earlier release without it", async () => {
+    const store = new StateStore(dir);
+    await store.init();
+    const tail = { hash: "ab".repeat(32), length: 1024 };
+    await store.save({ files: [{ ...checkpoint(4096), tail }, checkpoint(7)] });
+    const [withTail, legacy] = (await store.load()).files;
+    expect(withTail?.tail).toEqual(tail);
+    expect(legacy !== undefined && "tail" in legacy).toBe(false);
+  });
+
   it("writes a consistent snapshot even when the state changes while the save is in flight", async () => {
     const store = new StateStore(dir);
     await store.init();
