@@ -46,6 +46,12 @@ async function runPool<T>(items: readonly T[], limit: number, stop: AbortSignal 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** A later copytruncate copy, open, with the checkpoint it ships under. */
+interface Adopted {
+  file: OpenFile;
+  checkpoint: FileCheckpoint;
+}
+
 /**
  * `ship-logs --once`: every complete line up to each file's current end, then
  * return. Files that rotated away since the last run are found by identity
@@ -129,37 +135,45 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
 
   /**
    * A copytruncate's copy of a checkpoint's file (the checkpoint moves onto
-   * it), finished like the file, then closed.
+   * it), finished like the file, then closed; and the later copies, if the
+   * file was copied and truncated again.
    */
   const finishCopy = async (copy: OpenFile, checkpoint: FileCheckpoint, wasWatched: boolean, path: string): Promise<void> => {
+    let later: Adopted[] = [];
     try {
       logger.info({ path, copy: copy.path }, "file was copied and truncated since its checkpoint; finishing its old content from the copy");
       moveCheckpoint(checkpoint, copy, wasWatched);
+      // Adopted before the first copy ships, so that its first saved intent
+      // saves their checkpoints too. Adopted after it, a run killed while the
+      // first copy shipped (an S3 outage makes that long) left the next run
+      // only the checkpoint at the first copy, finished in place, which
+      // never looks for later copies: their lines were lost.
+      if (!replayOnly(checkpoint)) later = await adoptLaterCopies(path, copy);
       await finishFound(copy, checkpoint, () => undefined);
-      if (!replayOnly(checkpoint)) await finishLaterCopies(path, copy);
+      for (const adopted of later) await ship(adopted.file, adopted.checkpoint);
     } finally {
       await copy.handle.close();
+      for (const adopted of later) await adopted.file.handle.close();
     }
   };
 
   /**
    * Copied and truncated more than once since the last run: each later copy
-   * holds a content no run read, shipped whole under a source id of its own.
+   * holds a content no run read, to be shipped whole under a source id of its
+   * own. Checkpointed here, open; the caller ships and closes them.
    */
-  const finishLaterCopies = async (path: string, copy: OpenFile): Promise<void> => {
+  const adoptLaterCopies = async (path: string, copy: OpenFile): Promise<Adopted[]> => {
     const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
+    const adopted: Adopted[] = [];
     for (const later of await findLaterCopies(path, copy, state.files, followed)) {
-      try {
-        seenInodes.add(`${later.dev}:${later.ino}`);
-        logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
-        const checkpoint = await laterCopyCheckpoint(later);
-        state.files.push(checkpoint);
-        seen.add(checkpoint);
-        await ship(later, checkpoint);
-      } finally {
-        await later.handle.close();
-      }
+      seenInodes.add(`${later.dev}:${later.ino}`);
+      logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
+      const checkpoint = await laterCopyCheckpoint(later);
+      state.files.push(checkpoint);
+      seen.add(checkpoint);
+      adopted.push({ file: later, checkpoint });
     }
+    return adopted;
   };
 
   /**

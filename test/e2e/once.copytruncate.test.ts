@@ -73,4 +73,33 @@ describe("ship-logs --once: copied and truncated twice between two runs (e2e)", 
     expectSuccess(await runCli([...baseArgs(world), "--once"]));
     expect([...linesBySource(world).values()].flat().sort()).toEqual(generations.flat().sort());
   });
+
+  it("a run killed while it ships the first copy leaves the later copies to the next run: every line once", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const args = [...baseArgs(world), "--stop-timeout", "1", "--once"];
+    const shipped = numberedLines("shipped", 50);
+    const unread = numberedLines("unread", 50);
+    const between = numberedLines("between", 50);
+    const latest = numberedLines("latest", 50);
+    const add = (lines: readonly string[]): Promise<void> => appendFile(app, lines.map((line) => `${line}\n`).join(""));
+    await add(shipped);
+    expectSuccess(await runCli(args));
+    await add(unread);
+    await copytruncate(app);
+    await sleep(20);
+    await add(between);
+    await copytruncate(app);
+    await add(latest);
+    // The first copy's upload hangs; the run is killed once it has taken the copy over (and saved that).
+    world.s3.injectFault({ kind: "stall", forMs: 60_000 });
+    const killed = scenario.startDaemon(args);
+    await killed.waitForLog(/copied and truncated since its checkpoint/);
+    await sleep(300);
+    await killed.stop("SIGKILL");
+    world.s3.clearFaults();
+
+    expectSuccess(await runCli(args));
+    expect([...linesBySource(world).values()].flat().sort()).toEqual([...shipped, ...unread, ...between, ...latest].sort());
+  });
 });
