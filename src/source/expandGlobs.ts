@@ -4,8 +4,18 @@ import { requirePackage } from "../loading/requirePackage.js";
 
 const picomatch = requirePackage("picomatch") as typeof import("picomatch");
 
-/** How deep `**` descends: log trees are shallow, and a runaway walk of / is not an option. */
-const MAX_DEPTH = 8;
+/**
+ * How many directory levels below a glob's base `**` descends: deeper than any
+ * real log tree, yet a bound on a runaway walk of /. The walk lists
+ * directories up to this many levels below the base, and chokidar's `depth`
+ * (PathsProvider) means the same: the base is level 0, and a directory is
+ * read if its level is at most `depth`. A walk the limit cuts is reported
+ * (`onDepthLimit`), never passed over in silence.
+ */
+export const MAX_WALK_DEPTH = 32;
+
+/** What is said when MAX_WALK_DEPTH cut a walk (at warn: files there are not shipped). */
+export const TOO_DEEP = `a --watch glob reaches deeper than ${MAX_WALK_DEPTH} directory levels below its base; files deeper are not shipped (narrow the glob, or start it lower)`;
 
 /** The directory a glob is rooted at: the part before its first wildcard. */
 export function globBase(pattern: string): string {
@@ -66,14 +76,19 @@ export function directoryMatcher(patterns: readonly string[]): (dir: string) => 
  *   depth: the state dir. A glob that covers it (/var/**) would otherwise
  *   ship ship-logs' own state and spool as logs, the spooled lines twice.
  *   Judged by the real paths the walk knows already: no call per file.
+ * @param onDepthLimit told once per pattern when the walk stops at
+ *   MAX_WALK_DEPTH before a directory that may lead to a match (`dir`)
  */
 export async function expandGlobs(
   patterns: readonly string[],
   onError: (path: string, error: NodeJS.ErrnoException) => void = () => {},
   excludedDirs: readonly string[] = [],
+  onDepthLimit: (pattern: string, dir: string) => void = () => {},
 ): Promise<string[]> {
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
+  /** The pattern walked now, and whether the depth limit cut its walk (said once per pattern). */
+  let walking = { pattern: "", reaches: (_dir: string): boolean => false, cut: false };
   const excluded = (real: string): boolean => excludedDirs.some((dir) => isWithin(real, dir));
   /** A file reached through a symlink (or named by a plain --watch) may be in an excluded directory whatever its spelled path. */
   const excludedFile = async (path: string): Promise<boolean> =>
@@ -93,7 +108,12 @@ export async function expandGlobs(
     }
     const enter = async (path: string, real: string): Promise<void> => {
       if (excluded(real)) return;
-      if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive, [...above, real]);
+      if (!recursive || !mayLeadToMatch(path)) return;
+      if (depth < MAX_WALK_DEPTH) await walk(path, depth + 1, recursive, [...above, real]);
+      else if (!walking.cut && walking.reaches(path)) {
+        walking.cut = true;
+        onDepthLimit(walking.pattern, path);
+      }
     };
     for (const entry of entries) {
       const name = entry.name.toString("utf8");
@@ -139,6 +159,7 @@ export async function expandGlobs(
     }
     const realBase = await realpath(base).catch(() => base);
     if (excluded(realBase)) continue;
+    walking = { pattern, reaches: directoryMatcher([pattern]), cut: false };
     await walk(base, 0, isRecursive(pattern), [realBase]);
   }
   return [...found].sort();

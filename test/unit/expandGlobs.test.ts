@@ -2,8 +2,9 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { directoryMatcher, expandGlobs } from "../../src/source/expandGlobs.js";
+import { directoryMatcher, expandGlobs, MAX_WALK_DEPTH } from "../../src/source/expandGlobs.js";
 import { watchIgnores } from "../../src/source/watchIgnores.js";
+import { SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
 
 describe("expandGlobs", () => {
   let dir: string;
@@ -71,6 +72,47 @@ describe("expandGlobs", () => {
       paths: [join(dir, "logs", "app", "a.log"), join(dir, "logs", "same", "a.log")],
       errors: [],
     });
+  });
+
+  /** dir/logs/1/2/…/n, with dK.log in the directory K levels below logs; returns the files' paths. */
+  function deepTree(levels: number): string[] {
+    const files: string[] = [];
+    let at = join(dir, "logs");
+    for (let level = 1; level <= levels; level++) {
+      at = join(at, String(level));
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, `d${level}.log`), `${level}\n`);
+      files.push(join(at, `d${level}.log`));
+    }
+    return files;
+  }
+
+  it("walks ** deeper than any real log tree: files 10 levels below the base are found", async () => {
+    const files = deepTree(10);
+    expect(await expand([join(dir, "logs", "**", "*.log")])).toEqual({ paths: [...files].sort(), errors: [] });
+  });
+
+  it("says once per pattern where the depth limit cuts a walk, instead of passing over what is deeper in silence", async () => {
+    const files = deepTree(MAX_WALK_DEPTH + 2);
+    const cuts: string[] = [];
+    const patterns = [join(dir, "logs", "**", "*.log"), join(dir, "logs", "**", "d*.log"), join(dir, "logs", "*.log")];
+    const paths = await expandGlobs(patterns, () => {}, [], (pattern, at) => cuts.push(`${pattern} ${at}`));
+    expect(paths).toEqual(files.slice(0, MAX_WALK_DEPTH).sort());
+    const cutAt = join(dir, "logs", ...Array.from({ length: MAX_WALK_DEPTH + 1 }, (_, i) => String(i + 1)));
+    // Not the pattern that does not recurse, and each of the others once, though two levels are cut.
+    expect(cuts).toEqual([`${patterns[0]} ${cutAt}`, `${patterns[1]} ${cutAt}`]);
+  });
+
+  it("says nothing when the tree ends at the depth limit", async () => {
+    deepTree(MAX_WALK_DEPTH);
+    const cuts: string[] = [];
+    const paths = await expandGlobs([join(dir, "logs", "**", "*.log")], () => {}, [], (_pattern, at) => cuts.push(at));
+    expect(paths).toHaveLength(MAX_WALK_DEPTH);
+    expect(cuts).toEqual([]);
+  });
+
+  it("--help (and README's table) gives the limit the walk has", () => {
+    expect(SHIP_LOGS_OPTIONS.watch.description).toContain(`at most ${MAX_WALK_DEPTH} directory levels`);
   });
 
   it("takes nothing from an excluded directory (the state dir), however it is spelled: through a symlink, a `..`, or a plain path", async () => {
