@@ -2,7 +2,8 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { directoryMatcher, expandGlobs, MAX_WALK_DEPTH } from "../../src/source/expandGlobs.js";
+import { directoryMatcher, expandGlobs, globBase, globMatcher, MAX_WALK_DEPTH } from "../../src/source/expandGlobs.js";
+import { unmatchedPatterns } from "../../src/source/unmatchedPatterns.js";
 import { watchIgnores } from "../../src/source/watchIgnores.js";
 import { SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
 
@@ -72,6 +73,45 @@ describe("expandGlobs", () => {
       paths: [join(dir, "logs", "app", "a.log"), join(dir, "logs", "same", "a.log")],
       errors: [],
     });
+  });
+
+  it("reads backslash escapes in a plain path and in the base directory as picomatch's matcher does: the escaped character itself", async () => {
+    const files = ["a,b.log", "br[1].log", "q?.log", "star*.log", "app[prod]/x.log", "app (prod)/x.log", "a{b}/c/x.log", "back\\slash/x.log", "x!y/x.log"];
+    for (const file of files) {
+      mkdirSync(join(dir, file, ".."), { recursive: true });
+      writeFileSync(join(dir, file), "x\n");
+    }
+    const patterns = [
+      `${dir}/a\\,b.log`,
+      `${dir}/br\\[1\\].log`,
+      `${dir}/q\\?.log`,
+      `${dir}/star\\*.log`,
+      `${dir}/app\\[prod\\]/*.log`,
+      `${dir}/app \\(prod\\)/*.log`,
+      `${dir}/a\\{b\\}/c/*.log`,
+      `${dir}/back\\\\slash/*.log`,
+      `${dir}/x\\!y/*.log`,
+    ];
+    expect(patterns.map(globBase)).toEqual([
+      join(dir, "a,b.log"),
+      join(dir, "br[1].log"),
+      join(dir, "q?.log"),
+      join(dir, "star*.log"),
+      join(dir, "app[prod]"),
+      join(dir, "app (prod)"),
+      join(dir, "a{b}", "c"),
+      join(dir, "back\\slash"),
+      join(dir, "x!y"),
+    ]);
+    for (const [i, pattern] of patterns.entries()) {
+      const found = await expand([pattern]);
+      expect(found, pattern).toEqual({ paths: [join(dir, files[i] ?? "")], errors: [] });
+      // The matcher (events, unmatchedPatterns, the files taken out of --watch) agrees with the walk.
+      expect(globMatcher([pattern])(join(dir, files[i] ?? "")), pattern).toBe(true);
+      expect(unmatchedPatterns([pattern], found.paths)).toEqual([]);
+    }
+    // Unescaped, the parentheses are a group to picomatch: the name with them in it is not matched.
+    expect((await expand([`${dir}/app (prod)/*.log`])).paths).toEqual([]);
   });
 
   /** dir/logs/1/2/…/n, with dK.log in the directory K levels below logs; returns the files' paths. */
@@ -171,6 +211,14 @@ describe("watchIgnores", () => {
     expect(ignores("/srv/site/logs", directory)).toBe(false);
     expect(ignores("/srv/site/logs/app.log")).toBe(false);
     expect(ignores("/srv/site/logs/app.log", file)).toBe(false);
+  });
+
+  it("keeps an escaped base and plain path as the names they are on disk, and what matches below them", () => {
+    const escaped = watchIgnores(["/srv/app \\(prod\\)/*.log", "/srv/a\\,b.log"]);
+    expect(escaped("/srv/app (prod)", directory)).toBe(false);
+    expect(escaped("/srv/app (prod)/x.log", file)).toBe(false);
+    expect(escaped("/srv/a,b.log", file)).toBe(false);
+    expect(escaped("/srv/app (prod)/x.txt", file)).toBe(true);
   });
 
   it("keeps a symlink to a directory that can lead to a match: chokidar hands it lstat's stats", () => {
