@@ -1,6 +1,6 @@
 import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expandGlobs } from "../source/expandGlobs.js";
+import { expandGlobs, MAX_WALK_DEPTH } from "../source/expandGlobs.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import type { CheckResult } from "./CheckResult.js";
@@ -12,16 +12,24 @@ import type { CheckResult } from "./CheckResult.js";
 export async function checkGlob(pattern: string, excludedDirs: readonly string[] = []): Promise<CheckResult> {
   const name = `watch ${pattern}`;
   const problems: string[] = [];
-  const paths = await expandGlobs([pattern], (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`), excludedDirs);
+  let cutAt: string | undefined;
+  const paths = await expandGlobs(
+    [pattern],
+    (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`),
+    excludedDirs,
+    (_pattern, dir) => (cutAt = dir),
+  );
   const unreadable: string[] = [];
   for (const path of paths) {
     await access(path, constants.R_OK).catch(() => unreadable.push(path));
   }
+  const cut = cutAt === undefined ? undefined : `the walk stops ${MAX_WALK_DEPTH} directory levels below the glob's base, and ${cutAt} goes deeper`;
   if (paths.length === 0) {
+    const notes = cut === undefined ? problems : [...problems, cut];
     return {
       name,
       status: "fail",
-      detail: problems.length > 0 ? `matches no file (${problems.join("; ")})` : "matches no file",
+      detail: notes.length > 0 ? `matches no file (${notes.join("; ")})` : "matches no file",
       fix: "check the glob; under systemd the unit must be able to see the directory (ReadOnlyPaths=, ProtectHome=)",
     };
   }
@@ -41,6 +49,14 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
       status: "fail",
       detail: `${unreadable.length} of ${paths.length} matching files are not readable (e.g. ${unreadable[0]})`,
       fix: "give the service read access: SupplementaryGroups= with the files' group (e.g. adm), or adjust their mode",
+    };
+  }
+  if (cut !== undefined) {
+    return {
+      name,
+      status: "warn",
+      detail: `${paths.length} readable file(s); ${cut}`,
+      fix: "files deeper are not shipped: narrow the glob, or start it lower",
     };
   }
   return { name, status: "ok", detail: `${paths.length} readable file(s)` };

@@ -1,4 +1,5 @@
 import { ConfigError } from "../config/index.js";
+import { printable } from "../config/quote.js";
 import { StateSaveError } from "../ship/stateSaveFailure.js";
 import { FatalError } from "./FatalError.js";
 
@@ -17,9 +18,19 @@ export interface FailureReport {
  */
 export function failureReport(error: unknown): FailureReport {
   if (error instanceof ConfigError) return { line: error.message, exitCode: 2 };
-  if (error instanceof FatalError || error instanceof StateSaveError) return { line: `ship-logs: ${error.message}`, exitCode: 1 };
+  // Their messages name paths (the state dir): one line whatever those hold.
+  if (error instanceof FatalError || error instanceof StateSaveError) return { line: `ship-logs: ${printable(error.message)}`, exitCode: 1 };
   if ((error as NodeJS.ErrnoException | undefined)?.code === "EMFILE") {
     return { line: "ship-logs: too many open files (EMFILE): raise LimitNOFILE= or ulimit -n (at least 256)", exitCode: 1 };
   }
   return { line: `ship-logs: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, exitCode: 1 };
+}
+
+/**
+ * `--once`'s exit-1 line: the first failure, and how many more the log holds.
+ * One line, whatever the file names in it hold (a newline, a cursor movement).
+ */
+export function couldNotShipLine(failures: readonly string[]): string {
+  const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
+  return `ship-logs: could not ship everything: ${printable(failures[0] ?? "")}${more}`;
 }

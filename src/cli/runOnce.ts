@@ -4,6 +4,7 @@ import { errorMessage } from "../log/errorMessage.js";
 import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
 import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
+import { couldNotShipLine } from "./failureReport.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 import { writeOutput } from "./writeOutput.js";
 
@@ -104,8 +105,7 @@ export async function runOnce(config: ShipLogsConfig, logger: Logger): Promise<n
     }
     // Failures of S3's or of a file's stand, stop or not; uploads the stop cancelled are not among them.
     if (summary.failures.length > 0) {
-      const more = summary.failures.length > 1 ? ` (and ${summary.failures.length - 1} more)` : "";
-      writeOutput(2, `ship-logs: could not ship everything: ${summary.failures[0]}${more}\n`);
+      writeOutput(2, `${couldNotShipLine(summary.failures)}\n`);
       return 1;
     }
     return stop.signal.aborted ? stopped() : 0;

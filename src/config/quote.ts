@@ -63,7 +63,13 @@ function escapeLineSeparators(json: string): string {
   return json.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-/** Text shown bare (a file path), with only the characters that would break or hide in the line escaped. */
+/**
+ * Text shown bare (a file path), with only the characters that would break or
+ * hide in the line escaped: the C0 controls (a newline would forge a line, ESC
+ * starts a terminal sequence), DEL, the C1 controls (CSI drives terminals
+ * too) and the line separators. For what people read: status, check, the
+ * exit-1 line; JSON log lines are escaped by JSON.
+ */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

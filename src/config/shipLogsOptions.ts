@@ -42,7 +42,7 @@ export const SHIP_LOGS_OPTIONS = defineOptions({
     value: globValue(),
     repeatable: true,
     fallback: required,
-    description: "files to ship; new files that match later are picked up",
+    description: "files to ship; new files that match later are picked up; a glob descends at most 32 directory levels below its base",
   },
   bucket: { metavar: "NAME", value: bucketNameValue(), fallback: required, description: "target bucket" },
   prefix: { metavar: "P", value: keyPrefixValue(), fallback: constant(""), description: "key prefix" },

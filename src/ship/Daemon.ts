@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
-import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
+import { expandGlobs, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findLaterCopies, laterCopyCheckpoint } from "../source/findLaterCopies.js";
@@ -128,6 +128,8 @@ export class Daemon {
   private urgent = false;
   private ticking = false;
   private rotatedWarned = false;
+  /** The patterns whose walk MAX_WALK_DEPTH cut, said already. */
+  private readonly tooDeep = new Set<string>();
   private descriptorsWarned = false;
   private readonly logger: Logger;
 
@@ -272,7 +274,12 @@ export class Daemon {
         if (signal.aborted) return;
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
       }
-      const paths = await expandGlobs(this.options.patterns, (dir, error) => this.reportUnreadable(dir, error.code ?? error.message), this.options.excludedDirs);
+      const paths = await expandGlobs(
+        this.options.patterns,
+        (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
+        this.options.excludedDirs,
+        (pattern, dir) => this.reportTooDeep(pattern, dir),
+      );
       for (const path of paths) {
         if (signal.aborted) return;
         await this.attach(path);
@@ -409,6 +416,7 @@ export class Daemon {
       this.options.patterns,
       (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
       this.options.excludedDirs,
+      (pattern, dir) => this.reportTooDeep(pattern, dir),
     );
     for (const path of paths) await this.attach(path);
     return paths;
@@ -474,6 +482,13 @@ export class Daemon {
         await this.settleUnfound(checkpoint, search, this.releasedSizes.has(checkpoint));
       }
     }
+  }
+
+  /** Once per pattern for the daemon's life: every scan would say it again. */
+  private reportTooDeep(pattern: string, dir: string): void {
+    if (this.tooDeep.has(pattern)) return;
+    this.tooDeep.add(pattern);
+    this.logger.warn({ pattern, dir, maxDepth: MAX_WALK_DEPTH }, TOO_DEEP);
   }
 
   private reportUnreadable(path: string, why: string): void {

@@ -1,4 +1,4 @@
-import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
+import { expandGlobs, MAX_WALK_DEPTH, TOO_DEEP, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findLaterCopies, isCheckpointed, laterCopyCheckpoint } from "../source/findLaterCopies.js";
@@ -70,7 +70,12 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     failures.push(line);
     logger.error(line);
   };
-  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`), excludedDirs);
+  const paths = await expandGlobs(
+    patterns,
+    (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`),
+    excludedDirs,
+    (pattern, dir) => logger.warn({ pattern, dir, maxDepth: MAX_WALK_DEPTH }, TOO_DEEP),
+  );
   for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();

@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from "chokidar";
-import { globBase, globMatcher } from "./expandGlobs.js";
+import { globBase, globMatcher, MAX_WALK_DEPTH } from "./expandGlobs.js";
 import { watchIgnores } from "./watchIgnores.js";
 
 export interface PathEvents {
@@ -38,7 +38,8 @@ export class PathsProvider {
       atomic: false,
       followSymlinks: true,
       ignorePermissionErrors: true,
-      depth: 8,
+      // As deep as the scans walk (the same count of levels below the base): a file the scan finds is one the watcher sees.
+      depth: MAX_WALK_DEPTH,
       ignored: watchIgnores(this.patterns, this.excludedDirs),
     });
     this.watcher.on("add", (path) => {

@@ -4,18 +4,79 @@ import { requirePackage } from "../loading/requirePackage.js";
 
 const picomatch = requirePackage("picomatch") as typeof import("picomatch");
 
-/** How deep `**` descends: log trees are shallow, and a runaway walk of / is not an option. */
-const MAX_DEPTH = 8;
+/**
+ * How many directory levels below a glob's base `**` descends: deeper than any
+ * real log tree, yet a bound on a runaway walk of /. The walk lists
+ * directories up to this many levels below the base, and chokidar's `depth`
+ * (PathsProvider) means the same: the base is level 0, and a directory is
+ * read if its level is at most `depth`. A walk the limit cuts is reported
+ * (`onDepthLimit`), never passed over in silence.
+ */
+export const MAX_WALK_DEPTH = 32;
 
-/** The directory a glob is rooted at: the part before its first wildcard. */
+/** What is said when MAX_WALK_DEPTH cut a walk (at warn: files there are not shipped). */
+export const TOO_DEEP = `a --watch glob reaches deeper than ${MAX_WALK_DEPTH} directory levels below its base; files deeper are not shipped (narrow the glob, or start it lower)`;
+
+/** A backslash escape: a backslash and the character after it, unless that is the "/" that ends a segment. */
+const ESCAPE = /\\[^/]/g;
+
+/**
+ * A pattern's text as picomatch's matcher reads it where it holds no glob: each
+ * backslash escape is the character after the backslash (`\,` a comma, `\[` a
+ * bracket, `\\` one backslash). picomatch.scan's own `unescape` drops both
+ * backslashes of `\\`.
+ */
+function unescapeGlob(text: string): string {
+  return text.replace(/\\([\s\S])/g, "$1");
+}
+
+interface ScannedPattern {
+  /** A glob (else a plain path, `base`). */
+  isGlob: boolean;
+  /** The directory the glob is rooted at (the part before its first wildcard), or the plain path, as a filesystem path: unescaped. */
+  base: string;
+  /** The glob below `base`, escapes masked: for its shape only. */
+  glob: string;
+  /** The pattern's segments, escapes kept, each to be read by picomatch; a brace group with a "/" in it is one. */
+  parts: string[];
+}
+
+/**
+ * picomatch.scan of the absolute pattern, with its escapes masked: scan keeps
+ * the backslashes of an escaped character in `base` (a path no file has, so
+ * `/logs/app\[prod\]/*.log` matched nothing), and an escaped "{" stops its
+ * reading. Each escape is masked as two plain characters, so a position in
+ * the masked text is one in the pattern, and what scan cuts is cut from the
+ * pattern itself.
+ */
+function scanPattern(pattern: string): ScannedPattern {
+  const resolved = resolve(pattern);
+  const masked = resolved.replace(ESCAPE, "__");
+  const scan = picomatch.scan(masked, { parts: true });
+  // The segments scan cut, one "/" apart, cut from the pattern at the same places.
+  let at = 0;
+  const parts = (scan.parts ?? []).map((part) => {
+    const original = resolved.slice(at, at + part.length);
+    at += part.length + 1;
+    return original;
+  });
+  // A plain path is all base; a glob's base is the pattern's start, up to a "/".
+  const base = scan.isGlob ? resolved.slice(0, scan.base.length) : resolved;
+  return { isGlob: scan.isGlob, base: base === "" ? "/" : unescapeGlob(base), glob: scan.glob, parts };
+}
+
+/**
+ * The directory a glob is rooted at (the part before its first wildcard), or
+ * a plain path: the filesystem path it names, its escapes read as picomatch
+ * reads them (`/d/app \(prod\)/*.log` is rooted at `/d/app (prod)`).
+ */
 export function globBase(pattern: string): string {
-  const scan = picomatch.scan(resolve(pattern));
-  return scan.base === "" ? "/" : scan.base;
+  return scanPattern(pattern).base;
 }
 
 function isRecursive(pattern: string): boolean {
-  const scan = picomatch.scan(resolve(pattern));
-  return scan.glob.includes("/") || scan.glob.includes("**");
+  const { glob } = scanPattern(pattern);
+  return glob.includes("/") || glob.includes("**");
 }
 
 /** Whether `path` is `dir` or below it (both real, absolute paths). */
@@ -37,8 +98,8 @@ export function globMatcher(patterns: readonly string[]): (path: string) => bool
  */
 export function directoryMatcher(patterns: readonly string[]): (dir: string) => boolean {
   const globs = patterns.map((pattern) =>
-    (picomatch.scan(resolve(pattern), { parts: true }).parts ?? [])
-      .filter((part) => part !== "")
+    scanPattern(pattern)
+      .parts.filter((part) => part !== "")
       .map((part) => ({ spansDirectories: part.includes("**") || part.includes("/"), isMatch: picomatch(part, { dot: true }) })),
   );
   return (dir) => {
@@ -66,14 +127,19 @@ export function directoryMatcher(patterns: readonly string[]): (dir: string) => 
  *   depth: the state dir. A glob that covers it (/var/**) would otherwise
  *   ship ship-logs' own state and spool as logs, the spooled lines twice.
  *   Judged by the real paths the walk knows already: no call per file.
+ * @param onDepthLimit told once per pattern when the walk stops at
+ *   MAX_WALK_DEPTH before a directory that may lead to a match (`dir`)
  */
 export async function expandGlobs(
   patterns: readonly string[],
   onError: (path: string, error: NodeJS.ErrnoException) => void = () => {},
   excludedDirs: readonly string[] = [],
+  onDepthLimit: (pattern: string, dir: string) => void = () => {},
 ): Promise<string[]> {
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
+  /** The pattern walked now, and whether the depth limit cut its walk (said once per pattern). */
+  let walking = { pattern: "", reaches: (_dir: string): boolean => false, cut: false };
   const excluded = (real: string): boolean => excludedDirs.some((dir) => isWithin(real, dir));
   /** A file reached through a symlink (or named by a plain --watch) may be in an excluded directory whatever its spelled path. */
   const excludedFile = async (path: string): Promise<boolean> =>
@@ -93,7 +159,12 @@ export async function expandGlobs(
     }
     const enter = async (path: string, real: string): Promise<void> => {
       if (excluded(real)) return;
-      if (recursive && depth < MAX_DEPTH && mayLeadToMatch(path)) await walk(path, depth + 1, recursive, [...above, real]);
+      if (!recursive || !mayLeadToMatch(path)) return;
+      if (depth < MAX_WALK_DEPTH) await walk(path, depth + 1, recursive, [...above, real]);
+      else if (!walking.cut && walking.reaches(path)) {
+        walking.cut = true;
+        onDepthLimit(walking.pattern, path);
+      }
     };
     for (const entry of entries) {
       const name = entry.name.toString("utf8");
@@ -124,9 +195,8 @@ export async function expandGlobs(
     }
   };
   for (const pattern of patterns) {
-    const base = globBase(pattern);
-    const scan = picomatch.scan(resolve(pattern));
-    if (!scan.isGlob) {
+    const { base, isGlob } = scanPattern(pattern);
+    if (!isGlob) {
       // A plain path: no directory walk needed. Missing is fine (it may be
       // created later); unreachable (EACCES on a parent) is reported like an
       // unlistable directory, or --once would say it shipped everything.
@@ -134,11 +204,12 @@ export async function expandGlobs(
         if (error.code !== "ENOENT" && error.code !== "ENOTDIR") onError(base, error);
         return undefined;
       });
-      if (info?.isFile() && !(await excludedFile(base))) found.add(resolve(pattern));
+      if (info?.isFile() && !(await excludedFile(base))) found.add(base);
       continue;
     }
     const realBase = await realpath(base).catch(() => base);
     if (excluded(realBase)) continue;
+    walking = { pattern, reaches: directoryMatcher([pattern]), cut: false };
     await walk(base, 0, isRecursive(pattern), [realBase]);
   }
   return [...found].sort();

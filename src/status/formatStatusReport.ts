@@ -1,3 +1,4 @@
+import { printable } from "../config/quote.js";
 import type { StatusReport } from "./buildStatusReport.js";
 
 function duration(seconds: number): string {
@@ -17,7 +18,7 @@ export function formatStatusReport(report: StatusReport): string {
   const { daemon } = report;
   const lines: string[] = [];
   if (daemon === undefined) {
-    lines.push(`daemon: no runtime status in ${report.stateDir} (never ran, or not with this state dir)`);
+    lines.push(`daemon: no runtime status in ${printable(report.stateDir)} (never ran, or not with this state dir)`);
   } else if (!daemon.running) {
     // Its mode, PUT rate and credentials were those of a run that has ended:
     // shown, they read as the present.
@@ -34,7 +35,8 @@ export function formatStatusReport(report: StatusReport): string {
   const rows = [["FILE", "STATE", "SHIPPED", "BEHIND", "PENDING", "LAST UPLOAD"]];
   for (const file of report.files) {
     rows.push([
-      file.path,
+      // A name is anything but "/" and NUL: a newline in it would forge a row, an ESC drive the terminal.
+      printable(file.path),
       file.state,
       String(file.shipped),
       file.bytesBehind === undefined ? "-" : String(file.bytesBehind),

@@ -14,6 +14,14 @@ describe("splitList (the environment form of a repeatable option)", () => {
     // An unbalanced brace does not swallow the next line.
     ["/a/{b\n/c", ["/a/{b", "/c"]],
     [", ,\n", []],
+    // An unclosed "[" or "{" is a plain character (as picomatch reads it): it does not swallow the commas after it.
+    ["/d/a[1.log,/d/b.log", ["/d/a[1.log", "/d/b.log"]],
+    ["/d/a{1.log,/d/b.log", ["/d/a{1.log", "/d/b.log"]],
+    ["/d/{x,y}/a[1.log,/d/b.log", ["/d/{x,y}/a[1.log", "/d/b.log"]],
+    ["/d/a{1,/d/{x,y}.log,/c", ["/d/a{1", "/d/{x,y}.log", "/c"]],
+    ["/d/{a,{b,c}.log,/e", ["/d/{a", "{b,c}.log", "/e"]],
+    ["/d/[a,b].log,/d/a[1.log,/e", ["/d/[a,b].log", "/d/a[1.log", "/e"]],
+    ["/d/a\\[1,b].log,/e", ["/d/a\\[1", "b].log", "/e"]],
   ])("splits %j", (text, items) => {
     expect(splitList(text)).toEqual(items);
   });

@@ -2,8 +2,10 @@ import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { directoryMatcher, expandGlobs } from "../../src/source/expandGlobs.js";
+import { directoryMatcher, expandGlobs, globBase, globMatcher, MAX_WALK_DEPTH } from "../../src/source/expandGlobs.js";
+import { unmatchedPatterns } from "../../src/source/unmatchedPatterns.js";
 import { watchIgnores } from "../../src/source/watchIgnores.js";
+import { SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
 
 describe("expandGlobs", () => {
   let dir: string;
@@ -73,6 +75,86 @@ describe("expandGlobs", () => {
     });
   });
 
+  it("reads backslash escapes in a plain path and in the base directory as picomatch's matcher does: the escaped character itself", async () => {
+    const files = ["a,b.log", "br[1].log", "q?.log", "star*.log", "app[prod]/x.log", "app (prod)/x.log", "a{b}/c/x.log", "back\\slash/x.log", "x!y/x.log"];
+    for (const file of files) {
+      mkdirSync(join(dir, file, ".."), { recursive: true });
+      writeFileSync(join(dir, file), "x\n");
+    }
+    const patterns = [
+      `${dir}/a\\,b.log`,
+      `${dir}/br\\[1\\].log`,
+      `${dir}/q\\?.log`,
+      `${dir}/star\\*.log`,
+      `${dir}/app\\[prod\\]/*.log`,
+      `${dir}/app \\(prod\\)/*.log`,
+      `${dir}/a\\{b\\}/c/*.log`,
+      `${dir}/back\\\\slash/*.log`,
+      `${dir}/x\\!y/*.log`,
+    ];
+    expect(patterns.map(globBase)).toEqual([
+      join(dir, "a,b.log"),
+      join(dir, "br[1].log"),
+      join(dir, "q?.log"),
+      join(dir, "star*.log"),
+      join(dir, "app[prod]"),
+      join(dir, "app (prod)"),
+      join(dir, "a{b}", "c"),
+      join(dir, "back\\slash"),
+      join(dir, "x!y"),
+    ]);
+    for (const [i, pattern] of patterns.entries()) {
+      const found = await expand([pattern]);
+      expect(found, pattern).toEqual({ paths: [join(dir, files[i] ?? "")], errors: [] });
+      // The matcher (events, unmatchedPatterns, the files taken out of --watch) agrees with the walk.
+      expect(globMatcher([pattern])(join(dir, files[i] ?? "")), pattern).toBe(true);
+      expect(unmatchedPatterns([pattern], found.paths)).toEqual([]);
+    }
+    // Unescaped, the parentheses are a group to picomatch: the name with them in it is not matched.
+    expect((await expand([`${dir}/app (prod)/*.log`])).paths).toEqual([]);
+  });
+
+  /** dir/logs/1/2/…/n, with dK.log in the directory K levels below logs; returns the files' paths. */
+  function deepTree(levels: number): string[] {
+    const files: string[] = [];
+    let at = join(dir, "logs");
+    for (let level = 1; level <= levels; level++) {
+      at = join(at, String(level));
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, `d${level}.log`), `${level}\n`);
+      files.push(join(at, `d${level}.log`));
+    }
+    return files;
+  }
+
+  it("walks ** deeper than any real log tree: files 10 levels below the base are found", async () => {
+    const files = deepTree(10);
+    expect(await expand([join(dir, "logs", "**", "*.log")])).toEqual({ paths: [...files].sort(), errors: [] });
+  });
+
+  it("says once per pattern where the depth limit cuts a walk, instead of passing over what is deeper in silence", async () => {
+    const files = deepTree(MAX_WALK_DEPTH + 2);
+    const cuts: string[] = [];
+    const patterns = [join(dir, "logs", "**", "*.log"), join(dir, "logs", "**", "d*.log"), join(dir, "logs", "*.log")];
+    const paths = await expandGlobs(patterns, () => {}, [], (pattern, at) => cuts.push(`${pattern} ${at}`));
+    expect(paths).toEqual(files.slice(0, MAX_WALK_DEPTH).sort());
+    const cutAt = join(dir, "logs", ...Array.from({ length: MAX_WALK_DEPTH + 1 }, (_, i) => String(i + 1)));
+    // Not the pattern that does not recurse, and each of the others once, though two levels are cut.
+    expect(cuts).toEqual([`${patterns[0]} ${cutAt}`, `${patterns[1]} ${cutAt}`]);
+  });
+
+  it("says nothing when the tree ends at the depth limit", async () => {
+    deepTree(MAX_WALK_DEPTH);
+    const cuts: string[] = [];
+    const paths = await expandGlobs([join(dir, "logs", "**", "*.log")], () => {}, [], (_pattern, at) => cuts.push(at));
+    expect(paths).toHaveLength(MAX_WALK_DEPTH);
+    expect(cuts).toEqual([]);
+  });
+
+  it("--help (and README's table) gives the limit the walk has", () => {
+    expect(SHIP_LOGS_OPTIONS.watch.description).toContain(`at most ${MAX_WALK_DEPTH} directory levels`);
+  });
+
   it("takes nothing from an excluded directory (the state dir), however it is spelled: through a symlink, a `..`, or a plain path", async () => {
     const state = join(dir, "state");
     mkdirSync(join(state, "spool"), { recursive: true });
@@ -129,6 +211,14 @@ describe("watchIgnores", () => {
     expect(ignores("/srv/site/logs", directory)).toBe(false);
     expect(ignores("/srv/site/logs/app.log")).toBe(false);
     expect(ignores("/srv/site/logs/app.log", file)).toBe(false);
+  });
+
+  it("keeps an escaped base and plain path as the names they are on disk, and what matches below them", () => {
+    const escaped = watchIgnores(["/srv/app \\(prod\\)/*.log", "/srv/a\\,b.log"]);
+    expect(escaped("/srv/app (prod)", directory)).toBe(false);
+    expect(escaped("/srv/app (prod)/x.log", file)).toBe(false);
+    expect(escaped("/srv/a,b.log", file)).toBe(false);
+    expect(escaped("/srv/app (prod)/x.txt", file)).toBe(true);
   });
 
   it("keeps a symlink to a directory that can lead to a match: chokidar hands it lstat's stats", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StatusReport } from "../../src/status/buildStatusReport.js";
+import type { FileStatus, StatusReport } from "../../src/status/buildStatusReport.js";
 import { formatStatusReport } from "../../src/status/formatStatusReport.js";
 import type { RuntimeStatus } from "../../src/status/RuntimeStatus.js";
 
@@ -35,6 +35,26 @@ describe("formatStatusReport", () => {
     const stopped: StatusReport = { ...report, daemon: report.daemon === undefined ? undefined : { ...report.daemon, running: false } };
     const [first] = formatStatusReport(stopped).split("\n");
     expect(first).toBe("daemon: not running (last status 2026-12-06T10:05:00.000Z; a daemon still starting, or waiting for IMDS, writes none yet)");
+  });
+
+  it("escapes the control characters of a file name: a newline forges no row, an ESC or a CSI drives no terminal", () => {
+    const report = reportWithExpiry(3_725);
+    const file: FileStatus = {
+      path: "/logs/evil\n  fake.log  shipped 999\u001b[31mRED\u009b0m.log",
+      state: "following",
+      shipped: 1,
+      size: 1,
+      bytesBehind: 0,
+      pendingUploads: 0,
+      lastUploadAt: undefined,
+    };
+    const text = formatStatusReport({ ...report, stateDir: "/state\u001b[2J", files: [file] });
+    // The daemon line, the header, one row.
+    expect(text.split("\n")).toHaveLength(4);
+    expect(text).toContain("/logs/evil\\u000a  fake.log  shipped 999\\u001b[31mRED\\u009b0m.log  following");
+    expect(text).not.toMatch(/[\u001b\u009b]/);
+    const none = formatStatusReport({ ...report, daemon: undefined, stateDir: "/state\u001b[2J" });
+    expect(none).toContain("no runtime status in /state\\u001b[2J (");
   });
 
   it("names what the spool holds, which no file's BEHIND counts; nothing when it is empty", () => {
