@@ -1,7 +1,7 @@
 import { access, constants, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { openNewFile } from "../fs/openNewFile.js";
-import { foreignOwner, type ForeignOwner } from "../source/stateDirOwner.js";
+import { foreignOwner, trustedOwners, type ForeignOwner } from "../source/stateDirOwner.js";
 import { expandGlobs } from "../source/expandGlobs.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
@@ -90,7 +90,7 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
     return {
       name: "state dir",
       status: "warn",
-      detail: `${dir} is owned by uid ${foreign.owner}, not by this user (uid ${foreign.user}): not written by this check`,
+      detail: `${dir} is owned by uid ${foreign.owner}, ${trustedOwners(foreign.user)}: not written by this check`,
       fix: `ship-logs run as uid ${foreign.user} refuses it (its owner could make ship-logs write through links planted in it); fine if the service runs as uid ${foreign.owner} (User=, DynamicUser=), else chown it or give ship-logs another --state-dir`,
     };
   }

@@ -191,7 +191,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
       const result = await run.stop();
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
-        `ship-logs: --state-dir ${state}: owned by uid 65534, not by the user ship-logs runs as (uid 0): that user could make ship-logs write through links planted in it; chown it to uid 0, or give ship-logs a state directory of its own`,
+        `ship-logs: --state-dir ${state}: owned by uid 65534, not root, the user ship-logs runs as (uid 0): that user could make ship-logs write through links planted in it; chown it to uid 0, or give ship-logs a state directory of its own`,
       ]);
     }
     expect(await readFile(victim, "utf8")).toBe("content\n");
@@ -211,7 +211,7 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     await symlink(real, link);
     const refused = await runCli(["--once", ...baseArgs(world).slice(0, -2), "--state-dir", link]);
     expect(refused.code, refused.stderr).toBe(2);
-    expect(refused.stderr).toContain(`ship-logs: --state-dir ${link}: owned by uid 65534, not by the user ship-logs runs as (uid 0) (${real}): `);
+    expect(refused.stderr).toContain(`ship-logs: --state-dir ${link}: owned by uid 65534, not root, the user ship-logs runs as (uid 0) (${real}): `);
     await chown(real, 0, 0);
     const accepted = await runCli(["--once", ...baseArgs(world).slice(0, -2), "--state-dir", link]);
     expect(accepted.code, accepted.stderr).toBe(0);
@@ -299,7 +299,10 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     expect(logsMatching(result.stderr, /^cannot write status\.json$/)).toEqual([expect.objectContaining({ code })]);
     // The state on disk is whole and current: the next run finds nothing to do and says nothing.
     expect(await stateOffset(w, log)).toBe((await stat(log)).size);
-    const next = await runCli(["--once", ...baseArgs(w)]);
+    // As the same user: a state dir another user owns is refused.
+    const nextRun = (daemon = start(["--once", ...baseArgs(w)]));
+    await waitFor(() => nextRun.child.exitCode !== null, 30_000, "the next --once to exit");
+    const next = await nextRun.stop();
     expect(next.code, next.stderr).toBe(0);
     expect(complaints(next.stderr)).toEqual([]);
     expect(next.stdout).toMatch(/ lines=0 /);

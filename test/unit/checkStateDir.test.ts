@@ -33,7 +33,7 @@ describe("checkStateDir", () => {
     await chown(state, 65534, 65534);
     await symlink(victim, join(state, `.check-${process.pid}`));
     const result = await checkStateDir(state);
-    expect(result).toMatchObject({ name: "state dir", status: "warn", detail: `${state} is owned by uid 65534, not by this user (uid 0): not written by this check` });
+    expect(result).toMatchObject({ name: "state dir", status: "warn", detail: `${state} is owned by uid 65534, not root, the user ship-logs runs as (uid 0): not written by this check` });
     expect(result.fix).toMatch(/^ship-logs run as uid 0 refuses it .*fine if the service runs as uid 65534/);
     expect(await readFile(victim, "utf8")).toBe("content\n");
   });
