@@ -1,5 +1,7 @@
-import { access, constants, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { openNewFile } from "../fs/openNewFile.js";
+import { foreignOwner, trustedOwners, type ForeignOwner } from "../source/stateDirOwner.js";
 import { expandGlobs, MAX_WALK_DEPTH } from "../source/expandGlobs.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
@@ -65,10 +67,21 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
 /** The state directory can be created and written, and the state in it read as the shipper will. */
 export async function checkStateDir(dir: string): Promise<CheckResult> {
   const probe = join(dir, `.check-${process.pid}`);
+  let foreign: ForeignOwner | undefined;
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(probe, "ok\n", { mode: 0o600 });
-    await rm(probe);
+    // Another user's directory is not written (its owner could have planted
+    // a link at the probe's name), nor judged writable.
+    foreign = await foreignOwner(dir);
+    if (foreign === undefined) {
+      const handle = await openNewFile(probe);
+      try {
+        await handle.writeFile("ok\n");
+      } finally {
+        await handle.close();
+      }
+      await rm(probe);
+    }
   } catch (error) {
     return {
       name: "state dir",
@@ -87,6 +100,15 @@ export async function checkStateDir(dir: string): Promise<CheckResult> {
       return { name: "state dir", status: "fail", detail: error.message, fix: "the shipper will move it aside and ship every watched file again from its start; look at it first" };
     }
     return { name: "state dir", status: "fail", detail: `${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, fix: "make the state file readable by the service" };
+  }
+  if (foreign !== undefined) {
+    // `sudo ship-logs check` beside a service that runs as its own user (DynamicUser=) lands here: not a failure.
+    return {
+      name: "state dir",
+      status: "warn",
+      detail: `${dir} is owned by uid ${foreign.owner}, ${trustedOwners(foreign.user)}: not written by this check`,
+      fix: `ship-logs run as uid ${foreign.user} refuses it (its owner could make ship-logs write through links planted in it); fine if the service runs as uid ${foreign.owner} (User=, DynamicUser=), else chown it or give ship-logs another --state-dir`,
+    };
   }
   return { name: "state dir", status: "ok", detail: `${dir} is writable` };
 }

@@ -22,11 +22,12 @@ import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
 import { isFullDisk } from "../ship/stateSaveFailure.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
+import { describeForeignOwner, foreignOwner } from "../source/stateDirOwner.js";
 import { describeDirError } from "../source/describeDirError.js";
 import { remapDevices } from "../source/remapDevices.js";
 import { markLegacyRotations } from "../source/markLegacyRotations.js";
 import { StateCorruptError, StateTooNewError, StateStore, type LoadedState, type ShipState } from "../source/StateStore.js";
-import { realpath } from "node:fs/promises";
+import { mkdir, realpath } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { directoryMatcher, globMatcher, isWithin } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
@@ -100,6 +101,24 @@ async function holdStateDir(dir: string, logger: Logger): Promise<void> {
     throw await stateDirError(dir, error, "cannot use");
   }
   if (unlocked !== undefined) logger.warn({ stateDir: dir, reason: unlocked }, "cannot lock the state directory; make sure no other ship-logs uses it");
+  await refuseForeignOwner(dir);
+}
+
+/**
+ * A state dir another user owns is the configuration's to fix, exit 2 like
+ * one this user may not write: before anything in it is read, chmodded or
+ * written (its owner could have planted links where the temp files go).
+ */
+async function refuseForeignOwner(dir: string): Promise<void> {
+  let foreign;
+  try {
+    // Where no lock was taken (not Linux), not made yet.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    foreign = await foreignOwner(dir);
+  } catch (error) {
+    throw await stateDirError(dir, error, "cannot use");
+  }
+  if (foreign !== undefined) throw new OptionValueError("stateDir", dir, describeForeignOwner(foreign, dir));
 }
 
 /**

@@ -1,4 +1,5 @@
-import { open, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
+import { openNewFile } from "./openNewFile.js";
 
 /**
  * Replaces `path` with `data`, whole or not at all: written to `temp`,
@@ -8,7 +9,7 @@ import { open, rename, rm } from "node:fs/promises";
  */
 export async function writeDurably(path: string, data: Buffer | string, temp = `${path}.tmp`): Promise<void> {
   try {
-    const handle = await open(temp, "w", 0o600);
+    const handle = await openNewFile(temp);
     try {
       await handle.writeFile(data);
       await handle.sync();

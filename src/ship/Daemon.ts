@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
+import { RepeatedErrors } from "../log/RepeatedErrors.js";
 import { expandGlobs, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
@@ -98,6 +99,7 @@ export class Daemon {
   private readonly attaching = new Set<string>();
   private readonly attachingIdentities = new Set<string>();
   private readonly paths: PathsProvider;
+  private readonly watcherErrors: RepeatedErrors;
   private tick: NodeJS.Timeout | undefined;
   private tickMs = 1_000;
   /** A pass at the next flush deadline, when it comes before the next tick (scheduleDeadline). */
@@ -138,6 +140,7 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.logger = ctx.logger;
+    this.watcherErrors = new RepeatedErrors(ctx.logger, "file watcher error");
     this.isMatch = globMatcher(options.patterns);
     this.paths = new PathsProvider(
       options.patterns,
@@ -150,7 +153,8 @@ export class Daemon {
           // tick; urgent polls here made every write event a PUT of its own.
           void (tailer ? tailer.poll(monotonicNow(), false) : this.attach(path));
         },
-        error: (error) => this.logger.warn({ err: error.message }, "file watcher error"),
+        // Once per kind per interval: each looping link a local user plants is an error of its own.
+        error: (error) => this.watcherErrors.report(error),
       },
       options.excludedDirs,
     );
@@ -216,6 +220,7 @@ export class Daemon {
     clearTimeout(this.deadline);
     clearInterval(this.rescan);
     await this.paths.close();
+    this.watcherErrors.summarize(monotonicNow(), true);
     const stopDeadline = monotonicNow() + timeoutMs;
     const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
       this.logger.error({ err: errorMessage(error) }, "the stop flush failed; what it did not upload is shipped at the next start");
@@ -425,6 +430,7 @@ export class Daemon {
   private async rescanNow(): Promise<void> {
     if (this.rescanning) return;
     this.rescanning = true;
+    this.watcherErrors.summarize();
     try {
       await this.scan();
       await this.settleIdleCheckpoints();

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from "chokidar";
+import { watch, type ChokidarOptions, type FSWatcher } from "chokidar";
 import { globBase, globMatcher, MAX_WALK_DEPTH } from "./expandGlobs.js";
 import { watchIgnores } from "./watchIgnores.js";
 
@@ -25,13 +25,15 @@ export class PathsProvider {
     private readonly patterns: readonly string[],
     private readonly events: PathEvents,
     private readonly excludedDirs: readonly string[] = [],
+    /** chokidar's watch(); a test gives a fake watcher */
+    private readonly watchPaths: (paths: string[], options: ChokidarOptions) => FSWatcher = watch,
   ) {
     this.isMatch = globMatcher(patterns);
   }
 
   start(): void {
     const bases = [...new Set(this.patterns.map(globBase))];
-    this.watcher = watch(bases, {
+    this.watcher = this.watchPaths(bases, {
       ignoreInitial: true,
       persistent: true,
       // Renames must stay renames: rotation detection depends on them.
@@ -51,8 +53,19 @@ export class PathsProvider {
     this.watcher.on("error", (error) => this.events.error(error instanceof Error ? error : new Error(String(error))));
   }
 
+  /**
+   * chokidar's close() removes every listener at once, yet a stat it started
+   * before may still fail afterwards (ELOOP on a looping link) and emit
+   * 'error': with no listener, that throws out of the process. The listener
+   * added after close() outlives it; errors of a watcher being closed say
+   * nothing the stop needs.
+   */
   async close(): Promise<void> {
-    await this.watcher?.close();
+    const watcher = this.watcher;
+    if (watcher === undefined) return;
     this.watcher = undefined;
+    const closing = watcher.close();
+    watcher.on("error", () => undefined);
+    await closing;
   }
 }

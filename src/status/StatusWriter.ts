@@ -1,6 +1,7 @@
-import { open, rename } from "node:fs/promises";
+import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { openNewFile } from "../fs/openNewFile.js";
 import { monotonicNow } from "../time/monotonicNow.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
 
@@ -67,7 +68,8 @@ export class StatusWriter {
     };
     const path = join(this.dir, RUNTIME_STATUS_FILE);
     try {
-      const handle = await open(`${path}.tmp`, "w", 0o600);
+      // A fixed name: never written through a link someone planted at it.
+      const handle = await openNewFile(`${path}.tmp`);
       try {
         await handle.writeFile(JSON.stringify(status));
       } finally {

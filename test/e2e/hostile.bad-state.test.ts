@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readdir, readFile, rename, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
@@ -169,6 +169,55 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     }
   });
 
+  it.skipIf(process.getuid?.() !== 0)("a state dir another user owns (nobody), with a link planted at status.json.tmp: one line naming it and its owner, exit 2 (daemon and --once), nothing written through the link", async () => {
+    world = await startWorld();
+    await writeFile(join(world.logs, "app.log"), "first\n");
+    // Root's file in a sticky world-writable directory, as /tmp is.
+    const shared = join(world.dir, "t7");
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const victim = join(shared, "victim");
+    await writeFile(victim, "content\n", { mode: 0o644 });
+    const state = join(shared, "state");
+    await mkdir(state);
+    await chmod(state, 0o777);
+    await chown(state, 65534, 65534);
+    await symlink(victim, join(state, "status.json.tmp"));
+    await symlink(victim, join(state, "state.json"));
+    for (const args of [[], ["--once"]]) {
+      // Started as a daemon is, so that afterEach ends one that does not exit.
+      const run = (daemon = startDaemon([...args, ...baseArgs(world).slice(0, -2), "--state-dir", state]));
+      await waitFor(() => run.child.exitCode !== null || run.child.signalCode !== null, 15_000, `an exit at start (stderr so far: ${run.stderr().slice(-2000)})`);
+      const result = await run.stop();
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
+        `ship-logs: --state-dir ${state}: owned by uid 65534, not root, the user ship-logs runs as (uid 0): that user could make ship-logs write through links planted in it; chown it to uid 0, or give ship-logs a state directory of its own`,
+      ]);
+    }
+    expect(await readFile(victim, "utf8")).toBe("content\n");
+    // Left as it was: neither tightened nor emptied (the owner's to look at).
+    expect((await stat(state)).mode & 0o777).toBe(0o777);
+    expect((await readdir(state)).sort()).toEqual(["state.json", "status.json.tmp"]);
+    expect(linesInS3(world).size).toBe(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("a state dir reached through a link is judged by the directory itself", async () => {
+    world = await startWorld();
+    await writeFile(join(world.logs, "app.log"), "first\n");
+    const real = join(world.dir, "elsewhere");
+    await mkdir(real, { mode: 0o700 });
+    await chown(real, 65534, 65534);
+    const link = join(world.dir, "state-link");
+    await symlink(real, link);
+    const refused = await runCli(["--once", ...baseArgs(world).slice(0, -2), "--state-dir", link]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`ship-logs: --state-dir ${link}: owned by uid 65534, not root, the user ship-logs runs as (uid 0) (${real}): `);
+    await chown(real, 0, 0);
+    const accepted = await runCli(["--once", ...baseArgs(world).slice(0, -2), "--state-dir", link]);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    expect(linesInS3(world).get("app.log")).toEqual(["first"]);
+  });
+
   it("that line names where the state dir came from: under systemd nobody typed --state-dir", async () => {
     world = await startWorld();
     await writeFile(world.state, "not a directory\n");
@@ -250,7 +299,10 @@ describe("hostile world: bad state (e2e, real CLI, issue 7)", () => {
     expect(logsMatching(result.stderr, /^cannot write status\.json$/)).toEqual([expect.objectContaining({ code })]);
     // The state on disk is whole and current: the next run finds nothing to do and says nothing.
     expect(await stateOffset(w, log)).toBe((await stat(log)).size);
-    const next = await runCli(["--once", ...baseArgs(w)]);
+    // As the same user: a state dir another user owns is refused.
+    const nextRun = (daemon = start(["--once", ...baseArgs(w)]));
+    await waitFor(() => nextRun.child.exitCode !== null, 30_000, "the next --once to exit");
+    const next = await nextRun.stop();
     expect(next.code, next.stderr).toBe(0);
     expect(complaints(next.stderr)).toEqual([]);
     expect(next.stdout).toMatch(/ lines=0 /);

@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { appendFile, mkdir, readFile, rename } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../support/freePort.js";
@@ -22,6 +22,30 @@ describe("stop on SIGTERM / SIGINT", () => {
   });
   afterEach(async () => {
     await world.close();
+  });
+
+  it("SIGTERM while the watcher still stats thousands of looping links: exits 0, and their errors are said once per kind", async () => {
+    // A local user's self-looping links (dN/loop.log -> loop.log): chokidar's
+    // stats of them fail with ELOOP, some after close() took its listeners away.
+    for (let i = 0; i < 3000; i += 1) {
+      const dir = join(world.logs, `d${i}`);
+      await mkdir(dir);
+      await symlink("loop.log", join(dir, "loop.log"));
+    }
+    const app = join(world.logs, "a.log");
+    await appendFile(app, "");
+    const daemon = startDaemon([...baseArgs(world, join(world.logs, "**", "*.log")), "--flush-interval", "60"]);
+    await daemon.waitForLog(/"msg":"watching"/);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await appendFile(app, "pending line\n");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const result = await daemon.stop("SIGTERM");
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    expect(result.stderr).not.toMatch(/Emitted 'error' event|^\s+at /m);
+    expect(result.stderr.match(/"msg":"file watcher error"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect([...linesBySource(world).values()]).toEqual([["pending line"]]);
+    const state = JSON.parse(await readFile(join(world.state, "state.json"), "utf8")) as { files: Array<{ pending: unknown[] }> };
+    expect(state.files.flatMap((file) => file.pending)).toEqual([]);
   });
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

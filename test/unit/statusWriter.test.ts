@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -35,6 +35,23 @@ describe("StatusWriter", () => {
     await Promise.all([writer.stop(), writer.stop(), writer.stop(), writer.stop()]);
     const status = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
     expect(status.files).toHaveLength(35);
+  });
+
+  it("never writes through a link planted at its temp file's name (a fixed one)", async () => {
+    const victim = join(dir, "victim");
+    await writeFile(victim, "content\n", { mode: 0o644 });
+    await symlink(victim, join(dir, `${RUNTIME_STATUS_FILE}.tmp`));
+    const writer = new StatusWriter(
+      dir,
+      () => ({ mode: "normal", notice: undefined, credentialSecondsToExpiry: 3_600, failingSince: undefined, files: [] }),
+      () => 0,
+      pino({ level: "silent" }),
+    );
+    await writer.stop();
+    expect(await readFile(victim, "utf8")).toBe("content\n");
+    const path = join(dir, RUNTIME_STATUS_FILE);
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect((JSON.parse(await readFile(path, "utf8")) as RuntimeStatus).mode).toBe("normal");
   });
 
   it("PUTs in the last hour count every PUT of the last seconds after the wall clock stepped forward two hours", async () => {

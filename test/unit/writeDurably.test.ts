@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -29,6 +29,18 @@ describe("writeDurably", () => {
     await writeDurably(path, Buffer.from([0, 1, 2]), join(dir, "body.tmp-7"));
     expect([...(await readFile(path))]).toEqual([0, 1, 2]);
     expect(await readdir(dir)).toEqual(["body"]);
+  });
+
+  it("never writes through a link planted at its temp name", async () => {
+    const victim = join(dir, "victim");
+    await writeFile(victim, "content\n", { mode: 0o644 });
+    const path = join(dir, "state.json");
+    await symlink(victim, `${path}.tmp`);
+    await writeDurably(path, "new");
+    expect(await readFile(victim, "utf8")).toBe("content\n");
+    expect((await stat(victim)).mode & 0o777).toBe(0o644);
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect(await readFile(path, "utf8")).toBe("new");
   });
 
   it("removes its temp file when the write fails", async () => {
