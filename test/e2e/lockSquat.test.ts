@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LEVEL, logRecords } from "../support/logRecords.js";
 import { lockNameOf, startLockHolder, stopLockHolder } from "../support/lockHolder.js";
-import { baseArgs, linesInS3, runCli, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
+import { baseArgs, linesInS3, runCli, startDaemon, startWorld, waitFor, type DaemonProcess, type World } from "../support/world.js";
+import { shareWorld, startDaemonAs, unprivileged, type Unprivileged } from "./hostileSupport.js";
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -83,4 +84,37 @@ describe.skipIf(!asRoot)("a lock name squatted by another user (e2e, real CLI, a
     expect(squatWarnings(next.stderr)).toHaveLength(1);
     expect(linesInS3(w).get("late.log")).toEqual(["late"]);
   });
+
+  it.skipIf(unprivileged === undefined)(
+    "a service user cannot see who holds the name: squatted by another user, it runs on lock.sock; root beside a daemon of the state dir's owner is refused, naming it",
+    async () => {
+      const user = unprivileged as Unprivileged;
+      const w = (world = await startWorld());
+      await shareWorld(w, user);
+      await writeFile(join(w.logs, "app.log"), "one\n");
+      // Root is another user to `nobody`, whose ship-logs cannot read root's descriptors.
+      squatter = await startLockHolder(await lockNameOf(w.state), "1");
+      const once = startDaemonAs(user, ["--once", ...baseArgs(w)]);
+      daemon = once;
+      await waitFor(() => once.child.exitCode !== null, 20_000, "the --once run to exit");
+      const result = await once.stop();
+      daemon = undefined;
+      expect(result.code, result.stderr).toBe(0);
+      expect(squatWarnings(result.stderr)).toEqual([
+        `the state directory's lock name is held by something that is not a ship-logs of this user (no process of this user holds it); locking with ${join(w.state, "lock.sock")} instead`,
+      ]);
+      expect(Object.fromEntries(linesInS3(w))).toEqual({ "app.log": ["one"] });
+
+      await stopLockHolder(squatter);
+      const running = startDaemonAs(user, [...baseArgs(w), "--flush-interval", "60"]);
+      daemon = running;
+      await running.waitForLog(/"msg":"watching"/);
+      const clash = await runCli(["--once", ...baseArgs(w)]);
+      expect(clash.code, clash.stderr).toBe(1);
+      expect(clash.stderr.trimEnd().split("\n").filter((line) => !line.startsWith("{"))).toEqual([
+        `ship-logs: cannot use state directory ${w.state}: another ship-logs (pid ${running.child.pid}) is using it`,
+      ]);
+    },
+    60_000,
+  );
 });
