@@ -56,7 +56,8 @@ export async function lockStateDir(dir: string, warn: LockWarning): Promise<stri
   const primary = await listen(name);
   if (!(primary instanceof Error)) {
     try {
-      // Held for a run that locked with the file alone while the name was squatted.
+      // The file too: a run that holds it alone (it found the name squatted,
+      // and the squatter has gone since) refuses this one here.
       await holdSocketFile(dir);
     } catch (error) {
       primary.close();
