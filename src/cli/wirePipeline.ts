@@ -95,7 +95,7 @@ async function stateDirError(dir: string, error: unknown, doing: string): Promis
 async function holdStateDir(dir: string, logger: Logger): Promise<void> {
   let unlocked: string | undefined;
   try {
-    unlocked = await lockStateDir(dir);
+    unlocked = await lockStateDir(dir, (fields, message) => logger.warn(fields, message));
   } catch (error) {
     if (error instanceof StateDirBusyError) throw new FatalError(`cannot use state directory ${dir}: ${error.message}`);
     throw await stateDirError(dir, error, "cannot use");
