@@ -1,7 +1,7 @@
 import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, isCheckpointed, laterCopyCheckpoint } from "../source/findLaterCopies.js";
+import { findLaterRotations, isCheckpointed, laterRotationCheckpoint } from "../source/findLaterRotations.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -147,17 +147,36 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * holds a content no run read, shipped whole under a source id of its own.
    */
   const finishLaterCopies = async (path: string, copy: OpenFile): Promise<void> => {
-    const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
-    for (const later of await findLaterCopies(path, copy, state.files, followed)) {
+    const later = await findLaterRotations(path, copy, state.files, followed);
+    await shipLaterRotations(later, (file) =>
+      logger.info({ path, copy: file.path, bytes: file.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole"),
+    );
+  };
+
+  /** Matched by a glob (shipped on its own), or shipped in this run already. */
+  const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
+
+  /**
+   * Later rotations (findLaterRotations), each shipped whole under a source id
+   * of its own, then closed; `announce` logs each one shipped. Searches run
+   * side by side (one per checkpoint found renamed) and may find the same
+   * file: the first to claim it ships it.
+   */
+  const shipLaterRotations = async (later: readonly OpenFile[], announce: (file: OpenFile) => void): Promise<void> => {
+    for (const file of later) {
       try {
-        seenInodes.add(`${later.dev}:${later.ino}`);
-        logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
-        const checkpoint = await laterCopyCheckpoint(later);
+        const identity = `${file.dev}:${file.ino}`;
+        if (seenInodes.has(identity)) continue;
+        seenInodes.add(identity);
+        announce(file);
+        const checkpoint = await laterRotationCheckpoint(file);
         state.files.push(checkpoint);
         seen.add(checkpoint);
-        await ship(later, checkpoint);
+        await ship(file, checkpoint);
+      } catch (error) {
+        fail(`${file.path}: ${describe(error)}`);
       } finally {
-        await later.handle.close();
+        await file.handle.close();
       }
     }
   };
@@ -253,13 +272,23 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       return;
     }
     const renamed = search.file;
+    const from = checkpoint.path;
+    let missed: OpenFile[] = [];
     try {
-      const from = checkpoint.path;
+      // Renamed away from a watched path: the files created there and renamed
+      // away before this run (rotated more than once since the last) are known
+      // to no checkpoint, and no glob matches their rotated names. Looked for
+      // before the file is read on, while its last change is still the one
+      // the generations after it followed.
+      if (matched(from)) missed = await findLaterRotations(from, renamed, state.files, followed);
       renamedTo(checkpoint, renamed.path, matched(from));
       await finishFound(renamed, checkpoint, () => logger.info({ from, to: renamed.path }, "finishing a file that was rotated away"));
     } finally {
       await renamed.handle.close();
     }
+    await shipLaterRotations(missed, (file) =>
+      logger.info({ path: from, rotated: file.path, bytes: file.size }, "file was rotated more than once since its checkpoint; shipping a generation no run read whole"),
+    );
   });
 
   // After the checkpoints of files truncated or gone were let go: their spooled batches are nobody's now.
