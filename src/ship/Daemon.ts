@@ -812,8 +812,23 @@ export class Daemon {
     );
   }
 
+  /**
+   * The poll's search, when it sees a followed file gone from its path. A
+   * failure is said, not thrown: the poll must still attach the new file at
+   * the path, and no later poll looks again (the file is detached by then).
+   */
   private async finishMissedGenerations(path: string, known: OpenFile): Promise<void> {
-    await this.followMissedGenerations(path, await this.findMissedGenerations(path, known));
+    let missed: OpenFile[];
+    try {
+      missed = await this.findMissedGenerations(path, known);
+    } catch (error) {
+      this.logger.error(
+        { path, code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) },
+        "cannot look for files rotated away from this path before the rotation was seen; any such file is not shipped",
+      );
+      return;
+    }
+    await this.followMissedGenerations(path, missed);
   }
 
   /** Matched by a glob (shipped on its own), or followed now or being attached. */
