@@ -5,7 +5,7 @@ import { RepeatedErrors } from "../log/RepeatedErrors.js";
 import { expandGlobs, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, laterCopyCheckpoint } from "../source/findLaterCopies.js";
+import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
@@ -376,6 +376,10 @@ export class Daemon {
     if (!(await this.followUnderOtherName(tailer))) {
       tailer.detachedAt = monotonicNow();
       this.logger.info({ path, replaced: info !== undefined }, "file rotated or deleted; reading the old one to its end");
+      // Its last change is known whether it was renamed or deleted since
+      // (`rotate 1` deletes the generation it follows and renames the next
+      // one onto its name): the descriptor is still open.
+      await this.finishMissedGenerations(path, tailer.file);
     }
     // A new file at the path: followed from now, not from the next rescan.
     if (info) await this.attach(path);
@@ -474,7 +478,12 @@ export class Daemon {
       if (this.stopping) return;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
+        const from = checkpoint.path;
+        // A file closed to save descriptors, renamed away from its watched
+        // path: no tailer saw it go, so no search for the generations after it was made.
+        const missed = this.isMatch(from) ? await this.findMissedGenerations(from, search.file) : [];
+        renamedTo(checkpoint, search.file.path, this.isMatch(from));
+        await this.followMissedGenerations(from, missed);
         if (search.file.size > checkpoint.offset && !followed().has(checkpoint) && !this.isTaken(`${search.file.dev}:${search.file.ino}`)) {
           await this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away");
         } else {
@@ -641,8 +650,12 @@ export class Daemon {
       if (tracked.has(checkpoint)) continue;
       const search = await findRenamed(checkpoint);
       if (search.kind === "found") {
-        renamedTo(checkpoint, search.file.path, this.isMatch(checkpoint.path));
+        const from = checkpoint.path;
+        // Before the file is read on: a writer still adding to it would make it look newer than the generations after it.
+        const missed = this.isMatch(from) ? await this.findMissedGenerations(from, search.file) : [];
+        renamedTo(checkpoint, search.file.path, this.isMatch(from));
         await this.finishRenamed(search.file, checkpoint, "finishing a file that was rotated away while stopped");
+        await this.followMissedGenerations(from, missed);
       } else if (search.kind === "in-place" && !this.isMatch(checkpoint.path)) {
         await this.finishInPlace(checkpoint, checkpoint.offset);
       } else {
@@ -794,12 +807,84 @@ export class Daemon {
    * read. Followed like a rotated file, whole, under a source id of its own.
    */
   private async finishLaterCopies(path: string, copy: OpenFile): Promise<void> {
-    const followed = (file: OpenFile): boolean => this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`);
-    for (const later of await findLaterCopies(path, copy, this.ctx.state.files, followed)) {
-      this.logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again before the first truncation was seen; shipping the later copy whole");
-      const checkpoint = await laterCopyCheckpoint(later);
-      this.ctx.state.files.push(checkpoint);
-      this.track(later, checkpoint, monotonicNow());
+    const later = await findLaterRotations(path, copy, this.ctx.state.files, (file) => this.isFollowed(file));
+    await this.followLaterRotations(later, (file) =>
+      this.logger.info({ path, copy: file.path, bytes: file.size }, "file was copied and truncated again before the first truncation was seen; shipping the later copy whole"),
+    );
+  }
+
+  /**
+   * The followed file `known` left the watched `path` (renamed, or deleted
+   * after a rename): the files created at the path and rotated away before
+   * this daemon opened one (an S3 outage holds every poll, and a new file at
+   * the path waits for a scan; or renamed while the daemon was stopped). No
+   * checkpoint knows them and no glob matches their rotated names: without
+   * this they are never read. Found open, oldest first; the file now at the
+   * path is no candidate (the glob matches it), nor one followed already.
+   */
+  private async findMissedGenerations(path: string, known: OpenFile): Promise<OpenFile[]> {
+    return await findLaterRotations(path, known, this.ctx.state.files, (file) => this.isFollowed(file));
+  }
+
+  /** Follows generations findMissedGenerations found, each whole, as a rotated file under a source id of its own. */
+  private async followMissedGenerations(path: string, missed: readonly OpenFile[]): Promise<void> {
+    await this.followLaterRotations(missed, (file) =>
+      this.logger.info({ path, rotated: file.path, bytes: file.size }, "file was rotated again before the first rotation was seen; shipping a generation no poll read whole"),
+    );
+  }
+
+  /**
+   * The poll's search, when it sees a followed file gone from its path. A
+   * failure is said, not thrown: the poll must still attach the new file at
+   * the path, and no later poll looks again (the file is detached by then).
+   */
+  private async finishMissedGenerations(path: string, known: OpenFile): Promise<void> {
+    let missed: OpenFile[];
+    try {
+      missed = await this.findMissedGenerations(path, known);
+    } catch (error) {
+      this.logger.error(
+        { path, code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) },
+        "cannot look for files rotated away from this path before the rotation was seen; any such file is not shipped",
+      );
+      return;
+    }
+    await this.followMissedGenerations(path, missed);
+  }
+
+  /** Matched by a glob (shipped on its own), or followed now or being attached. */
+  private isFollowed(file: OpenFile): boolean {
+    return this.isMatch(file.path) || this.isTaken(`${file.dev}:${file.ino}`);
+  }
+
+  /**
+   * Later rotations (findLaterRotations), each followed like a rotated file,
+   * whole, under a source id of its own; `announce` logs each one followed.
+   * One the search found free may have been attached since (a scan or a file
+   * event opened it at the watched path a moment before it was renamed): it
+   * is checked again, and marked as being attached while its checkpoint is
+   * made, or it would get two tailers and ship twice.
+   */
+  private async followLaterRotations(later: readonly OpenFile[], announce: (file: OpenFile) => void): Promise<void> {
+    for (const file of later) {
+      const identity = `${file.dev}:${file.ino}`;
+      if (this.isTaken(identity)) {
+        await file.handle.close();
+        continue;
+      }
+      this.attachingIdentities.add(identity);
+      try {
+        announce(file);
+        const checkpoint = await laterRotationCheckpoint(file);
+        this.ctx.state.files.push(checkpoint);
+        this.track(file, checkpoint, monotonicNow());
+      } catch (error) {
+        // No later search finds it again once the rotation is handled: said, not thrown past the files after it.
+        await file.handle.close().catch(() => undefined);
+        this.logger.error({ path: file.path, code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "cannot read this rotated file; its lines are not shipped");
+      } finally {
+        this.attachingIdentities.delete(identity);
+      }
     }
   }
 

@@ -1,7 +1,7 @@
-import { expandGlobs, MAX_WALK_DEPTH, TOO_DEEP, globMatcher } from "../source/expandGlobs.js";
+import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterCopies, isCheckpointed, laterCopyCheckpoint } from "../source/findLaterCopies.js";
+import { findLaterRotations, isCheckpointed, laterRotationCheckpoint } from "../source/findLaterRotations.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -46,7 +46,7 @@ async function runPool<T>(items: readonly T[], limit: number, stop: AbortSignal 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** A later copytruncate copy, open, with the checkpoint it ships under. */
+/** A later rotation (a copytruncate's later copy, a generation renamed away unread), open, with the checkpoint it ships under. */
 interface Adopted {
   file: OpenFile;
   checkpoint: FileCheckpoint;
@@ -70,12 +70,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     failures.push(line);
     logger.error(line);
   };
-  const paths = await expandGlobs(
-    patterns,
-    (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`),
-    excludedDirs,
-    (pattern, dir) => logger.warn({ pattern, dir, maxDepth: MAX_WALK_DEPTH }, TOO_DEEP),
-  );
+  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`), excludedDirs);
   for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();
@@ -153,32 +148,64 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       // first copy shipped (an S3 outage makes that long) left the next run
       // only the checkpoint at the first copy, finished in place, which
       // never looks for later copies: their lines were lost.
-      if (!replayOnly(checkpoint)) later = await adoptLaterCopies(path, copy);
+      if (!replayOnly(checkpoint)) {
+        later = await adoptLaterRotations(await findLaterRotations(path, copy, state.files, followed), (file) =>
+          logger.info({ path, copy: file.path, bytes: file.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole"),
+        );
+      }
       await finishFound(copy, checkpoint, () => undefined);
-      for (const adopted of later) await ship(adopted.file, adopted.checkpoint);
     } finally {
       await copy.handle.close();
-      for (const adopted of later) await adopted.file.handle.close();
+      await shipAdopted(later);
     }
   };
 
+  /** Matched by a glob (shipped on its own), or shipped in this run already. */
+  const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
+
   /**
-   * Copied and truncated more than once since the last run: each later copy
-   * holds a content no run read, to be shipped whole under a source id of its
-   * own. Checkpointed here, open; the caller ships and closes them.
+   * Later rotations (findLaterRotations), each given a checkpoint of its own
+   * (a fresh source id, read whole), still open; `announce` logs each one.
+   * Searches run side by side (one per checkpoint found renamed) and may find
+   * the same file: the first to claim it adopts it, the others close it.
+   * Adopted before the file they came after is read on, so that its first
+   * saved intent saves their checkpoints too: a run killed meanwhile leaves
+   * them to the next, which finishes each in place.
    */
-  const adoptLaterCopies = async (path: string, copy: OpenFile): Promise<Adopted[]> => {
-    const followed = (file: OpenFile): boolean => matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`);
+  const adoptLaterRotations = async (later: readonly OpenFile[], announce: (file: OpenFile) => void): Promise<Adopted[]> => {
     const adopted: Adopted[] = [];
-    for (const later of await findLaterCopies(path, copy, state.files, followed)) {
-      seenInodes.add(`${later.dev}:${later.ino}`);
-      logger.info({ path, copy: later.path, bytes: later.size }, "file was copied and truncated again since its checkpoint; shipping the later copy whole");
-      const checkpoint = await laterCopyCheckpoint(later);
-      state.files.push(checkpoint);
-      seen.add(checkpoint);
-      adopted.push({ file: later, checkpoint });
+    for (const file of later) {
+      const identity = `${file.dev}:${file.ino}`;
+      if (seenInodes.has(identity)) {
+        await file.handle.close();
+        continue;
+      }
+      seenInodes.add(identity);
+      try {
+        const checkpoint = await laterRotationCheckpoint(file);
+        announce(file);
+        state.files.push(checkpoint);
+        seen.add(checkpoint);
+        adopted.push({ file, checkpoint });
+      } catch (error) {
+        fail(`${file.path}: ${describe(error)}`);
+        await file.handle.close();
+      }
     }
     return adopted;
+  };
+
+  /** Ships each adopted later rotation whole, then closes it. */
+  const shipAdopted = async (adopted: readonly Adopted[]): Promise<void> => {
+    for (const { file, checkpoint } of adopted) {
+      try {
+        await ship(file, checkpoint);
+      } catch (error) {
+        fail(`${file.path}: ${describe(error)}`);
+      } finally {
+        await file.handle.close();
+      }
+    }
   };
 
   /**
@@ -272,12 +299,24 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       return;
     }
     const renamed = search.file;
+    const from = checkpoint.path;
+    let missed: Adopted[] = [];
     try {
-      const from = checkpoint.path;
+      // Renamed away from a watched path: the files created there and renamed
+      // away before this run (rotated more than once since the last) are known
+      // to no checkpoint, and no glob matches their rotated names. Looked for
+      // before the file is read on, while its last change is still the one
+      // the generations after it followed.
+      if (matched(from)) {
+        missed = await adoptLaterRotations(await findLaterRotations(from, renamed, state.files, followed), (file) =>
+          logger.info({ path: from, rotated: file.path, bytes: file.size }, "file was rotated more than once since its checkpoint; shipping a generation no run read whole"),
+        );
+      }
       renamedTo(checkpoint, renamed.path, matched(from));
       await finishFound(renamed, checkpoint, () => logger.info({ from, to: renamed.path }, "finishing a file that was rotated away"));
     } finally {
       await renamed.handle.close();
+      await shipAdopted(missed);
     }
   });
 
