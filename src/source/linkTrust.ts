@@ -1,4 +1,4 @@
-import { lstatSync, statSync, type Stats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 
@@ -65,17 +65,6 @@ export function judgeLinkSync(path: string, link: Pick<Stats, "uid">): RefusedLi
     return undefined;
   }
   return linkTrusted(link.uid, target.uid) ? undefined : { link: path, linkOwner: link.uid, target: path, targetOwner: target.uid };
-}
-
-/** Whether the path is a link the rule refuses (lstat and stat, synchronously). */
-export function refusedLinkSync(path: string): RefusedLink | undefined {
-  let info: Stats;
-  try {
-    info = lstatSync(path);
-  } catch {
-    return undefined;
-  }
-  return info.isSymbolicLink() ? judgeLinkSync(path, info) : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching } from "../support/logRecords.js";
 import { waitForLinesInS3 } from "../support/shippedLines.js";
-import { baseArgs, linesInS3, runCli, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
+import { baseArgs, linesInS3, processHoldsOpen, runCli, startDaemon, startWorld, type DaemonProcess, type World } from "../support/world.js";
 import { sleep } from "./hostileSupport.js";
 
 /** Links owned by another uid need root (lchown); the shipper runs as root here, as it does on hosts. */
@@ -87,6 +87,8 @@ describe.skipIf(!asRoot)("hostile world: planted symlinks (e2e, real CLI)", () =
     await daemon.waitForLog(/symlink not followed/, 15_000);
     // Past a rescan (10 s): the scans see it again, and say nothing more.
     await sleep(11_000);
+    // Watched by nothing, held by nothing: the secret is never opened.
+    expect(await processHoldsOpen(daemon.child.pid!, join(world.dir, "secret"))).toBe(false);
     ok.stop();
     await waitForLinesInS3(world, "ok.log", ok.lines.length + 1, 15_000);
     await waitForLinesInS3(world, "own.log", 1, 5_000);
