@@ -4,6 +4,7 @@ import { openNewFile } from "../fs/openNewFile.js";
 import { foreignOwner, trustedOwners, type ForeignOwner } from "../source/stateDirOwner.js";
 import { expandGlobs, MAX_WALK_DEPTH } from "../source/expandGlobs.js";
 import { describeDirError } from "../source/describeDirError.js";
+import type { RefusedLink } from "../source/linkTrust.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import type { CheckResult } from "./CheckResult.js";
 
@@ -15,11 +16,14 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
   const name = `watch ${pattern}`;
   const problems: string[] = [];
   let cutAt: string | undefined;
+  /** Links the symlink trust rule refuses (linkTrust): the daemon and --once skip them, at warn. */
+  const refused: RefusedLink[] = [];
   const paths = await expandGlobs(
     [pattern],
     (dir, error) => problems.push(`${dir}: ${error.code ?? error.message}`),
     excludedDirs,
     (_pattern, dir) => (cutAt = dir),
+    (refusal) => refused.push(refusal),
   );
   const unreadable: string[] = [];
   for (const path of paths) {
@@ -27,7 +31,8 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
   }
   const cut = cutAt === undefined ? undefined : `the walk stops ${MAX_WALK_DEPTH} directory levels below the glob's base, and ${cutAt} goes deeper`;
   if (paths.length === 0) {
-    const notes = cut === undefined ? problems : [...problems, cut];
+    const notes = [...problems, ...refused.map((refusal) => `${refusal.link}: a symlink owned by uid ${refusal.linkOwner} whose target uid ${refusal.targetOwner} owns, not followed`)];
+    if (cut !== undefined) notes.push(cut);
     return {
       name,
       status: "fail",
@@ -51,6 +56,15 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
       status: "fail",
       detail: `${unreadable.length} of ${paths.length} matching files are not readable (e.g. ${unreadable[0]})`,
       fix: "give the service read access: SupplementaryGroups= with the files' group (e.g. adm), or adjust their mode",
+    };
+  }
+  if (refused.length > 0) {
+    const first = refused[0] as RefusedLink;
+    return {
+      name,
+      status: "warn",
+      detail: `${paths.length} readable file(s); ${refused.length} symlink(s) not followed (e.g. ${first.link}, owned by uid ${first.linkOwner}, to ${first.target}, owned by uid ${first.targetOwner})${cut === undefined ? "" : `; ${cut}`}`,
+      fix: "a symlink in a watched tree is followed only if root or the owner of its target owns it: remove a link you did not make; chown -h one that is yours",
     };
   }
   if (cut !== undefined) {

@@ -2,7 +2,8 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { RepeatedErrors } from "../log/RepeatedErrors.js";
-import { expandGlobs, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
+import { expandGlobs, globBase, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
+import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
@@ -134,6 +135,10 @@ export class Daemon {
   private readonly tooDeep = new Set<string>();
   private descriptorsWarned = false;
   private readonly logger: Logger;
+  /** Where the symlink trust rule starts judging a watched path (its glob's base). */
+  private readonly judgeFrom: (path: string) => string;
+  /** The links refused, said already: once per link and target. */
+  private readonly refusedLinks = new Set<string>();
 
   constructor(
     private readonly ctx: ShipContext,
@@ -142,6 +147,7 @@ export class Daemon {
     this.logger = ctx.logger;
     this.watcherErrors = new RepeatedErrors(ctx.logger, "file watcher error");
     this.isMatch = globMatcher(options.patterns);
+    this.judgeFrom = judgedFrom(options.patterns.map(globBase));
     this.paths = new PathsProvider(
       options.patterns,
       {
@@ -284,6 +290,7 @@ export class Daemon {
         (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
         this.options.excludedDirs,
         (pattern, dir) => this.reportTooDeep(pattern, dir),
+        (refusal) => this.reportRefusedLink(refusal),
       );
       for (const path of paths) {
         if (signal.aborted) return;
@@ -426,6 +433,7 @@ export class Daemon {
       (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
       this.options.excludedDirs,
       (pattern, dir) => this.reportTooDeep(pattern, dir),
+      (refusal) => this.reportRefusedLink(refusal),
     );
     for (const path of paths) await this.attach(path);
     return paths;
@@ -506,6 +514,19 @@ export class Daemon {
     this.logger.warn({ pattern, dir, maxDepth: MAX_WALK_DEPTH }, TOO_DEEP);
   }
 
+  /**
+   * A symlink the trust rule refuses (linkTrust): said at warn, once per link
+   * and target, never an error: it is not a file of ours that we failed to
+   * read, and the other files ship on.
+   */
+  private reportRefusedLink(refusal: RefusedLink): void {
+    const key = `${refusal.link}\0${refusal.target}`;
+    if (this.refusedLinks.has(key)) return;
+    if (this.refusedLinks.size >= 10_000) this.refusedLinks.clear();
+    this.refusedLinks.add(key);
+    this.logger.warn(refusal, REFUSED_LINK);
+  }
+
   private reportUnreadable(path: string, why: string): void {
     if (this.unreadable.get(path) === why) return;
     this.unreadable.set(path, why);
@@ -532,8 +553,12 @@ export class Daemon {
   private async attachOnce(path: string): Promise<void> {
     let file: OpenFile;
     try {
-      file = await openFile(path);
+      file = await openFile(path, this.judgeFrom(path));
     } catch (error) {
+      if (isRefusedLink(error)) {
+        this.reportRefusedLink(error.refusal);
+        return;
+      }
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       if (code !== "ENOENT") this.reportUnreadable(path, code);
       return;
@@ -692,7 +717,7 @@ export class Daemon {
    */
   private async finishInPlace(checkpoint: FileCheckpoint, seenTo: number): Promise<void> {
     if (!finishesInPlace(checkpoint)) return;
-    const file = await openFile(checkpoint.path).catch(() => undefined);
+    const file = await openFile(checkpoint.path, this.judgeFrom(checkpoint.path)).catch(() => undefined);
     if (file === undefined) return;
     const unwatched = replayOnly(checkpoint);
     const unshipped = checkpoint.pending.length > 0 || (!unwatched && file.size > seenTo);

@@ -1,4 +1,5 @@
-import { expandGlobs, globMatcher } from "../source/expandGlobs.js";
+import { expandGlobs, MAX_WALK_DEPTH, TOO_DEEP, globBase, globMatcher } from "../source/expandGlobs.js";
+import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findLaterRotations, isCheckpointed, laterRotationCheckpoint } from "../source/findLaterRotations.js";
@@ -70,7 +71,26 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     failures.push(line);
     logger.error(line);
   };
-  const paths = await expandGlobs(patterns, (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`), excludedDirs);
+  /**
+   * A symlink the trust rule refuses (linkTrust) is said at warn and is not a
+   * failure (exit 0): the file behind it is not one of ours that could not be
+   * shipped, but one an unprivileged user pointed at; a failure would let
+   * that user make every cron run exit 1. Once per link.
+   */
+  const refused = new Set<string>();
+  const refuse = (refusal: RefusedLink): void => {
+    if (refused.has(refusal.link)) return;
+    refused.add(refusal.link);
+    logger.warn(refusal, REFUSED_LINK);
+  };
+  const judgeFrom = judgedFrom(patterns.map(globBase));
+  const paths = await expandGlobs(
+    patterns,
+    (path, error) => fail(`cannot read ${path}: ${error.code ?? error.message}`),
+    excludedDirs,
+    (pattern, dir) => logger.warn({ pattern, dir, maxDepth: MAX_WALK_DEPTH }, TOO_DEEP),
+    (refusal) => refuse(refusal),
+  );
   for (const pattern of unmatchedPatterns(patterns, paths)) logger.warn({ pattern }, "no file matches this --watch pattern");
   const seen = new Set<FileCheckpoint>();
   const seenInodes = new Set<string>();
@@ -218,7 +238,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    */
   const finishInPlace = async (checkpoint: FileCheckpoint): Promise<void> => {
     if (!finishesInPlace(checkpoint)) return;
-    const file = await openFile(checkpoint.path).catch(() => undefined);
+    const file = await openFile(checkpoint.path, judgeFrom(checkpoint.path)).catch(() => undefined);
     if (file === undefined) return;
     try {
       // Retained rotated files are looked at on every run; only one with something to ship is news.
@@ -239,8 +259,12 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
   await runPool(paths, OPEN_FILES, stop, async (path) => {
     let file: OpenFile;
     try {
-      file = await openFile(path);
+      file = await openFile(path, judgeFrom(path));
     } catch (error) {
+      if (isRefusedLink(error)) {
+        refuse(error.refusal);
+        return;
+      }
       fail(`cannot read ${path}: ${describe(error)}`);
       return;
     }

@@ -1,5 +1,6 @@
-import { readdir, realpath, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { judgeLink, type RefusedLink } from "./linkTrust.js";
 import { requirePackage } from "../loading/requirePackage.js";
 
 const picomatch = requirePackage("picomatch") as typeof import("picomatch");
@@ -129,12 +130,17 @@ export function directoryMatcher(patterns: readonly string[]): (dir: string) => 
  *   Judged by the real paths the walk knows already: no call per file.
  * @param onDepthLimit told once per pattern when the walk stops at
  *   MAX_WALK_DEPTH before a directory that may lead to a match (`dir`)
+ * @param onRefusedLink told of each symlink the walk finds (to a matching
+ *   file, or to a directory it would enter) that the symlink trust rule
+ *   refuses (linkTrust): neither walked nor returned. A glob's base and a
+ *   plain path are the operator's own: not judged.
  */
 export async function expandGlobs(
   patterns: readonly string[],
   onError: (path: string, error: NodeJS.ErrnoException) => void = () => {},
   excludedDirs: readonly string[] = [],
   onDepthLimit: (pattern: string, dir: string) => void = () => {},
+  onRefusedLink: (refusal: RefusedLink) => void = () => {},
 ): Promise<string[]> {
   const isMatch = globMatcher(patterns);
   const mayLeadToMatch = directoryMatcher(patterns);
@@ -183,6 +189,16 @@ export async function expandGlobs(
         // to "..", or to "/"): that would walk the same files, or the whole
         // host, over and over.
         const target = await stat(path).catch(() => undefined);
+        const leadsToMatch = target?.isDirectory() === true ? recursive && mayLeadToMatch(path) : target?.isFile() === true && isMatch(path);
+        // Judged only where it would be followed: a link the globs never reach costs nothing.
+        if (leadsToMatch) {
+          const link = await lstat(path).catch(() => undefined);
+          const refusal = link === undefined ? undefined : await judgeLink(path, link);
+          if (refusal !== undefined) {
+            onRefusedLink(refusal);
+            continue;
+          }
+        }
         if (target?.isDirectory()) {
           const real = await realpath(path).catch(() => undefined);
           if (real !== undefined && !above.some((on) => isWithin(on, real))) await enter(path, real);

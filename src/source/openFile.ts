@@ -1,5 +1,7 @@
 import { constants } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import { RefusedLinkError, refusedLinkOnPath } from "./linkTrust.js";
 
 /** A source file, open for reading, with the identity the kernel gives it. */
 export interface OpenFile {
@@ -20,18 +22,43 @@ export interface OpenFile {
  * close would then leave with EPIPE. Should one appear between the stat and
  * the open, O_NONBLOCK (which regular files ignore) keeps the open from
  * waiting for a writer, and the stat through the descriptor refuses it.
+ *
+ * Every symlink on the way from `judgeFrom` (a glob's base, or a directory
+ * judged already; by default the path's own directory, so its last
+ * component) is judged by the symlink trust rule (linkTrust) before anything
+ * is opened: a refused one throws RefusedLinkError. A link swapped between
+ * that judgement and the open is caught by the identity: the file opened must
+ * be the one judged.
  */
-export async function openFile(path: string): Promise<OpenFile> {
-  if (!(await stat(path)).isFile()) throw notRegular(path);
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = await handle.stat({ bigint: true });
-    if (!info.isFile()) throw notRegular(path);
-    return { path, handle, dev: info.dev.toString(), ino: info.ino.toString(), size: Number(info.size) };
-  } catch (error) {
-    await handle.close();
-    throw error;
+export async function openFile(path: string, judgeFrom: string = dirname(path)): Promise<OpenFile> {
+  // A rotation can replace the file between the stat and the open, too: a few tries.
+  for (let tries = 1; ; tries += 1) {
+    const refusal = await refusedLinkOnPath(path, judgeFrom);
+    if (refusal !== undefined) throw new RefusedLinkError(refusal);
+    const judged = await stat(path, { bigint: true });
+    if (!judged.isFile()) throw notRegular(path);
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const info = await handle.stat({ bigint: true });
+      if (!info.isFile()) throw notRegular(path);
+      if (info.dev !== judged.dev || info.ino !== judged.ino) {
+        if (tries < 3) {
+          await handle.close();
+          continue;
+        }
+        throw changedWhileOpened(path);
+      }
+      return { path, handle, dev: info.dev.toString(), ino: info.ino.toString(), size: Number(info.size) };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
+}
+
+/** Replaced between the judgement and the open (a rotation, or a link swapped): looked at again at the next event or scan. */
+function changedWhileOpened(path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${path} was replaced while it was being opened`), { code: "ENOENT" });
 }
 
 function notRegular(path: string): NodeJS.ErrnoException {
