@@ -74,6 +74,14 @@ const DEADLINE_SLACK_MS = 2;
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
 const AFTER_ABORT_MS = 5_000;
 
+/**
+ * The share of --stop-timeout in which the stop flush goes on cutting a
+ * backlog's batches, once every file's pending lines had their turn: the
+ * rest is left to the uploads under way, so that they finish within the
+ * timeout instead of being cancelled (and spooled) at it.
+ */
+const BACKLOG_SHARE_OF_STOP = 0.5;
+
 /** Whether `task` (which never rejects) settles within `ms`. */
 async function settlesWithin(task: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -129,7 +137,12 @@ export class Daemon {
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
   private urgent = false;
+  /** A pass over the files (a tick, or a catch-up pass) is running: one at a time. */
   private ticking = false;
+  /** A tick was asked for (the interval, urgent mode) while a pass ran: it runs as soon as that ends. */
+  private tickWanted = false;
+  /** The pass scheduled to run at once (passAgain). */
+  private again: NodeJS.Immediate | undefined;
   private rotatedWarned = false;
   /** The patterns whose walk MAX_WALK_DEPTH cut, said already. */
   private readonly tooDeep = new Set<string>();
@@ -157,7 +170,8 @@ export class Daemon {
           // A file closed to save descriptors is opened again when it is written.
           // Never urgent: in urgent mode the tick uploads what is pending once a
           // tick; urgent polls here made every write event a PUT of its own.
-          void (tailer ? tailer.poll(monotonicNow(), false) : this.attach(path));
+          // A poll cuts one batch: a file left with more is the catch-up's.
+          void (tailer ? tailer.poll(monotonicNow(), false).then(() => this.passAgain()) : this.attach(path));
         },
         // Once per kind per interval: each looping link a local user plants is an error of its own.
         error: (error) => this.watcherErrors.report(error),
@@ -187,6 +201,7 @@ export class Daemon {
     if (this.urgent) return;
     this.urgent = true;
     this.logger.warn({ reason }, "shipping every pending line now, without waiting for the flush interval");
+    // During a pass, the tick runs as soon as the pass ends: within one batch per file.
     void this.onTick();
   }
 
@@ -224,11 +239,12 @@ export class Daemon {
     this.halt.abort();
     clearInterval(this.tick);
     clearTimeout(this.deadline);
+    clearImmediate(this.again);
     clearInterval(this.rescan);
     await this.paths.close();
     this.watcherErrors.summarize(monotonicNow(), true);
     const stopDeadline = monotonicNow() + timeoutMs;
-    const flush = this.flushAtStop(abort.signal).catch((error: unknown) => {
+    const flush = this.flushAtStop(abort.signal, timeoutMs * BACKLOG_SHARE_OF_STOP).catch((error: unknown) => {
       this.logger.error({ err: errorMessage(error) }, "the stop flush failed; what it did not upload is shipped at the next start");
     });
     if (!(await settlesWithin(flush, timeoutMs))) {
@@ -255,21 +271,55 @@ export class Daemon {
     await Promise.all([...this.tailers.values()].map((tailer) => tailer.close().catch(() => undefined)));
   }
 
-  private async flushAtStop(signal: AbortSignal): Promise<void> {
+  /**
+   * The passes it waits for end at their next file (they stop at `stopping`),
+   * and each of their polls cuts one batch at most. Then every file gets a
+   * turn, the least behind first, round after round: a file catching up on a
+   * backlog gets a batch a round, so the other files' pending lines go up
+   * first, not behind the backlog. Once every file has had its turns, the
+   * backlog goes on for `backlogMs` at most (a share of the stop timeout), and
+   * no further batch is cut once the stop timeout aborts the uploads.
+   */
+  private async flushAtStop(signal: AbortSignal, backlogMs: number): Promise<void> {
+    const backlogUntil = monotonicNow() + backlogMs;
     while (!signal.aborted && (this.ticking || this.deadlinePass !== undefined || this.rescanning || this.attaching.size > 0)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // Followed files first: their lines go up before the last look spends
     // time on the paths, and a file that has just grown is not the idle one
     // that makeRoom() closes to attach a new file at the descriptor bound.
-    await this.pollAll();
+    await this.stopRound([...this.tailers.values()]);
     if (!signal.aborted) await this.lastLook(signal);
-    await this.pollAll();
+    await this.stopRound([...this.tailers.values()]);
+    // The backlog, a batch per file and round, while the stop allows it.
+    const backlog = new AbortController();
+    const timer = setTimeout(() => backlog.abort(), Math.max(0, backlogUntil - monotonicNow()));
+    const cancel = (): void => backlog.abort();
+    signal.addEventListener("abort", cancel);
+    try {
+      for (let more = this.catchingUp(); more.length > 0 && !backlog.signal.aborted; more = this.catchingUp()) {
+        await this.stopRound(more, backlog.signal);
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", cancel);
+    }
+    const left = this.catchingUp().length;
+    if (left > 0) this.logger.info({ files: left }, "the stop reads no further: the rest of the backlog is shipped at the next start");
     await Promise.all([...this.tailers.values()].map((tailer) => tailer.settle()));
   }
 
-  private async pollAll(): Promise<void> {
-    for (const tailer of [...this.tailers.values()]) await tailer.poll(monotonicNow(), true);
+  /** The files whose last poll left batches to cut. */
+  private catchingUp(): Tailer[] {
+    return [...this.tailers.values()].filter((tailer) => tailer.hasMore);
+  }
+
+  /**
+   * One turn each, regardless of the flush interval, the least behind first:
+   * a quiet file's few lines take an upload slot before a backlog's next batch.
+   */
+  private async stopRound(tailers: Tailer[], stop?: AbortSignal): Promise<void> {
+    for (const tailer of tailers.sort((a, b) => a.bytesBehind - b.bytesBehind)) await tailer.poll(monotonicNow(), true, stop);
   }
 
   /**
@@ -302,20 +352,21 @@ export class Daemon {
   }
 
   private async onTick(): Promise<void> {
-    if (this.ticking || this.stopping) return;
+    if (this.stopping) return;
+    if (this.ticking) {
+      // Not dropped: a catch-up's passes follow one another, and the ticks
+      // (paths, rotations, urgent mode) must still come between them.
+      this.tickWanted = true;
+      return;
+    }
     this.ticking = true;
     try {
       const now = monotonicNow();
       this.polledUpTo = now;
       for (const tailer of [...this.tailers.values()]) {
+        if (this.stopping) break;
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
-        const drainNow = tailer.detachedAt !== undefined && !this.drainedAfterRotation.has(tailer);
-        const outcome = await tailer.poll(now, this.urgent || drainNow);
-        if (drainNow) this.drainedAfterRotation.add(tailer);
-        if (outcome === "truncated") await this.restartTruncated(tailer);
-        else if (tailer.detachedAt !== undefined && tailer.isDrained(now, this.options.rotateWaitMs ?? 5_000)) {
-          await this.release(tailer);
-        }
+        await this.pollInPass(tailer, now);
       }
       this.checkRotatedBound();
     } catch (error) {
@@ -325,6 +376,54 @@ export class Daemon {
     } finally {
       this.ticking = false;
       this.scheduleDeadline();
+      this.passAgain();
+    }
+  }
+
+  /**
+   * A file left with batches to cut (hasMore) is polled again at once, by a
+   * pass over those files only: one batch each, after which the other files'
+   * polls (the deadline's, the tick's) take their turn at the upload slots.
+   * No spin: each of its polls waits for an upload slot before it cuts.
+   */
+  private async catchUpPass(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      for (const tailer of this.catchingUp()) {
+        if (this.stopping) break;
+        if (this.tailers.get(tailer.identity) === tailer) await this.pollInPass(tailer, monotonicNow());
+      }
+    } catch (error) {
+      this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "a poll of the files failed; trying again at the next tick");
+    } finally {
+      this.ticking = false;
+      this.scheduleDeadline();
+      this.passAgain();
+    }
+  }
+
+  /** After a pass: the tick asked for meanwhile, else the files with batches left to cut; nothing when idle. */
+  private passAgain(): void {
+    if (this.stopping || this.ticking || this.again !== undefined) return;
+    const next = this.tickWanted ? () => this.onTick() : this.catchingUp().length > 0 ? () => this.catchUpPass() : undefined;
+    if (next === undefined) return;
+    this.tickWanted = false;
+    this.again = setImmediate(() => {
+      this.again = undefined;
+      void next();
+    });
+  }
+
+  /** One file's poll in a pass, and what its outcome asks for: a truncated file restarted, a drained rotated one let go. */
+  private async pollInPass(tailer: Tailer, now: number): Promise<void> {
+    // A rotated file's pending lines go at once, every batch of them.
+    const drainNow = tailer.detachedAt !== undefined && !this.drainedAfterRotation.has(tailer);
+    const outcome = await tailer.poll(now, this.urgent || drainNow);
+    if (drainNow && !tailer.hasMore) this.drainedAfterRotation.add(tailer);
+    if (outcome === "truncated") await this.restartTruncated(tailer);
+    else if (tailer.detachedAt !== undefined && tailer.isDrained(now, this.options.rotateWaitMs ?? 5_000)) {
+      await this.release(tailer);
     }
   }
 
@@ -356,21 +455,35 @@ export class Daemon {
     if (this.stopping || this.deadlinePass !== undefined) return;
     this.deadlinePass = (async () => {
       const now = monotonicNow();
+      const lookedUpTo = this.polledUpTo;
       this.polledUpTo = now;
-      const due = [...this.tailers.values()].filter((tailer) => tailer.pendingSince !== undefined && now - tailer.pendingSince >= this.options.flushIntervalMs);
+      // Only the deadlines not looked at yet: those up to lookedUpTo are the
+      // tick's. A file catching up is polled again at once by its own passes;
+      // polled here, its wait for an upload slot would hold the files after it.
+      const due = [...this.tailers.values()].filter((tailer) => {
+        const deadline = (tailer.pendingSince ?? Number.POSITIVE_INFINITY) + this.options.flushIntervalMs;
+        return deadline > lookedUpTo && deadline <= now && !tailer.hasMore;
+      });
       // A poll never rejects; one in progress (the tick's) is shared. The
       // stop waits for this pass and polls every file itself: none after it.
-      for (const tailer of due) {
-        if (this.stopping) return;
-        await tailer.poll(now, false);
-        // Shared with a poll the tick began before the deadline, which found
-        // nothing due yet: once more, now.
-        const since = tailer.pendingSince;
-        if (since !== undefined && monotonicNow() - since >= this.options.flushIntervalMs && !this.stopping) await tailer.poll(monotonicNow(), false);
-      }
+      // All at once: their waits for an upload slot queue together, so that
+      // the files due take the slots as they free up, one after another, and
+      // not each behind a batch of a file catching up.
+      await Promise.all(
+        due.map(async (tailer) => {
+          if (this.stopping) return;
+          await tailer.poll(now, false);
+          // Shared with a poll the tick began before the deadline, which found
+          // nothing due yet: once more, now. (One that cut its batch and left
+          // more hands the file to the catch-up.)
+          const since = tailer.pendingSince;
+          if (since !== undefined && !tailer.hasMore && monotonicNow() - since >= this.options.flushIntervalMs && !this.stopping) await tailer.poll(monotonicNow(), false);
+        }),
+      );
     })().finally(() => {
       this.deadlinePass = undefined;
       this.scheduleDeadline();
+      this.passAgain();
     });
   }
 

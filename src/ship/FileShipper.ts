@@ -151,16 +151,28 @@ export class FileShipper {
    * batches of `batchMaxBytes` go: the daemon leaves a smaller remainder to
    * grow until the flush interval says otherwise. Once `stop` is aborted, no
    * further batch is cut (`--once` on SIGTERM: the uploads under way finish).
+   *
+   * `maxBatches` bounds the batches one call cuts (the daemon's quantum: a
+   * file catching up on a backlog must not hold the pass that polls the other
+   * files until its whole backlog has taken upload slots). True when the call
+   * stopped there with lines left to cut: the caller comes back for them.
+   * `--once` gives no bound, and ships a file whole in one call.
    */
-  async ship(limit: number, onlyFull = false, stop?: AbortSignal): Promise<void> {
-    while (!this.failure && !isAborted(stop)) {
-      if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return;
+  async ship(limit: number, onlyFull = false, stop?: AbortSignal, maxBatches = Number.POSITIVE_INFINITY): Promise<boolean> {
+    /** The last batch cut took every complete line before `limit`: what follows it is a partial line at most. */
+    let reachedLimit = false;
+    for (let cut = 0; !this.failure && !isAborted(stop); cut += 1) {
+      if (onlyFull && limit - this.readOffset < this.ctx.batchMaxBytes) return false;
+      // A full batch is left (onlyFull, just checked), or lines past the last
+      // batch, which its size cut short. Not a partial line: a file written
+      // line by line would be polled again and again, a PUT each time.
+      if (cut >= maxBatches) return onlyFull || !reachedLimit;
       // Take the upload slot before reading: it bounds the batches in memory.
       const release = await this.ctx.slots.acquire();
       // The wait for a slot can span the stop.
       if (isAborted(stop)) {
         release();
-        return;
+        return false;
       }
       let buffer: Buffer;
       try {
@@ -170,6 +182,7 @@ export class FileShipper {
         throw error;
       }
       const start = this.readOffset;
+      reachedLimit = start + this.ctx.batchMaxBytes >= limit;
       const scanned = await this.scannedFrom(start);
       let end;
       try {
@@ -186,7 +199,7 @@ export class FileShipper {
         } finally {
           release();
         }
-        return;
+        return false;
       }
       let tail: Fingerprint;
       try {
@@ -211,6 +224,7 @@ export class FileShipper {
       if (streams) this.ctx.buffers.give(buffer);
       this.track(this.upload(intent, streams ? { streamedLines: 1 } : { buffer }, release));
     }
+    return false;
   }
 
   /** Resolves when every upload started so far has finished, successfully or not. */

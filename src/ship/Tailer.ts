@@ -4,9 +4,20 @@ import { currentSize, type OpenFile } from "../source/openFile.js";
 import { monotonicNow } from "../time/monotonicNow.js";
 import { FileShipper } from "./FileShipper.js";
 import type { ShipContext } from "./ShipContext.js";
+import { isAborted } from "./isAborted.js";
 import { TruncatedError } from "./TruncatedError.js";
 
 export type PollOutcome = "ok" | "truncated" | "failed";
+
+/**
+ * Batches one poll may cut. A file catching up on a backlog would otherwise
+ * hold the daemon's pass for as long as its backlog takes upload slots (the
+ * whole catch-up, when S3 is the bottleneck), and with it every other file's
+ * due lines, urgent mode and the stop. The daemon polls a file left with
+ * batches to cut again at once (hasMore): between two of its batches, every
+ * other file gets its turn at the upload slots.
+ */
+export const BATCHES_PER_POLL = 1;
 
 /**
  * Follows one file identity through its open descriptor, so a rotated or
@@ -35,6 +46,8 @@ export class Tailer {
   private retryAt = 0;
   /** Let go by the daemon (closed to make room at the descriptor cap, released, stopped). */
   private closed = false;
+  /** The last poll stopped at BATCHES_PER_POLL with lines left to cut. */
+  private more = false;
 
   constructor(
     private readonly ctx: ShipContext,
@@ -63,6 +76,14 @@ export class Tailer {
   /** When the file last grew (or was opened): the least recently active are closed first. */
   get lastActiveAt(): number {
     return this.lastGrowthAt;
+  }
+
+  /**
+   * The last poll cut all the batches one poll may and left lines it would
+   * have cut: full batches, or, due, the remainder. Polled again, it cuts on.
+   */
+  get hasMore(): boolean {
+    return this.more;
   }
 
   /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
@@ -105,9 +126,11 @@ export class Tailer {
    * progress (a file event, the tick) shares its outcome; an urgent one then
    * polls again, because the running poll may be a routine one that leaves the
    * remainder for the flush interval: skipping the final flush at shutdown
-   * that way left the newest lines unshipped.
+   * that way left the newest lines unshipped. A poll cuts at most
+   * BATCHES_PER_POLL batches (hasMore says whether lines are left to cut),
+   * and none once `stop` is aborted.
    */
-  async poll(now: number, urgent: boolean): Promise<PollOutcome> {
+  async poll(now: number, urgent: boolean, stop?: AbortSignal): Promise<PollOutcome> {
     // A pass that listed the followed files before this one was closed (an
     // attach during the tick made room at the descriptor cap) still polls
     // it: there is nothing to read through a closed descriptor, and no
@@ -118,7 +141,7 @@ export class Tailer {
       const outcome = await this.running;
       if (!urgent || outcome === "truncated") return outcome;
     }
-    const running = this.pollOnce(now, urgent).finally(() => {
+    const running = this.pollOnce(now, urgent, stop).finally(() => {
       this.running = undefined;
     });
     this.running = running;
@@ -142,7 +165,8 @@ export class Tailer {
     }
   }
 
-  private pollOnce(now: number, urgent: boolean): Promise<PollOutcome> {
+  private pollOnce(now: number, urgent: boolean, stop: AbortSignal | undefined): Promise<PollOutcome> {
+    this.more = false;
     return this.outcomeOf(async () => {
       if (this.shipper.error instanceof TruncatedError) return "truncated";
       if (this.shipper.error) {
@@ -178,10 +202,11 @@ export class Tailer {
       }
       const due = urgent || (this.waitingSince !== undefined && now - this.waitingSince >= this.flushIntervalMs);
       if (due) {
-        await this.shipper.ship(size, false);
-        this.waitingSince = undefined;
+        this.more = await this.shipper.ship(size, false, stop, BATCHES_PER_POLL);
+        // Lines left behind by the quantum (or the stop) have waited as long: still due.
+        if (!this.more && !isAborted(stop)) this.waitingSince = undefined;
       } else {
-        await this.shipper.ship(size, true);
+        this.more = await this.shipper.ship(size, true, stop, BATCHES_PER_POLL);
       }
       // Uploads run on after ship() returns: only an acknowledgement proves recovery.
       if (this.failureReported && !this.shipper.error && this.checkpoint.offset > this.failedAtOffset) {
@@ -200,6 +225,7 @@ export class Tailer {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.more = false;
     await this.file.handle.close();
   }
 

@@ -90,6 +90,63 @@ describe("Tailer.poll", () => {
     }
   });
 
+  it("a poll cuts one batch (BATCHES_PER_POLL) and says whether full batches are left; the next polls cut on", async () => {
+    const path = join(dir, "backlog.log");
+    // 3.5 batches of 1 KiB: three full ones, and a remainder left for the flush interval.
+    const lines = Array.from({ length: 350 }, (_, i) => `line-${String(i).padStart(4, "0")}`);
+    await appendFile(path, `${lines.join("\n")}\n`);
+    const bodies: string[] = [];
+    const ctx = contextFor(dir, bodies);
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const tailer = new Tailer(ctx, file, checkpoint, 60_000, monotonicNow());
+    try {
+      const more: boolean[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        expect(await tailer.poll(monotonicNow(), false)).toBe("ok");
+        more.push(tailer.hasMore);
+      }
+      await tailer.settle();
+      expect(bodies).toHaveLength(3);
+      expect(more).toEqual([true, true, false, false]);
+      // The remainder waits for the flush interval, or an urgent poll: a batch, no more left.
+      expect(await tailer.poll(monotonicNow(), true)).toBe("ok");
+      expect(tailer.hasMore).toBe(false);
+      expect(tailer.pendingSince).toBeUndefined();
+      await tailer.settle();
+      expect(bodies.join("").split("\n").slice(0, -1)).toEqual(lines);
+    } finally {
+      await tailer.close();
+    }
+  });
+
+  it("an urgent poll that cuts a file's complete lines leaves nothing more behind a partial line (no poll after poll, a PUT each, while a writer is mid-line)", async () => {
+    const path = join(dir, "busy.log");
+    // 1.5 batches, then a line being written.
+    const lines = Array.from({ length: 150 }, (_, i) => `line-${String(i).padStart(4, "0")}`);
+    await appendFile(path, `${lines.join("\n")}\nhalf a li`);
+    const bodies: string[] = [];
+    const ctx = contextFor(dir, bodies);
+    const file = await openFile(path);
+    const checkpoint = await freshCheckpoint(file);
+    ctx.state.files.push(checkpoint);
+    const tailer = new Tailer(ctx, file, checkpoint, 60_000, monotonicNow());
+    try {
+      expect(await tailer.poll(monotonicNow(), true)).toBe("ok");
+      // One batch cut, complete lines left after it: still due, more to cut.
+      expect(tailer.hasMore).toBe(true);
+      expect(tailer.pendingSince).toBeDefined();
+      expect(await tailer.poll(monotonicNow(), true)).toBe("ok");
+      expect(tailer.hasMore).toBe(false);
+      await tailer.settle();
+      expect(bodies).toHaveLength(2);
+      expect(bodies.join("").split("\n").slice(0, -1)).toEqual(lines);
+    } finally {
+      await tailer.close();
+    }
+  });
+
   it("counts the flush interval of what a file held when it was opened from the opening, not from its first poll", async () => {
     const path = join(dir, "new.log");
     await appendFile(path, "first line of a new file\n");
