@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { OptionValueError, type ShipLogsConfig } from "../config/index.js";
+import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import type { ShipMetrics } from "../metrics/ShipMetrics.js";
@@ -20,6 +21,13 @@ const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanen
 /** /readyz says "not ready" once uploads have failed without a success for this long. */
 const UNREADY_AFTER_FAILING_MS = 120_000;
 
+/** Whether uploads can be signed now; without, they wait and none is sent. */
+function hasValidCredentials(credentials: CredentialCache): boolean {
+  const seconds = credentials.secondsToExpiry();
+  // Keys that look expired by this host's clock but are in use until S3's clock settles it count as valid.
+  return seconds !== undefined && (seconds > 0 || credentials.expiredByHostClock() !== undefined);
+}
+
 /**
  * The metrics server, up, or one line naming the address (an OptionValueError for
  * a port it may not use, a FatalError for one taken or an address not up):
@@ -34,9 +42,7 @@ async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline:
       metrics,
       {
         notReadyBecause: () => {
-          const seconds = credentials.secondsToExpiry();
-          // Keys that look expired by this host's clock but are in use until S3's clock settles it count as valid.
-          if (seconds === undefined || (seconds <= 0 && credentials.expiredByHostClock() === undefined)) return "no valid credentials";
+          if (!hasValidCredentials(credentials)) return "no valid credentials";
           if ((sink.failingForMs ?? 0) > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
           return undefined;
         },
@@ -149,6 +155,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
         mode: running.isUrgent ? "urgent" : "normal",
         notice: lifecycle?.notice,
         credentialSecondsToExpiry: credentials.secondsToExpiry(),
+        credentialsValid: hasValidCredentials(credentials),
         failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
         files: running.files(),
       }),

@@ -55,11 +55,11 @@ export class ShipMetrics implements UploadObserver {
     });
     this.uploadErrors = new Counter({
       name: "ship_logs_upload_errors_total",
-      help: "Failed PutObject attempts, by S3 error code (or network error).",
+      help: "Failed PutObject attempts, by S3 error code (or network error). Uploads waiting for credentials send nothing and are not counted.",
       labelNames: ["code"],
       registers,
     });
-    this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried.", registers });
+    this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried after a failure.", registers });
     new Gauge({
       name: "ship_logs_file_bytes_behind",
       help: "Bytes not yet acknowledged by S3 of the files followed at a path, a rotated one still being read included.",
@@ -86,7 +86,7 @@ export class ShipMetrics implements UploadObserver {
     });
     new Gauge({
       name: "ship_logs_credentials_expiry_seconds",
-      help: "Seconds until the cached credentials expire (negative: expired).",
+      help: "Seconds until the cached credentials expire (negative: expired, uploads wait for new ones).",
       registers,
       collect() {
         const seconds = sources.credentialSecondsToExpiry();

@@ -16,7 +16,13 @@ export interface RuntimeStatus {
    * JSON writes their Infinity as null.
    */
   credentialSecondsToExpiry: number | null | undefined;
-  /** Since when uploads have been failing, if they are. */
+  /**
+   * False while the daemon has no credentials it can sign with (none fetched
+   * yet, or expired and not renewable now): uploads wait, none is sent.
+   * Absent in the status of an older release.
+   */
+  credentialsValid?: boolean;
+  /** Since when uploads have been failing (S3 refused them, or could not be reached), if they are. */
   failingSince: string | undefined;
   files: FileLag[];
 }

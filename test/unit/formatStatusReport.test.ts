@@ -26,6 +26,20 @@ describe("formatStatusReport", () => {
     expect(formatStatusReport(reportWithExpiry(-5))).toContain("credentials expire in expired");
   });
 
+  it("without credentials to sign with, says uploads wait for them, not that they fail: no request reaches S3", () => {
+    const report = reportWithExpiry(-5);
+    const waiting: StatusReport = {
+      ...report,
+      daemon: report.daemon && { ...report.daemon, credentialsValid: false, failingSince: "2026-12-06T10:04:00.000Z" },
+    };
+    const [first] = formatStatusReport(waiting).split("\n");
+    expect(first).toBe(
+      "daemon: running (pid 4242), mode normal, 3 PUTs in the last hour, credentials expired and cannot be renewed now: uploads wait until new ones can be fetched",
+    );
+    const none: StatusReport = { ...waiting, daemon: waiting.daemon && { ...waiting.daemon, credentialSecondsToExpiry: undefined } };
+    expect(formatStatusReport(none)).toContain(", no credentials yet: uploads wait until they can be fetched\n");
+  });
+
   it("says keys without an expiry never expire, not that they expire now", () => {
     expect(formatStatusReport(reportWithExpiry(Number.POSITIVE_INFINITY))).toContain("credentials expire in never (keys without an expiry)");
   });
