@@ -99,6 +99,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     ? new (await import("../metrics/ShipMetrics.js")).ShipMetrics({
         stats: () => pipeline?.ctx.stats ?? emptyStats(),
         files: () => daemon?.files() ?? [],
+        measureFiles: async () => daemon?.measure(),
         credentialSecondsToExpiry: () => pipeline?.credentials.secondsToExpiry(),
         imdsFailures: () => pipeline?.credentials.failedFetches ?? 0,
         urgent: () => daemon?.isUrgent ?? false,
@@ -151,14 +152,18 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     lifecycle.start();
     status = new StatusWriter(
       config.stateDir,
-      () => ({
-        mode: running.isUrgent ? "urgent" : "normal",
-        notice: lifecycle?.notice,
-        credentialSecondsToExpiry: credentials.secondsToExpiry(),
-        credentialsValid: hasValidCredentials(credentials),
-        failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
-        files: running.files(),
-      }),
+      async () => {
+        // The files' sizes, measured now: the polls stop reading while uploads wait.
+        await running.measure();
+        return {
+          mode: running.isUrgent ? "urgent" : "normal",
+          notice: lifecycle?.notice,
+          credentialSecondsToExpiry: credentials.secondsToExpiry(),
+          credentialsValid: hasValidCredentials(credentials),
+          failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
+          files: running.files(),
+        };
+      },
       () => wired.ctx.stats.objects,
       logger,
     );

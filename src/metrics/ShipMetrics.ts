@@ -8,6 +8,8 @@ import type { UploadObserver } from "../sink/S3Sink.js";
 export interface MetricsSources {
   stats(): ShipStats;
   files(): FileLag[];
+  /** Brings files() up to date (their sizes): awaited before the file series are read. */
+  measureFiles?(): Promise<void>;
   /** Seconds until the cached credentials expire (undefined: none yet). Never the keys themselves. */
   credentialSecondsToExpiry(): number | undefined;
   imdsFailures(): number;
@@ -62,10 +64,11 @@ export class ShipMetrics implements UploadObserver {
     this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried after a failure.", registers });
     new Gauge({
       name: "ship_logs_file_bytes_behind",
-      help: "Bytes not yet acknowledged by S3 of the files followed at a path, a rotated one still being read included.",
+      help: "Bytes of the file at a watched path not yet acknowledged by S3 (its size less the acknowledged offset), followed or closed at the descriptor cap, a rotated one still being read included.",
       labelNames: ["path"],
       registers,
-      collect() {
+      async collect() {
+        await sources.measureFiles?.();
         this.reset();
         // Summed: a file rotated away and still being read shares its path
         // with the new file there, and its backlog must not be hidden by it.
@@ -76,7 +79,8 @@ export class ShipMetrics implements UploadObserver {
       name: "ship_logs_oldest_pending_seconds",
       help: "Age of the oldest bytes not yet handed to an upload, over all files.",
       registers,
-      collect() {
+      async collect() {
+        await sources.measureFiles?.();
         // files() gives pendingSince as the wall clock of this read less their
         // measured age (FileLag): a step of the wall clock while they wait
         // does not change the difference.
