@@ -100,6 +100,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
         stats: () => pipeline?.ctx.stats ?? emptyStats(),
         files: () => daemon?.files() ?? [],
         measureFiles: async () => daemon?.measure(),
+        unreadable: () => daemon?.unreadableNow() ?? [],
         credentialSecondsToExpiry: () => pipeline?.credentials.secondsToExpiry(),
         imdsFailures: () => pipeline?.credentials.failedFetches ?? 0,
         urgent: () => daemon?.isUrgent ?? false,
@@ -162,6 +163,7 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
           credentialsValid: hasValidCredentials(credentials),
           failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
           files: running.files(),
+          unreadable: running.unreadableNow(),
         };
       },
       () => wired.ctx.stats.objects,

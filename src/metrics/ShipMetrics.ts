@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { LifecycleNotice } from "../lifecycle/parseNotice.js";
-import type { FileLag } from "../ship/Daemon.js";
+import type { FileLag, UnreadableFile } from "../ship/Daemon.js";
 import type { ShipStats } from "../ship/ShipContext.js";
 import type { UploadObserver } from "../sink/S3Sink.js";
 
@@ -10,6 +10,8 @@ export interface MetricsSources {
   files(): FileLag[];
   /** Brings files() up to date (their sizes): awaited before the file series are read. */
   measureFiles?(): Promise<void>;
+  /** Watched files that cannot be opened: nothing of them ships. */
+  unreadable?(): UnreadableFile[];
   /** Seconds until the cached credentials expire (undefined: none yet). Never the keys themselves. */
   credentialSecondsToExpiry(): number | undefined;
   imdsFailures(): number;
@@ -73,6 +75,16 @@ export class ShipMetrics implements UploadObserver {
         // Summed: a file rotated away and still being read shares its path
         // with the new file there, and its backlog must not be hidden by it.
         for (const file of sources.files()) this.inc({ path: file.path }, file.bytesBehind);
+        // A file that cannot be opened is behind by all it holds (when a stat can tell).
+        for (const file of sources.unreadable?.() ?? []) if (file.size !== undefined) this.inc({ path: file.path }, file.size);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_unreadable_files",
+      help: "Watched files the daemon cannot open (EACCES: the service user may not read them): nothing of them ships.",
+      registers,
+      collect() {
+        this.set(sources.unreadable?.().length ?? 0);
       },
     });
     new Gauge({

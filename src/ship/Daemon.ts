@@ -38,6 +38,15 @@ export interface FileLag {
   detached: boolean;
 }
 
+/** A watched file the daemon cannot open: none of it ships until it can. */
+export interface UnreadableFile {
+  path: string;
+  /** Why it cannot be opened (EACCES, EPERM, …). */
+  code: string;
+  /** Its size, if a stat could tell (the directory is searchable): all of it is behind. */
+  size: number | undefined;
+}
+
 export interface DaemonOptions {
   patterns: readonly string[];
   /**
@@ -95,6 +104,8 @@ export class Daemon {
   private readonly tailers = new Map<string, Tailer>();
   private readonly byPath = new Map<string, Tailer>();
   private readonly unreadable = new Map<string, string>();
+  /** Watched files that cannot be opened, by path (noteUnreadableFile). */
+  private readonly unreadableFiles = new Map<string, UnreadableFile>();
   private readonly attaching = new Set<string>();
   private readonly attachingIdentities = new Set<string>();
   private readonly paths: PathsProvider;
@@ -567,6 +578,33 @@ export class Daemon {
     }
   }
 
+  /**
+   * A watched file that cannot be opened (EACCES: the service user may not
+   * read it) ships nothing: kept, with its size if a stat can tell, so that
+   * `status` and the metrics show it behind, not all shipped. Gone, or not a
+   * regular file (nothing to ship), it is dropped. Every rescan and write
+   * event tries again, and measures it again.
+   */
+  private async noteUnreadableFile(path: string, code: string): Promise<void> {
+    if (code === "ENOENT" || code === "ENOTREGULAR") {
+      this.unreadableFiles.delete(path);
+      return;
+    }
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && !info.isFile()) {
+      this.unreadableFiles.delete(path);
+      return;
+    }
+    this.unreadableFiles.set(path, { path, code, size: info?.size });
+  }
+
+  /** Watched files that cannot be opened, for status and metrics. */
+  unreadableNow(): UnreadableFile[] {
+    // A file followed (or closed at the cap) under this path is known: an open that failed once since is no news.
+    const known = new Set(this.ctx.state.files.map((checkpoint) => checkpoint.path));
+    return [...this.unreadableFiles.values()].filter((file) => !known.has(file.path));
+  }
+
   private reportUnreadable(path: string, why: string): void {
     if (this.unreadable.get(path) === why) return;
     this.unreadable.set(path, why);
@@ -597,8 +635,10 @@ export class Daemon {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       if (code !== "ENOENT") this.reportUnreadable(path, code);
+      await this.noteUnreadableFile(path, code);
       return;
     }
+    this.unreadableFiles.delete(path);
     if (this.unreadable.delete(path)) this.logger.info({ path }, "file is readable now");
     const identity = `${file.dev}:${file.ino}`;
     const existing = this.tailers.get(identity);

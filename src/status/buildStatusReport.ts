@@ -10,8 +10,14 @@ const STALE_MS = 30_000;
 
 export interface FileStatus {
   path: string;
-  /** following: the path still holds this file; moved: renamed or deleted since; replaced: the path holds another file now. */
-  state: "following" | "moved" | "replaced";
+  /**
+   * following: the path still holds this file; moved: renamed or deleted
+   * since; replaced: the path holds another file now; unreadable: the daemon
+   * cannot open it (`code`), and none of it ships.
+   */
+  state: "following" | "moved" | "replaced" | "unreadable";
+  /** Why an unreadable file cannot be opened (EACCES, …). */
+  code?: string;
   /** Bytes acknowledged by S3. */
   shipped: number;
   size: number | undefined;
@@ -81,6 +87,13 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
     if (checkpointed.has(key)) continue;
     const state = lag.detached ? "moved" : "following";
     files.push({ path: lag.path, state, shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
+  }
+  // A file the daemon cannot open has no checkpoint and ships nothing: all
+  // of it is behind, and a drain script must not take it for shipped.
+  const listed = new Set(files.map((file) => file.path));
+  for (const file of daemon?.running === true ? (daemon.unreadable ?? []) : []) {
+    if (listed.has(file.path)) continue;
+    files.push({ path: file.path, state: "unreadable", code: file.code, shipped: 0, size: file.size, bytesBehind: file.size, pendingUploads: 0, lastUploadAt: undefined });
   }
   const spool = await spoolContents(join(store.dir, SPOOL_DIR));
   return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)), spool };

@@ -51,7 +51,7 @@ export function formatStatusReport(report: StatusReport): string {
   for (const file of report.files) {
     rows.push([
       file.path,
-      file.state,
+      file.state === "unreadable" && file.code ? `unreadable (${file.code})` : file.state,
       String(file.shipped),
       file.bytesBehind === undefined ? "-" : String(file.bytesBehind),
       String(file.pendingUploads),
