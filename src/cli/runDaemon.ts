@@ -1,7 +1,6 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { OptionValueError, type ShipLogsConfig } from "../config/index.js";
-import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { LifecycleWatcher } from "../lifecycle/LifecycleWatcher.js";
 import type { ShipMetrics } from "../metrics/ShipMetrics.js";
@@ -11,6 +10,7 @@ import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFile
 import { StatusWriter } from "../status/StatusWriter.js";
 import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
+import { hasValidCredentials, notReadyBecause } from "./daemonReadiness.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
@@ -18,15 +18,6 @@ import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */
 const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1_000, maxMs: 60_000 } as const;
 
-/** /readyz says "not ready" once uploads have failed without a success for this long. */
-const UNREADY_AFTER_FAILING_MS = 120_000;
-
-/** Whether uploads can be signed now; without, they wait and none is sent. */
-function hasValidCredentials(credentials: CredentialCache): boolean {
-  const seconds = credentials.secondsToExpiry();
-  // Keys that look expired by this host's clock but are in use until S3's clock settles it count as valid.
-  return seconds !== undefined && (seconds > 0 || credentials.expiredByHostClock() !== undefined);
-}
 
 /**
  * The metrics server, up, or one line naming the address (an OptionValueError for
@@ -34,19 +25,12 @@ function hasValidCredentials(credentials: CredentialCache): boolean {
  * the operator's to fix, not a crash with a stack.
  */
 async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline: Pipeline, logger: Logger): Promise<Server> {
-  const { credentials, sink } = pipeline;
   const { serveMetrics } = await import("../metrics/serveMetrics.js");
   try {
     return await serveMetrics(
       address,
       metrics,
-      {
-        notReadyBecause: () => {
-          if (!hasValidCredentials(credentials)) return "no valid credentials";
-          if ((sink.failingForMs ?? 0) > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
-          return undefined;
-        },
-      },
+      { notReadyBecause: () => notReadyBecause(pipeline) },
       logger,
     );
   } catch (error) {

@@ -230,7 +230,7 @@ export class Daemon {
         ino: tailer.file.ino,
         bytesBehind: Math.max(tailer.bytesBehind, grown),
         // Read by no poll yet (the polls wait for upload slots): waiting since measured.
-        pendingSince: wall(tailer.pendingSince ?? (grown > tailer.bytesBehind ? this.idleWaiting.get(tailer.checkpoint) : undefined)),
+        pendingSince: wall(tailer.waitingFor ?? (grown > tailer.bytesBehind ? this.idleWaiting.get(tailer.checkpoint) : undefined)),
         detached: tailer.detachedAt !== undefined,
       };
     });

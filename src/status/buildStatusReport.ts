@@ -28,7 +28,11 @@ export interface FileStatus {
 
 export interface StatusReport {
   stateDir: string;
-  daemon: (RuntimeStatus & { running: boolean }) | undefined;
+  /**
+   * running: status.json is fresh and its pid alive; alive: its pid is alive
+   * (stale but alive: a daemon that cannot write its state dir, or hung).
+   */
+  daemon: (RuntimeStatus & { running: boolean; alive: boolean }) | undefined;
   files: FileStatus[];
   /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which their file may no longer hold. */
   spool: { batches: number; bytes: number };
@@ -48,7 +52,8 @@ async function readRuntime(dir: string): Promise<StatusReport["daemon"]> {
   try {
     const runtime = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
     const fresh = Date.now() - Date.parse(runtime.updatedAt) < STALE_MS;
-    return { ...runtime, running: fresh && alive(runtime.pid) };
+    const living = alive(runtime.pid);
+    return { ...runtime, running: fresh && living, alive: living };
   } catch {
     return undefined;
   }

@@ -35,6 +35,12 @@ export function formatStatusReport(report: StatusReport): string {
   const lines: string[] = [];
   if (daemon === undefined) {
     lines.push(`daemon: no runtime status in ${report.stateDir} (never ran, or not with this state dir)`);
+  } else if (!daemon.running && daemon.alive === true) {
+    // Its process is there, yet status.json is stale: whether it is hung or
+    // cannot write (a full or read-only state dir) only its log can say.
+    lines.push(
+      `daemon: last status ${daemon.updatedAt}, not updated since, though its process (pid ${daemon.pid}) is alive: it may be unable to write its state dir (full, read-only; see its log), or hung`,
+    );
   } else if (!daemon.running) {
     // Its mode, PUT rate and credentials were those of a run that has ended:
     // shown, they read as the present.
