@@ -33,11 +33,15 @@ export async function checkGlob(pattern: string, excludedDirs: readonly string[]
   if (paths.length === 0) {
     const notes = [...problems, ...refused.map((refusal) => `${refusal.link}: a symlink owned by uid ${refusal.linkOwner} whose target uid ${refusal.targetOwner} owns, not followed`)];
     if (cut !== undefined) notes.push(cut);
+    // A directory this user may not list is its permissions' (README, operations.md): the service's groups.
+    const denied = problems.some((problem) => /: (EACCES|EPERM)\b/.test(problem));
     return {
       name,
       status: "fail",
       detail: notes.length > 0 ? `matches no file (${notes.join("; ")})` : "matches no file",
-      fix: "check the glob; under systemd the unit must be able to see the directory (ReadOnlyPaths=, ProtectHome=)",
+      fix: denied
+        ? "give the service access to the directory: SupplementaryGroups= with its group (e.g. SupplementaryGroups=adm), or adjust its mode"
+        : "check the glob; under systemd the unit must be able to see the directory (ReadOnlyPaths=, ProtectHome=)",
     };
   }
   if (problems.length > 0) {

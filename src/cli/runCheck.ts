@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { ShipLogsConfig } from "../config/index.js";
 import { checkGlob, checkStateDir } from "../check/checkFiles.js";
-import { checkImds, checkRole, type ImdsFacts } from "../check/checkImds.js";
+import { checkImds, checkRole, credentialsFix, type ImdsFacts } from "../check/checkImds.js";
 import type { CheckResult } from "../check/CheckResult.js";
 import { checkUpload, type UploadCheck } from "../check/checkUpload.js";
 import { formatChecks } from "../check/formatChecks.js";
@@ -55,7 +55,9 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
     expiredByHostClock = credentials.expiredByHostClock();
     results.push(expiredByHostClock ? clockAheadResult(keyLine, expiredByHostClock) : { name: "credentials", status: "ok", detail: keyLine });
   } catch (error) {
-    results.push({ name: "credentials", status: "fail", detail: (error as Error).message, fix: "attach an instance profile (docs/iam) or fix --credentials" });
+    const detail = (error as Error).message;
+    const find = (name: string): CheckResult | undefined => results.find((result) => result.name === name);
+    results.push({ name: "credentials", status: "fail", detail, fix: credentialsFix(detail, find("imds"), find("role")) });
   }
 
   const region = config.region ?? facts.region;

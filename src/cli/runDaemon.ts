@@ -10,6 +10,7 @@ import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFile
 import { StatusWriter } from "../status/StatusWriter.js";
 import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "./FatalError.js";
+import { hasValidCredentials, notReadyBecause } from "./daemonReadiness.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
@@ -17,8 +18,6 @@ import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */
 const DAEMON_RETRY = { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1_000, maxMs: 60_000 } as const;
 
-/** /readyz says "not ready" once uploads have failed without a success for this long. */
-const UNREADY_AFTER_FAILING_MS = 120_000;
 
 /**
  * The metrics server, up, or one line naming the address (an OptionValueError for
@@ -26,21 +25,12 @@ const UNREADY_AFTER_FAILING_MS = 120_000;
  * the operator's to fix, not a crash with a stack.
  */
 async function listenForMetrics(address: string, metrics: ShipMetrics, pipeline: Pipeline, logger: Logger): Promise<Server> {
-  const { credentials, sink } = pipeline;
   const { serveMetrics } = await import("../metrics/serveMetrics.js");
   try {
     return await serveMetrics(
       address,
       metrics,
-      {
-        notReadyBecause: () => {
-          const seconds = credentials.secondsToExpiry();
-          // Keys that look expired by this host's clock but are in use until S3's clock settles it count as valid.
-          if (seconds === undefined || (seconds <= 0 && credentials.expiredByHostClock() === undefined)) return "no valid credentials";
-          if ((sink.failingForMs ?? 0) > UNREADY_AFTER_FAILING_MS) return "uploads have been failing";
-          return undefined;
-        },
-      },
+      { notReadyBecause: () => notReadyBecause(pipeline) },
       logger,
     );
   } catch (error) {
@@ -93,6 +83,8 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     ? new (await import("../metrics/ShipMetrics.js")).ShipMetrics({
         stats: () => pipeline?.ctx.stats ?? emptyStats(),
         files: () => daemon?.files() ?? [],
+        measureFiles: async () => daemon?.measure(),
+        unreadable: () => daemon?.unreadableNow() ?? [],
         credentialSecondsToExpiry: () => pipeline?.credentials.secondsToExpiry(),
         imdsFailures: () => pipeline?.credentials.failedFetches ?? 0,
         urgent: () => daemon?.isUrgent ?? false,
@@ -145,13 +137,19 @@ export async function runDaemon(config: ShipLogsConfig, logger: Logger): Promise
     lifecycle.start();
     status = new StatusWriter(
       config.stateDir,
-      () => ({
-        mode: running.isUrgent ? "urgent" : "normal",
-        notice: lifecycle?.notice,
-        credentialSecondsToExpiry: credentials.secondsToExpiry(),
-        failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
-        files: running.files(),
-      }),
+      async () => {
+        // The files' sizes, measured now: the polls stop reading while uploads wait.
+        await running.measure();
+        return {
+          mode: running.isUrgent ? "urgent" : "normal",
+          notice: lifecycle?.notice,
+          credentialSecondsToExpiry: credentials.secondsToExpiry(),
+          credentialsValid: hasValidCredentials(credentials),
+          failingSince: sink.failingSince === undefined ? undefined : new Date(sink.failingSince).toISOString(),
+          files: running.files(),
+          unreadable: running.unreadableNow(),
+        };
+      },
       () => wired.ctx.stats.objects,
       logger,
     );

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { LifecycleNotice } from "../lifecycle/parseNotice.js";
-import type { FileLag } from "../ship/Daemon.js";
+import type { FileLag, UnreadableFile } from "../ship/Daemon.js";
 import type { ShipStats } from "../ship/ShipContext.js";
 import type { UploadObserver } from "../sink/S3Sink.js";
 
@@ -8,6 +8,10 @@ import type { UploadObserver } from "../sink/S3Sink.js";
 export interface MetricsSources {
   stats(): ShipStats;
   files(): FileLag[];
+  /** Brings files() up to date (their sizes): awaited before the file series are read. */
+  measureFiles?(): Promise<void>;
+  /** Watched files that cannot be opened: nothing of them ships. */
+  unreadable?(): UnreadableFile[];
   /** Seconds until the cached credentials expire (undefined: none yet). Never the keys themselves. */
   credentialSecondsToExpiry(): number | undefined;
   imdsFailures(): number;
@@ -55,28 +59,40 @@ export class ShipMetrics implements UploadObserver {
     });
     this.uploadErrors = new Counter({
       name: "ship_logs_upload_errors_total",
-      help: "Failed PutObject attempts, by S3 error code (or network error).",
+      help: "Failed PutObject attempts, by S3 error code (or network error). Uploads waiting for credentials send nothing and are not counted.",
       labelNames: ["code"],
       registers,
     });
-    this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried.", registers });
+    this.retries = new Counter({ name: "ship_logs_upload_retries_total", help: "PutObject attempts that were retried after a failure.", registers });
     new Gauge({
       name: "ship_logs_file_bytes_behind",
-      help: "Bytes not yet acknowledged by S3 of the files followed at a path, a rotated one still being read included.",
+      help: "Bytes of the file at a watched path not yet acknowledged by S3 (its size less the acknowledged offset), followed or closed at the descriptor cap, a rotated one still being read included.",
       labelNames: ["path"],
       registers,
-      collect() {
+      async collect() {
+        await sources.measureFiles?.();
         this.reset();
         // Summed: a file rotated away and still being read shares its path
         // with the new file there, and its backlog must not be hidden by it.
         for (const file of sources.files()) this.inc({ path: file.path }, file.bytesBehind);
+        // A file that cannot be opened is behind by all it holds (when a stat can tell).
+        for (const file of sources.unreadable?.() ?? []) if (file.size !== undefined) this.inc({ path: file.path }, file.size);
+      },
+    });
+    new Gauge({
+      name: "ship_logs_unreadable_files",
+      help: "Watched files the daemon cannot open (EACCES: the service user may not read them): nothing of them ships.",
+      registers,
+      collect() {
+        this.set(sources.unreadable?.().length ?? 0);
       },
     });
     new Gauge({
       name: "ship_logs_oldest_pending_seconds",
       help: "Age of the oldest bytes not yet handed to an upload, over all files.",
       registers,
-      collect() {
+      async collect() {
+        await sources.measureFiles?.();
         // files() gives pendingSince as the wall clock of this read less their
         // measured age (FileLag): a step of the wall clock while they wait
         // does not change the difference.
@@ -86,7 +102,7 @@ export class ShipMetrics implements UploadObserver {
     });
     new Gauge({
       name: "ship_logs_credentials_expiry_seconds",
-      help: "Seconds until the cached credentials expire (negative: expired).",
+      help: "Seconds until the cached credentials expire (negative: expired, uploads wait for new ones).",
       registers,
       collect() {
         const seconds = sources.credentialSecondsToExpiry();

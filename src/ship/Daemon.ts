@@ -8,7 +8,7 @@ import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, ty
 import { findCopy } from "../source/findCopy.js";
 import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
-import { openFile, type OpenFile } from "../source/openFile.js";
+import { currentSize, openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
 import { freshCheckpoint, matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
 import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
@@ -38,6 +38,15 @@ export interface FileLag {
   pendingSince: number | undefined;
   /** Rotated away or deleted, still being read to its end. */
   detached: boolean;
+}
+
+/** A watched file the daemon cannot open: none of it ships until it can. */
+export interface UnreadableFile {
+  path: string;
+  /** Why it cannot be opened (EACCES, EPERM, …). */
+  code: string;
+  /** Its size, if a stat could tell (the directory is searchable): all of it is behind. */
+  size: number | undefined;
 }
 
 export interface DaemonOptions {
@@ -105,6 +114,8 @@ export class Daemon {
   private readonly tailers = new Map<string, Tailer>();
   private readonly byPath = new Map<string, Tailer>();
   private readonly unreadable = new Map<string, string>();
+  /** Watched files that cannot be opened, by path (noteUnreadableFile). */
+  private readonly unreadableFiles = new Map<string, UnreadableFile>();
   private readonly attaching = new Set<string>();
   private readonly attachingIdentities = new Set<string>();
   private readonly paths: PathsProvider;
@@ -136,6 +147,14 @@ export class Daemon {
   /** The size a rotated file had when it was let go: what it holds beyond that was written since. */
   private readonly releasedSizes = new WeakMap<FileCheckpoint, number>();
   private readonly isMatch: (path: string) => boolean;
+  /** The size measure() took of a followed file, through its descriptor. */
+  private readonly measuredSizes = new WeakMap<Tailer, number>();
+  /** The size measure() took of a file closed at the descriptor cap (absent: not the same file at its path now). */
+  private readonly idleSizes = new WeakMap<FileCheckpoint, number>();
+  /** When measure() first found bytes of a file that no poll has read (monotonic): their wait counts from there. */
+  private readonly idleWaiting = new WeakMap<FileCheckpoint, number>();
+  /** The measure() pass under way, shared. */
+  private measuring: Promise<void> | undefined;
   private urgent = false;
   /** A pass over the files (a tick, or a catch-up pass) is running: one at a time. */
   private ticking = false;
@@ -214,18 +233,101 @@ export class Daemon {
     return this.urgent;
   }
 
-  /** Per-file lag, for status and metrics. */
+  /**
+   * Per-file lag, for status and metrics: every file the daemon knows at a
+   * watched path, followed or closed at the descriptor cap, and the rotated
+   * ones still being read. Bytes behind are the file's size as last measured
+   * (measure(); or as its last poll read it, if larger) less what S3 has
+   * acknowledged, as `status` computes BEHIND: while S3 fails, the upload
+   * slots stay taken and polls stop reading, and a size taken from the
+   * polls froze while the file kept growing.
+   */
   files(): FileLag[] {
     const wallNow = Date.now();
     const now = monotonicNow();
-    return [...this.tailers.values()].map((tailer) => ({
-      path: tailer.file.path,
-      dev: tailer.file.dev,
-      ino: tailer.file.ino,
-      bytesBehind: tailer.bytesBehind,
-      pendingSince: tailer.pendingSince === undefined ? undefined : wallNow - (now - tailer.pendingSince),
-      detached: tailer.detachedAt !== undefined,
-    }));
+    const wall = (since: number | undefined): number | undefined => (since === undefined ? undefined : wallNow - (now - since));
+    const followed = [...this.tailers.values()].map((tailer) => {
+      const measured = this.measuredSizes.get(tailer);
+      const size = measured === undefined ? undefined : Math.min(measured, tailer.readTo ?? Number.POSITIVE_INFINITY);
+      // Smaller than the acknowledged offset: truncated, which the next poll handles.
+      const grown = size !== undefined && size >= tailer.checkpoint.offset ? size - tailer.checkpoint.offset : 0;
+      return {
+        path: tailer.file.path,
+        dev: tailer.file.dev,
+        ino: tailer.file.ino,
+        bytesBehind: Math.max(tailer.bytesBehind, grown),
+        // Read by no poll yet (the polls wait for upload slots): waiting since measured.
+        pendingSince: wall(tailer.waitingFor ?? (grown > tailer.bytesBehind ? this.idleWaiting.get(tailer.checkpoint) : undefined)),
+        detached: tailer.detachedAt !== undefined,
+      };
+    });
+    const closed = this.closedCheckpoints().flatMap((checkpoint) => {
+      const size = this.idleSizes.get(checkpoint);
+      if (size === undefined) return [];
+      return [
+        {
+          path: checkpoint.path,
+          dev: checkpoint.dev,
+          ino: checkpoint.ino,
+          // A file shorter than its checkpoint was truncated and written again: all of it is new.
+          bytesBehind: size < checkpoint.offset ? size : size - checkpoint.offset,
+          pendingSince: wall(this.idleWaiting.get(checkpoint)),
+          detached: false,
+        },
+      ];
+    });
+    return [...followed, ...closed];
+  }
+
+  /** Checkpoints of files at a watched path that no tailer follows now: closed at the descriptor cap, or waiting for a descriptor. */
+  private closedCheckpoints(): FileCheckpoint[] {
+    const followed = new Set([...this.tailers.values()].map((tailer) => tailer.checkpoint));
+    return this.ctx.state.files.filter((checkpoint) => !followed.has(checkpoint) && this.isMatch(checkpoint.path));
+  }
+
+  /**
+   * Takes the size of every followed file through its descriptor (a rotated
+   * one has no path), independently of the polls, which wait for upload
+   * slots while S3 fails. (A file closed at the descriptor cap is measured
+   * by the attaches that find no room for it: rescans and write events.)
+   * Called before status.json is written and before the metrics are read;
+   * concurrent callers share one pass.
+   */
+  measure(): Promise<void> {
+    this.measuring ??= this.measureNow().finally(() => {
+      this.measuring = undefined;
+    });
+    return this.measuring;
+  }
+
+  /** Bytes of this file have waited since now, or none do. */
+  private noteWaiting(checkpoint: FileCheckpoint, behind: boolean, now = monotonicNow()): void {
+    if (!behind) this.idleWaiting.delete(checkpoint);
+    else if (!this.idleWaiting.has(checkpoint)) this.idleWaiting.set(checkpoint, now);
+  }
+
+  /**
+   * The size of a file closed at the descriptor cap, as an attach that could
+   * not open it for good found it (every rescan, and every write event, tries).
+   */
+  private noteClosedSize(checkpoint: FileCheckpoint, size: number): void {
+    this.idleSizes.set(checkpoint, size);
+    // Closed drained, a trailing partial line stays behind: only growth past it waits.
+    const seen = this.releasedSizes.get(checkpoint) ?? checkpoint.offset;
+    this.noteWaiting(checkpoint, size > seen || size < checkpoint.offset);
+  }
+
+  private async measureNow(): Promise<void> {
+    const now = monotonicNow();
+    await Promise.all(
+      [...this.tailers.values()].map(async (tailer) => {
+        // A descriptor closed meanwhile (released, closed at the cap): nothing to measure.
+        const size = await currentSize(tailer.file).catch(() => undefined);
+        if (size === undefined) return;
+        this.measuredSizes.set(tailer, size);
+        this.noteWaiting(tailer.checkpoint, size > tailer.checkpoint.offset + tailer.bytesBehind, now);
+      }),
+    );
   }
 
   /**
@@ -640,6 +742,33 @@ export class Daemon {
     this.logger.warn(refusal, REFUSED_LINK);
   }
 
+  /**
+   * A watched file that cannot be opened (EACCES: the service user may not
+   * read it) ships nothing: kept, with its size if a stat can tell, so that
+   * `status` and the metrics show it behind, not all shipped. Gone, or not a
+   * regular file (nothing to ship), it is dropped. Every rescan and write
+   * event tries again, and measures it again.
+   */
+  private async noteUnreadableFile(path: string, code: string): Promise<void> {
+    if (code === "ENOENT" || code === "ENOTREGULAR") {
+      this.unreadableFiles.delete(path);
+      return;
+    }
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && !info.isFile()) {
+      this.unreadableFiles.delete(path);
+      return;
+    }
+    this.unreadableFiles.set(path, { path, code, size: info?.size });
+  }
+
+  /** Watched files that cannot be opened, for status and metrics. */
+  unreadableNow(): UnreadableFile[] {
+    // A file followed (or closed at the cap) under this path is known: an open that failed once since is no news.
+    const known = new Set(this.ctx.state.files.map((checkpoint) => checkpoint.path));
+    return [...this.unreadableFiles.values()].filter((file) => !known.has(file.path));
+  }
+
   private reportUnreadable(path: string, why: string): void {
     if (this.unreadable.get(path) === why) return;
     this.unreadable.set(path, why);
@@ -674,8 +803,10 @@ export class Daemon {
       }
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       if (code !== "ENOENT") this.reportUnreadable(path, code);
+      await this.noteUnreadableFile(path, code);
       return;
     }
+    this.unreadableFiles.delete(path);
     if (this.unreadable.delete(path)) this.logger.info({ path }, "file is readable now");
     const identity = `${file.dev}:${file.ino}`;
     const existing = this.tailers.get(identity);
@@ -729,6 +860,7 @@ export class Daemon {
     }
     if (resolution.kind !== "known") this.ctx.state.files.push(resolution.checkpoint);
     if (this.tailers.size >= (this.options.maxOpenFiles ?? 512) && !(await this.makeRoom(file, resolution.checkpoint))) {
+      this.noteClosedSize(resolution.checkpoint, file.size);
       await file.handle.close();
       return;
     }
@@ -759,6 +891,7 @@ export class Daemon {
     this.forgetNames(idle);
     // Drained when closed: deleted later, it loses nothing (no "gone unread" warning).
     this.releasedSizes.set(idle.checkpoint, idle.checkpoint.offset + idle.bytesBehind);
+    this.noteClosedSize(idle.checkpoint, idle.checkpoint.offset + idle.bytesBehind);
     await idle.close();
     return true;
   }

@@ -8,6 +8,7 @@ import type { ShipState, StateStore } from "../source/StateStore.js";
 export class StateSaver {
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  private lastFailure: { code: string; since: number } | undefined;
 
   constructor(
     private readonly store: StateStore,
@@ -19,6 +20,15 @@ export class StateSaver {
     return this.store.dir;
   }
 
+  /**
+   * While the last save failed (a full or read-only state dir): its code and
+   * since when (epoch ms) saves have failed. No upload starts before its
+   * intent is saved, so nothing new ships meanwhile (/readyz says so).
+   */
+  get failing(): { code: string; since: number } | undefined {
+    return this.lastFailure;
+  }
+
   persist(): Promise<void> {
     if (this.queued) return this.queued;
     const previous = this.running ?? Promise.resolve();
@@ -28,6 +38,14 @@ export class StateSaver {
         this.queued = undefined;
         const save = this.store.save(this.state);
         this.running = save;
+        save.then(
+          () => {
+            this.lastFailure = undefined;
+          },
+          (error: unknown) => {
+            this.lastFailure ??= { code: (error as NodeJS.ErrnoException).code ?? "error", since: Date.now() };
+          },
+        );
         return save.finally(() => {
           if (this.running === save) this.running = undefined;
         });

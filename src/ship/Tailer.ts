@@ -35,6 +35,14 @@ export class Tailer {
   private seenSize: number;
   /** When bytes not yet handed to an upload were first seen. */
   private waitingSince: number | undefined;
+  /** When the bytes last handed to uploads were first seen: they wait again if those uploads fail. */
+  private handedSince: number | undefined;
+  /**
+   * While the shipper has failed (its intent could not be saved: a full state
+   * dir; a read error): since when the bytes it held have waited. They are
+   * in no upload until a retry succeeds.
+   */
+  private stuckSince: number | undefined;
   private lastGrowthAt: number;
   /** Set when the path no longer leads to this file (renamed away or deleted). */
   detachedAt: number | undefined;
@@ -89,6 +97,18 @@ export class Tailer {
   /** When the oldest bytes not yet handed to an upload were first seen (undefined: none). */
   get pendingSince(): number | undefined {
     return this.waitingSince;
+  }
+
+  /**
+   * For ship_logs_oldest_pending_seconds: pendingSince, or, while the
+   * shipper has failed (an intent that could not be saved), since when the
+   * bytes it held have waited: handed to an upload that never started,
+   * they are not on their way.
+   */
+  get waitingFor(): number | undefined {
+    const stuck = this.shipper.error !== undefined || this.failureReported ? this.stuckSince : undefined;
+    if (stuck === undefined) return this.waitingSince;
+    return this.waitingSince === undefined ? stuck : Math.min(stuck, this.waitingSince);
   }
 
   /**
@@ -202,7 +222,10 @@ export class Tailer {
       }
       const due = urgent || (this.waitingSince !== undefined && now - this.waitingSince >= this.flushIntervalMs);
       if (due) {
+        const since = this.waitingSince;
         this.more = await this.shipper.ship(size, false, stop, BATCHES_PER_POLL);
+        // What was handed to uploads has waited since then (oldest_pending_seconds while they fail).
+        if (since !== undefined) this.handedSince = since;
         // Lines left behind by the quantum (or the stop) have waited as long: still due.
         if (!this.more && !isAborted(stop)) this.waitingSince = undefined;
       } else {
@@ -211,6 +234,7 @@ export class Tailer {
       // Uploads run on after ship() returns: only an acknowledgement proves recovery.
       if (this.failureReported && !this.shipper.error && this.checkpoint.offset > this.failedAtOffset) {
         this.failureReported = false;
+        this.stuckSince = undefined;
         this.ctx.logger.info({ path: this.file.path }, "file ships again");
       }
       if (this.shipper.error instanceof TruncatedError) return "truncated";
@@ -232,6 +256,7 @@ export class Tailer {
   /** @param cancelled the failure is the stop's cancellation of the uploads, which the stop has said once for every file */
   private reportFailure(error: unknown, cancelled = false): void {
     this.retryAt = monotonicNow() + 5_000;
+    if (!cancelled && this.checkpoint.pending.length > 0) this.stuckSince ??= this.handedSince ?? monotonicNow();
     if (this.failureReported || cancelled) return;
     this.failureReported = true;
     this.failedAtOffset = this.checkpoint.offset;

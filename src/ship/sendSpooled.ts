@@ -13,6 +13,15 @@ export async function notSpooled(ctx: ShipContext, checkpoint: FileCheckpoint): 
 }
 
 /**
+ * The bytes of log lines a batch holds (before compression), from the
+ * `byte-range` its object carries (`START-END`): no intent names it any more.
+ */
+function rangeBytes(range: string | undefined): number {
+  const match = /^(\d+)-(\d+)$/.exec(range ?? "");
+  return match ? Math.max(0, Number(match[2]) - Number(match[1])) : 0;
+}
+
+/**
  * Sends the spooled batches that no checkpoint's recorded intents name any
  * more: their file was truncated, replaced or deleted while the shipper was
  * stopped, and its checkpoint was let go. (A batch still named by an intent
@@ -61,6 +70,7 @@ export async function sendSpooled(ctx: ShipContext, stop?: AbortSignal): Promise
     // Left behind, the entry is sent again by a later pass: the same object under the same key.
     await spool.remove(key).catch((error: unknown) => logger.warn({ key, err: errorMessage(error) }, "cannot remove a sent batch from the spool"));
     ctx.stats.lines += Number(kept.metadata["lines"] ?? 0);
+    ctx.stats.bytesIn += rangeBytes(kept.metadata["byte-range"]);
     ctx.stats.bytesOut += kept.body.length;
     ctx.stats.objects += 1;
   }

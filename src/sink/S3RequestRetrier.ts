@@ -90,6 +90,8 @@ export class S3RequestRetrier {
   private streakStart: { wall: number; monotonic: number } | undefined;
   private failuresInStreak = 0;
   private readonly codesInStreak = new Set<string>();
+  /** Since when (monotonic) uploads have waited for credentials without a success (the cache has said why, once). */
+  private credentialsAwaitedSince: number | undefined;
 
   constructor(private readonly options: S3RequestRetrierOptions) {}
 
@@ -117,16 +119,25 @@ export class S3RequestRetrier {
         // Cancelled by the stop's timeout: no failure of S3's to log or count
         // (the stop says what it left for the next start).
         if (giveUpOn.has(info.code) || signal?.aborted === true) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
-        this.options.observer?.failed(info.code);
-        this.failed(key, info);
+        // Without credentials the request was never sent: no S3 error, no
+        // billed request, nothing S3 refused. The wait is the credentials'
+        // (ship_logs_credentials_expiry_seconds, ship_logs_imds_errors_total,
+        // /readyz "no valid credentials"), not a failure of uploads.
+        const sentToS3 = info.class !== "no-credentials";
+        if (sentToS3) {
+          this.options.observer?.failed(info.code);
+          this.failed(key, info);
+        } else {
+          this.waitingForCredentials(key, info);
+        }
         // The keys were refused: whatever their expiry says, get new ones.
         const renewed = info.class === "credentials" && (await this.options.credentials.forceRefresh(keys));
         const giveUp = attempt + 1 >= retry.maxAttempts || (info.class === "permanent" && retry.failFastOnPermanent);
         if (giveUp) throw new UploadFailedError(describeFailure(bucket, keyPrefix, key, info), info.code);
         const cut = renewed && newKeysMayCut && attempt > 0;
         const wait = waitBeforeResend(info, attempt, retry, cut);
-        logger.debug({ key, code: info.code, attempt, waitMs: wait }, "upload failed; retrying");
-        this.options.observer?.retried();
+        logger.debug({ key, code: info.code, attempt, waitMs: wait }, sentToS3 ? "upload failed; retrying" : "no credentials; the upload waits for them");
+        if (sentToS3) this.options.observer?.retried();
         if (cut || (await this.pause(wait, info, newKeysMayCut))) newKeysMayCut = false;
       }
     }
@@ -177,19 +188,28 @@ export class S3RequestRetrier {
     this.codesInStreak.add(info.code);
     this.streakStart ??= { wall: Date.now(), monotonic: monotonicNow() };
     const { logger } = this.options;
-    // Without credentials the cache has already said why, once; a line per
-    // upload streak would only repeat it less clearly.
-    const log =
-      info.class === "no-credentials"
-        ? logger.debug.bind(logger)
-        : info.class === "credentials"
-          ? logger.warn.bind(logger)
-          : logger.error.bind(logger);
+    const log = info.class === "credentials" ? logger.warn.bind(logger) : logger.error.bind(logger);
     log({ bucket: this.options.bucket, key, code: info.code, status: info.status }, describeFailure(this.options.bucket, this.options.keyPrefix ?? "", key, info));
   }
 
+  private waitingForCredentials(key: string, info: S3ErrorInfo): void {
+    if (this.credentialsAwaitedSince !== undefined) return;
+    this.credentialsAwaitedSince = monotonicNow();
+    // Without credentials the cache has already said why, once; a line per
+    // upload would only repeat it less clearly.
+    this.options.logger.debug({ bucket: this.options.bucket, key, code: info.code }, "uploads wait for credentials");
+  }
+
   private recovered(): void {
-    if (this.streakStart === undefined) return;
+    const awaited = this.credentialsAwaitedSince;
+    this.credentialsAwaitedSince = undefined;
+    if (this.streakStart === undefined) {
+      // Uploads resumed once the provider answered: said as after a failure streak.
+      if (awaited !== undefined) {
+        this.options.logger.info({ failures: 0, waitedForCredentials: true, seconds: Math.round((monotonicNow() - awaited) / 1000) }, "uploads succeed again");
+      }
+      return;
+    }
     this.options.logger.info(
       { failures: this.failuresInStreak, seconds: Math.round((monotonicNow() - this.streakStart.monotonic) / 1000) },
       "uploads succeed again",

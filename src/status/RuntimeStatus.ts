@@ -1,5 +1,5 @@
 import type { LifecycleNotice } from "../lifecycle/parseNotice.js";
-import type { FileLag } from "../ship/Daemon.js";
+import type { FileLag, UnreadableFile } from "../ship/Daemon.js";
 
 /** What the running daemon tells `ship-logs status` through the state dir (no network, no secrets). */
 export interface RuntimeStatus {
@@ -16,9 +16,17 @@ export interface RuntimeStatus {
    * JSON writes their Infinity as null.
    */
   credentialSecondsToExpiry: number | null | undefined;
-  /** Since when uploads have been failing, if they are. */
+  /**
+   * False while the daemon has no credentials it can sign with (none fetched
+   * yet, or expired and not renewable now): uploads wait, none is sent.
+   * Absent in the status of an older release.
+   */
+  credentialsValid?: boolean;
+  /** Since when uploads have been failing (S3 refused them, or could not be reached), if they are. */
   failingSince: string | undefined;
   files: FileLag[];
+  /** Watched files the daemon cannot open (EACCES): nothing of them ships. Absent in the status of an older release. */
+  unreadable?: UnreadableFile[];
 }
 
 export const RUNTIME_STATUS_FILE = "status.json";

@@ -7,6 +7,9 @@ import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
 
 const HOUR_MS = 3_600_000;
 
+/** What the daemon fills in of its runtime status. */
+type RuntimeSnapshot = Omit<RuntimeStatus, "pid" | "startedAt" | "updatedAt" | "putsLastHour">;
+
 /**
  * Writes the daemon's runtime status into the state dir every few seconds, so
  * `ship-logs status` can answer without a network port. Not fsync'd: it is a
@@ -27,7 +30,7 @@ export class StatusWriter {
 
   constructor(
     private readonly dir: string,
-    private readonly snapshot: () => Omit<RuntimeStatus, "pid" | "startedAt" | "updatedAt" | "putsLastHour">,
+    private readonly snapshot: () => RuntimeSnapshot | Promise<RuntimeSnapshot>,
     private readonly objectsUploaded: () => number,
     private readonly logger: Logger,
   ) {}
@@ -58,13 +61,21 @@ export class StatusWriter {
   }
 
   private async writeNow(): Promise<void> {
+    let snapshot: RuntimeSnapshot;
+    try {
+      snapshot = await this.snapshot();
+    } catch (error) {
+      // Never a rejection out of the timer's write: it would end the process.
+      this.logger.warn({ err: (error as Error).message }, "cannot take the runtime status");
+      return;
+    }
     const status: RuntimeStatus = {
       pid: process.pid,
       startedAt: this.startedAt,
       // Wall clock: `status` compares it with its own to tell a running daemon.
       updatedAt: new Date().toISOString(),
       putsLastHour: this.putsLastHour(monotonicNow()),
-      ...this.snapshot(),
+      ...snapshot,
     };
     const path = join(this.dir, RUNTIME_STATUS_FILE);
     try {

@@ -10,8 +10,14 @@ const STALE_MS = 30_000;
 
 export interface FileStatus {
   path: string;
-  /** following: the path still holds this file; moved: renamed or deleted since; replaced: the path holds another file now. */
-  state: "following" | "moved" | "replaced";
+  /**
+   * following: the path still holds this file; moved: renamed or deleted
+   * since; replaced: the path holds another file now; unreadable: the daemon
+   * cannot open it (`code`), and none of it ships.
+   */
+  state: "following" | "moved" | "replaced" | "unreadable";
+  /** Why an unreadable file cannot be opened (EACCES, …). */
+  code?: string;
   /** Bytes acknowledged by S3. */
   shipped: number;
   size: number | undefined;
@@ -22,7 +28,11 @@ export interface FileStatus {
 
 export interface StatusReport {
   stateDir: string;
-  daemon: (RuntimeStatus & { running: boolean }) | undefined;
+  /**
+   * running: status.json is fresh and its pid alive; alive: its pid is alive
+   * (stale but alive: a daemon that cannot write its state dir, or hung).
+   */
+  daemon: (RuntimeStatus & { running: boolean; alive: boolean }) | undefined;
   files: FileStatus[];
   /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which their file may no longer hold. */
   spool: { batches: number; bytes: number };
@@ -42,7 +52,8 @@ async function readRuntime(dir: string): Promise<StatusReport["daemon"]> {
   try {
     const runtime = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
     const fresh = Date.now() - Date.parse(runtime.updatedAt) < STALE_MS;
-    return { ...runtime, running: fresh && alive(runtime.pid) };
+    const living = alive(runtime.pid);
+    return { ...runtime, running: fresh && living, alive: living };
   } catch {
     return undefined;
   }
@@ -81,6 +92,13 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
     if (checkpointed.has(key)) continue;
     const state = lag.detached ? "moved" : "following";
     files.push({ path: lag.path, state, shipped: 0, size: undefined, bytesBehind: lag.bytesBehind, pendingUploads: 0, lastUploadAt: undefined });
+  }
+  // A file the daemon cannot open has no checkpoint and ships nothing: all
+  // of it is behind, and a drain script must not take it for shipped.
+  const listed = new Set(files.map((file) => file.path));
+  for (const file of daemon?.running === true ? (daemon.unreadable ?? []) : []) {
+    if (listed.has(file.path)) continue;
+    files.push({ path: file.path, state: "unreadable", code: file.code, shipped: 0, size: file.size, bytesBehind: file.size, pendingUploads: 0, lastUploadAt: undefined });
   }
   const spool = await spoolContents(join(store.dir, SPOOL_DIR));
   return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)), spool };

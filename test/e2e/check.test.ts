@@ -166,6 +166,59 @@ describe("ship-logs check (e2e, real CLI, issue 5)", () => {
     expect(line(checkLines(result.stdout), "role")).toMatchObject({ status: "SKIP", text: "--credentials chain: no instance profile needed" });
   });
 
+  it("the role's trust policy refuses EC2 (AssumeRoleUnauthorizedAccess): the credentials fix is the trust policy, not an instance profile, which is attached", async () => {
+    const w = await worldWithLog();
+    w.imds.refuseRoleCredentials("AssumeRoleUnauthorizedAccess");
+    const result = await check(w);
+    expect(result.code).toBe(1);
+    const lines = checkLines(result.stdout);
+    expect(line(lines, "role").status).toBe("OK");
+    const credentials = line(lines, "credentials");
+    expect(credentials.status).toBe("FAIL");
+    expect(credentials.text).toMatch(/— fix: the instance profile is attached, but EC2 may not assume its role: the role's trust policy must allow sts:AssumeRole to the service ec2\.amazonaws\.com/);
+    expect(credentials.text).not.toContain("attach an instance profile");
+  });
+
+  it("IMDS turned off (403): the credentials fix points at the imds line, not at an instance profile", async () => {
+    const w = await worldWithLog();
+    w.imds.failWith(403);
+    const result = await check(w);
+    const lines = checkLines(result.stdout);
+    expect(line(lines, "imds").text).toMatch(/\(403\).*— fix: aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled/);
+    const credentials = line(lines, "credentials");
+    expect(credentials.status).toBe("FAIL");
+    expect(credentials.text).toMatch(/— fix: IMDS must answer first \(see the imds line\): aws ec2 modify-instance-metadata-options .*--http-endpoint enabled/);
+    expect(credentials.text).not.toContain("attach an instance profile");
+  });
+
+  it("a token PUT whose answer never comes back (hop limit 1, in a container): the fix is the hop limit, on both lines", async () => {
+    const w = await worldWithLog();
+    w.imds.stallTokenPut();
+    const result = await check(w);
+    const lines = checkLines(result.stdout);
+    const imds = line(lines, "imds");
+    expect(imds.status).toBe("FAIL");
+    expect(imds.text).toMatch(/— fix: .*--http-put-response-hop-limit 2/);
+    expect(imds.text).not.toContain("--http-tokens required");
+    const credentials = line(lines, "credentials");
+    expect(credentials.text).toMatch(/— fix: IMDS must answer first \(see the imds line\): .*--http-put-response-hop-limit 2/);
+    expect(credentials.text).not.toContain("attach an instance profile");
+  }, 120_000);
+
+  it.runIf(unprivileged !== undefined)("a glob whose only directory cannot be listed: the fix is the directory's group, as README and operations.md say", async () => {
+    const user = unprivileged as Unprivileged;
+    const w = await worldWithLog();
+    await shareWorld(w, user);
+    await mkdir(join(w.logs, "closed"), { mode: 0o700 });
+    await writeFile(join(w.logs, "closed", "a.log"), "a\n");
+    const pattern = join(w.logs, "closed", "*.log");
+    const run = startDaemonAs(user, ["check", ...baseArgs(w, pattern)]);
+    const result = await run.stop("SIGCONT");
+    const glob = line(checkLines(result.stdout), `watch ${pattern}`);
+    expect(glob.status).toBe("FAIL");
+    expect(glob.text).toMatch(/matches no file \(.*EACCES\) — fix: give the service access to the directory: SupplementaryGroups= with its group \(e\.g\. SupplementaryGroups=adm\)/);
+  });
+
   it.runIf(unprivileged !== undefined)("fails a glob when a directory it needs cannot be listed, though other files match", async () => {
     const user = unprivileged as Unprivileged;
     const w = await worldWithLog();

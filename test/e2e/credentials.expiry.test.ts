@@ -4,9 +4,11 @@ import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { refreshedLogs, sleepUntil } from "../support/credentialLogs.js";
 import { LEVEL, logRecords, logsMatching } from "../support/logRecords.js";
 import { useScenario } from "../support/scenario.js";
+import { freePort } from "../support/freePort.js";
+import { parsePrometheusText, sampleValue } from "../support/prometheusText.js";
 import { checkpointOffset, expectShippedExactlyOnce, waitForLinesInS3 } from "../support/shippedLines.js";
 import { startShipping } from "../support/startShipping.js";
-import { waitFor } from "../support/world.js";
+import { baseArgs, runCli, waitFor } from "../support/world.js";
 
 /**
  * Issue 4, step 4: IMDS is down from before the refresh window until well past the expiry.
@@ -18,7 +20,8 @@ describe("credentials: IMDS outage past expiry (e2e, real CLI)", () => {
 
   it("pauses uploads without dropping anything or moving the checkpoint, says why once, resumes by itself within seconds", async () => {
     const world = await scenario.startWorld({ imds: { credentialLifetimeSeconds: 12 } });
-    const { log, writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "debug"]);
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const { log, writer, daemon } = await startShipping(scenario, world, ["--flush-interval", "0.5", "--log-level", "debug", "--metrics-listen", metricsAddress]);
     const first = refreshedLogs(daemon.stderr())[0];
     if (first === undefined) throw new Error("no \"credentials refreshed\" line at start");
     const expiresAt = Date.parse(first.expiration);
@@ -32,6 +35,23 @@ describe("credentials: IMDS outage past expiry (e2e, real CLI)", () => {
     await sleepUntil(expiresAt + 8_000);
     expect(await checkpointOffset(world, log), "checkpoint while the credentials are expired").toBe(pausedAt);
     expect(writer.lines.length, "the application kept writing").toBeGreaterThan(linesAtPause + 50);
+    // Without credentials no request reaches S3: none is an S3 upload error or
+    // a retry (the PromQL of docs/cost.md bills them), and uploads are not
+    // "failing"; the credentials' own series and /readyz say what is wrong.
+    const samples = parsePrometheusText(await (await fetch(`http://${metricsAddress}/metrics`)).text());
+    // (An upload signed just before the expiry may reach S3 after it: that ExpiredToken was a real request.)
+    const errors = samples.filter((sample) => sample.name === "ship_logs_upload_errors_total");
+    expect(errors.map((sample) => sample.labels["code"])).not.toContain("CredentialsUnavailableError");
+    const refusedByS3 = world.s3.requests.filter((request) => request.status !== 200).length;
+    expect(errors.reduce((sum, sample) => sum + sample.value, 0), "upload errors counted vs refusals S3 sent").toBeLessThanOrEqual(refusedByS3);
+    expect(sampleValue(samples, "ship_logs_upload_retries_total"), "retries counted vs refusals S3 sent").toBeLessThanOrEqual(refusedByS3);
+    expect(sampleValue(samples, "ship_logs_credentials_expiry_seconds")).toBeLessThan(0);
+    expect(sampleValue(samples, "ship_logs_imds_errors_total")).toBeGreaterThan(0);
+    const readyz = await fetch(`http://${metricsAddress}/readyz`);
+    expect([readyz.status, await readyz.text()]).toEqual([503, "not ready: no valid credentials\n"]);
+    const status = await runCli(["status", ...baseArgs(world)]);
+    expect(status.stdout).toMatch(/^daemon: running \(pid \d+\), .*credentials expired and cannot be renewed now: uploads wait until new ones can be fetched\n/);
+    expect(status.stdout).not.toContain("uploads failing");
     const putsWhileExpired = world.s3.requests.filter((request) => request.operation === "PutObject" && request.at.getTime() >= expiresAt + 1_000);
     expect(putsWhileExpired, "no upload signed with expired keys").toEqual([]);
     expect(logsMatching(daemon.stderr(), /credentials expired/)).toHaveLength(1);

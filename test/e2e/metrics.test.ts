@@ -102,7 +102,9 @@ describe("--metrics-listen: /metrics, /healthz, /readyz (e2e, real CLI, issue 5)
       ship_logs_credentials_expiry_seconds: "gauge",
       ship_logs_imds_errors_total: "counter",
       ship_logs_urgent_mode: "gauge",
+      ship_logs_unreadable_files: "gauge",
     });
+    expect(page.value("ship_logs_unreadable_files")).toBe(0);
     const stored = world.s3.listObjects(BUCKET);
     const lineBytes = (lines: readonly string[]): number => lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
     expect(page.value("ship_logs_lines_shipped_total")).toBe(5);

@@ -17,7 +17,7 @@ function reportWithExpiry(seconds: number): StatusReport {
   };
   // What `status` reads back: the daemon writes status.json with JSON.stringify.
   const written = JSON.parse(JSON.stringify(runtime)) as RuntimeStatus;
-  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true }, files: [], spool: { batches: 0, bytes: 0 } };
+  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true, alive: true }, files: [], spool: { batches: 0, bytes: 0 } };
 }
 
 describe("formatStatusReport", () => {
@@ -26,13 +26,27 @@ describe("formatStatusReport", () => {
     expect(formatStatusReport(reportWithExpiry(-5))).toContain("credentials expire in expired");
   });
 
+  it("without credentials to sign with, says uploads wait for them, not that they fail: no request reaches S3", () => {
+    const report = reportWithExpiry(-5);
+    const waiting: StatusReport = {
+      ...report,
+      daemon: report.daemon && { ...report.daemon, credentialsValid: false, failingSince: "2026-12-06T10:04:00.000Z" },
+    };
+    const [first] = formatStatusReport(waiting).split("\n");
+    expect(first).toBe(
+      "daemon: running (pid 4242), mode normal, 3 PUTs in the last hour, credentials expired and cannot be renewed now: uploads wait until new ones can be fetched",
+    );
+    const none: StatusReport = { ...waiting, daemon: waiting.daemon && { ...waiting.daemon, credentialSecondsToExpiry: undefined } };
+    expect(formatStatusReport(none)).toContain(", no credentials yet: uploads wait until they can be fetched\n");
+  });
+
   it("says keys without an expiry never expire, not that they expire now", () => {
     expect(formatStatusReport(reportWithExpiry(Number.POSITIVE_INFINITY))).toContain("credentials expire in never (keys without an expiry)");
   });
 
   it("shows no mode, PUT rate or credentials of a daemon that is not running: they were the last run's", () => {
     const report = reportWithExpiry(3_725);
-    const stopped: StatusReport = { ...report, daemon: report.daemon === undefined ? undefined : { ...report.daemon, running: false } };
+    const stopped: StatusReport = { ...report, daemon: report.daemon === undefined ? undefined : { ...report.daemon, running: false, alive: false } };
     const [first] = formatStatusReport(stopped).split("\n");
     expect(first).toBe("daemon: not running (last status 2026-12-06T10:05:00.000Z; a daemon still starting, or waiting for IMDS, writes none yet)");
   });
@@ -55,6 +69,15 @@ describe("formatStatusReport", () => {
     expect(text).not.toMatch(/[\u001b\u009b]/);
     const none = formatStatusReport({ ...report, daemon: undefined, stateDir: "/state\u001b[2J" });
     expect(none).toContain("no runtime status in /state\\u001b[2J (");
+  });
+
+  it("a stale status whose process is alive is not called 'not running': it may be unable to write its state dir", () => {
+    const report = reportWithExpiry(3_725);
+    const stale: StatusReport = { ...report, daemon: report.daemon && { ...report.daemon, running: false, alive: true } };
+    const [first] = formatStatusReport(stale).split("\n");
+    expect(first).toBe(
+      "daemon: last status 2026-12-06T10:05:00.000Z, not updated since, though its process (pid 4242) is alive: it may be unable to write its state dir (full, read-only; see its log), or hung",
+    );
   });
 
   it("names what the spool holds, which no file's BEHIND counts; nothing when it is empty", () => {

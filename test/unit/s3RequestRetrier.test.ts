@@ -2,6 +2,7 @@ import { pino, type Logger } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CredentialCache } from "../../src/credentials/CredentialCache.js";
 import { S3RequestRetrier } from "../../src/sink/S3RequestRetrier.js";
+import { CredentialsUnavailableError } from "../../src/credentials/CredentialsUnavailableError.js";
 import { UploadFailedError } from "../../src/sink/UploadFailedError.js";
 
 /** A cache whose provider always hands out the same keys, without expiry. */
@@ -155,6 +156,59 @@ describe("S3RequestRetrier", () => {
       [50, "AccessDenied"],
       [30, "uploads succeed again"],
     ]);
+  });
+
+  it("an attempt that had no credentials to sign with never reached S3: no upload error or retry is counted, and uploads are not 'failing'", async () => {
+    const logs: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => logs.push(JSON.parse(line) as { level: number; msg: string }) });
+    const credentials = staticKeys(logger);
+    const failed: string[] = [];
+    let retries = 0;
+    const retrier = new S3RequestRetrier({
+      bucket: "logs",
+      credentials,
+      logger,
+      retry: { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1, maxMs: 2 },
+      observer: { failed: (code) => failed.push(code), retried: () => (retries += 1) },
+    });
+    let attempts = 0;
+    let failingWhileWaiting: number | undefined;
+    await retrier.send("k", async () => {
+      attempts += 1;
+      failingWhileWaiting ??= attempts === 3 ? retrier.failingSince : undefined;
+      // As the SDK's signer fails when the credential provider throws: no request goes out.
+      if (attempts <= 3) throw new CredentialsUnavailableError("credentials expired and cannot be refreshed: IMDS HTTP 500");
+      return "ok";
+    });
+    expect(attempts).toBe(4);
+    expect(failed).toEqual([]);
+    expect(retries).toBe(0);
+    expect(failingWhileWaiting).toBeUndefined();
+    expect(retrier.failingSince).toBeUndefined();
+    // The cache said why, once, at error; the uploads' side says only that they resumed.
+    expect(logs.map((record) => [record.level, record.msg])).toEqual([[30, "uploads succeed again"]]);
+  });
+
+  it("S3 errors after the credentials came back are counted as before", async () => {
+    const failed: string[] = [];
+    const logger = pino({ level: "silent" });
+    const retrier = new S3RequestRetrier({
+      bucket: "logs",
+      credentials: staticKeys(logger),
+      logger,
+      retry: { maxAttempts: Number.POSITIVE_INFINITY, failFastOnPermanent: false, baseMs: 1, maxMs: 2 },
+      observer: { failed: (code) => failed.push(code), retried: () => undefined },
+    });
+    const answers: Error[] = [
+      new CredentialsUnavailableError("no credentials"),
+      Object.assign(new Error("Slow Down"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } }),
+    ];
+    await retrier.send("k", async () => {
+      const answer = answers.shift();
+      if (answer) throw answer;
+      return "ok";
+    });
+    expect(failed).toEqual(["SlowDown"]);
   });
 
   it("a request that gets no answer says so, and an untrusted TLS certificate says how to trust it", async () => {
