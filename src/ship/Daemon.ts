@@ -437,13 +437,7 @@ export class Daemon {
         if (signal.aborted) return;
         if (tailer.detachedAt === undefined) await this.checkPath(tailer);
       }
-      const paths = await expandGlobs(
-        this.options.patterns,
-        (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
-        this.options.excludedDirs,
-        (pattern, dir) => this.reportTooDeep(pattern, dir),
-        (refusal) => this.reportRefusedLink(refusal),
-      );
+      const paths = await this.matchedPaths();
       for (const path of paths) {
         if (signal.aborted) return;
         await this.attach(path);
@@ -640,16 +634,21 @@ export class Daemon {
     }
   }
 
-  /** Attaches every file the globs match now; returns their paths. */
-  private async scan(): Promise<string[]> {
-    if (this.stopping) return [];
-    const paths = await expandGlobs(
+  /** The files the globs match now; what the walk cannot enter or refuses is said (once), never thrown. */
+  private async matchedPaths(): Promise<string[]> {
+    return await expandGlobs(
       this.options.patterns,
       (dir, error) => this.reportUnreadable(dir, error.code ?? error.message),
       this.options.excludedDirs,
       (pattern, dir) => this.reportTooDeep(pattern, dir),
       (refusal) => this.reportRefusedLink(refusal),
     );
+  }
+
+  /** Attaches every file the globs match now; returns their paths. */
+  private async scan(): Promise<string[]> {
+    if (this.stopping) return [];
+    const paths = await this.matchedPaths();
     for (const path of paths) await this.attach(path);
     return paths;
   }
