@@ -455,8 +455,7 @@ export class Daemon {
       this.tickWanted = true;
       return;
     }
-    this.ticking = true;
-    try {
+    await this.pass(async () => {
       const now = monotonicNow();
       this.polledUpTo = now;
       for (const tailer of [...this.tailers.values()]) {
@@ -465,15 +464,7 @@ export class Daemon {
         await this.pollInPass(tailer, now);
       }
       this.checkRotatedBound();
-    } catch (error) {
-      // A state save that failed (a full or read-only disk): the next tick
-      // saves again. Uncaught, it would end the process without a stop flush.
-      this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "a poll of the files failed; trying again at the next tick");
-    } finally {
-      this.ticking = false;
-      this.scheduleDeadline();
-      this.passAgain();
-    }
+    });
   }
 
   /**
@@ -484,13 +475,25 @@ export class Daemon {
    */
   private async catchUpPass(): Promise<void> {
     if (this.ticking || this.stopping) return;
-    this.ticking = true;
-    try {
+    await this.pass(async () => {
       for (const tailer of this.catchingUp()) {
         if (this.stopping) break;
         if (this.tailers.get(tailer.identity) === tailer) await this.pollInPass(tailer, monotonicNow());
       }
+    });
+  }
+
+  /**
+   * Runs one pass over the files (a tick's, a catch-up's), the only one
+   * running; then the next deadline, and the pass that is due next.
+   */
+  private async pass(body: () => Promise<void>): Promise<void> {
+    this.ticking = true;
+    try {
+      await body();
     } catch (error) {
+      // A state save that failed (a full or read-only disk): the next tick
+      // saves again. Uncaught, it would end the process without a stop flush.
       this.logger.error({ code: (error as NodeJS.ErrnoException).code, err: errorMessage(error) }, "a poll of the files failed; trying again at the next tick");
     } finally {
       this.ticking = false;
