@@ -390,9 +390,9 @@ export class Daemon {
     // Followed files first: their lines go up before the last look spends
     // time on the paths, and a file that has just grown is not the idle one
     // that makeRoom() closes to attach a new file at the descriptor bound.
-    await this.stopRound([...this.tailers.values()]);
+    await this.stopRound([...this.tailers.values()], signal);
     if (!signal.aborted) await this.lastLook(signal);
-    await this.stopRound([...this.tailers.values()]);
+    await this.stopRound([...this.tailers.values()], signal);
     // The backlog, a batch per file and round, while the stop allows it.
     const backlog = new AbortController();
     const timer = setTimeout(() => backlog.abort(), Math.max(0, backlogUntil - monotonicNow()));
@@ -767,7 +767,11 @@ export class Daemon {
   /** Watched files that cannot be opened, for status and metrics. */
   unreadableNow(): UnreadableFile[] {
     // A file followed (or closed at the cap) under this path is known: an open that failed once since is no news.
-    const known = new Set(this.ctx.state.files.map((checkpoint) => checkpoint.path));
+    // Not a rotated file still read to its end: its checkpoint keeps the path
+    // until it is let go, while a new file there (created 0640 root:adm) may
+    // be the one that cannot be opened.
+    const detached = new Set([...this.tailers.values()].filter((tailer) => tailer.detachedAt !== undefined).map((tailer) => tailer.checkpoint));
+    const known = new Set(this.ctx.state.files.filter((checkpoint) => !detached.has(checkpoint)).map((checkpoint) => checkpoint.path));
     return [...this.unreadableFiles.values()].filter((file) => !known.has(file.path));
   }
 
