@@ -1,4 +1,4 @@
-import { statSync, type Stats } from "node:fs";
+import { statSync, type BigIntStats, type Stats } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 
@@ -68,29 +68,39 @@ export function judgeLinkSync(path: string, link: Pick<Stats, "uid">): RefusedLi
 }
 
 /**
- * The first link the rule refuses on the way from `from` (trusted: a glob's
- * base, or a directory already judged) down to `path`; each component below
- * `from` is lstat'd, and each link among them judged. A path not below
- * `from` has its last component judged only. Missing components end the
- * judgement: the open that follows fails as it always did.
+ * The judgement of a path: the first link the rule refuses on the way from
+ * `from` (trusted: a glob's base, or a directory already judged) down to
+ * `path`, or else what the path led to when it was judged (`judged`: the
+ * target's stat if its last component is a link, its lstat if not; undefined
+ * if a component is missing, and the open that follows fails as it always
+ * did). Each component below `from` is lstat'd, and each link among them
+ * judged. A path not below `from` has its last component judged only.
  */
-export async function refusedLinkOnPath(path: string, from: string): Promise<RefusedLink | undefined> {
+export async function judgePath(path: string, from: string): Promise<{ refusal: RefusedLink } | { judged: BigIntStats | undefined }> {
   let rel = relative(from, path);
   let at = from;
-  if (rel === "") return undefined;
+  if (rel === "") return { judged: await stat(path, { bigint: true }).catch(() => undefined) };
   if (rel === ".." || rel.startsWith(`..${sep}`) || rel.startsWith(sep)) {
     at = dirname(path);
     rel = relative(at, path);
   }
+  let judged: BigIntStats | undefined;
   for (const name of rel.split(sep)) {
     at = join(at, name);
-    const info = await lstat(at).catch(() => undefined);
-    if (info === undefined) return undefined;
-    if (!info.isSymbolicLink()) continue;
-    const refusal = await judgeLink(at, info);
-    if (refusal !== undefined) return refusal;
+    const info = await lstat(at, { bigint: true }).catch(() => undefined);
+    if (info === undefined) return { judged: undefined };
+    if (!info.isSymbolicLink()) {
+      judged = info;
+      continue;
+    }
+    const target = await stat(at, { bigint: true }).catch(() => undefined);
+    if (target === undefined) return { judged: undefined };
+    if (!linkTrusted(Number(info.uid), Number(target.uid))) {
+      return { refusal: { link: at, linkOwner: Number(info.uid), target: await realpath(at).catch(() => at), targetOwner: Number(target.uid) } };
+    }
+    judged = target;
   }
-  return undefined;
+  return { judged };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { RefusedLinkError, refusedLinkOnPath } from "./linkTrust.js";
+import { judgePath, RefusedLinkError } from "./linkTrust.js";
 
 /** A source file, open for reading, with the identity the kernel gives it. */
 export interface OpenFile {
@@ -26,16 +26,21 @@ export interface OpenFile {
  * Every symlink on the way from `judgeFrom` (a glob's base, or a directory
  * judged already; by default the path's own directory, so its last
  * component) is judged by the symlink trust rule (linkTrust) before anything
- * is opened: a refused one throws RefusedLinkError. A link swapped between
- * that judgement and the open is caught by the identity: the file opened must
- * be the one judged.
+ * is opened: a refused one throws RefusedLinkError. A last component
+ * swapped between that judgement and the open is caught by the identity: the
+ * file opened must be the one the judgement saw. (A directory swapped for a
+ * link between the judgement of two components is not: Node cannot open one
+ * component at a time without following links.)
  */
 export async function openFile(path: string, judgeFrom: string = dirname(path)): Promise<OpenFile> {
   // A rotation can replace the file between the stat and the open, too: a few tries.
   for (let tries = 1; ; tries += 1) {
-    const refusal = await refusedLinkOnPath(path, judgeFrom);
-    if (refusal !== undefined) throw new RefusedLinkError(refusal);
-    const judged = await stat(path, { bigint: true });
+    const judgement = await judgePath(path, judgeFrom);
+    if ("refusal" in judgement) throw new RefusedLinkError(judgement.refusal);
+    // What the judgement saw, not a stat of its own: a link swapped after the
+    // judgement would pass a later stat, and the open follow it (an
+    // application user flipping evil.log between its own file and a secret).
+    const judged = judgement.judged ?? (await stat(path, { bigint: true }));
     if (!judged.isFile()) throw notRegular(path);
     const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
