@@ -380,7 +380,8 @@ export class Daemon {
    * backlog gets a batch a round, so the other files' pending lines go up
    * first, not behind the backlog. Once every file has had its turns, the
    * backlog goes on for `backlogMs` at most (a share of the stop timeout), and
-   * no further batch is cut once the stop timeout aborts the uploads.
+   * none of its batches is cut once the stop timeout aborts the uploads (each
+   * file's own turns are, to be spooled).
    */
   private async flushAtStop(signal: AbortSignal, backlogMs: number): Promise<void> {
     const backlogUntil = monotonicNow() + backlogMs;
@@ -390,9 +391,12 @@ export class Daemon {
     // Followed files first: their lines go up before the last look spends
     // time on the paths, and a file that has just grown is not the idle one
     // that makeRoom() closes to attach a new file at the descriptor bound.
-    await this.stopRound([...this.tailers.values()], signal);
+    // Not stopped by the timeout: a batch cut now goes to the spool if its
+    // upload is cancelled, and the spool is what keeps its lines if the
+    // file is truncated or deleted before the next start.
+    await this.stopRound([...this.tailers.values()]);
     if (!signal.aborted) await this.lastLook(signal);
-    await this.stopRound([...this.tailers.values()], signal);
+    await this.stopRound([...this.tailers.values()]);
     // The backlog, a batch per file and round, while the stop allows it.
     const backlog = new AbortController();
     const timer = setTimeout(() => backlog.abort(), Math.max(0, backlogUntil - monotonicNow()));
