@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
 import { constants, mkdir, open, stat, unlink, type FileHandle } from "node:fs/promises";
 import { connect, createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** Another ship-logs process holds the state dir. */
 export class StateDirBusyError extends Error {
@@ -36,7 +36,8 @@ const MAX_SOCKET_PATH = 107;
  * user: anyone may take it while it is free (at a restart) and keep every
  * later start out. So a name already taken is not believed: the process that
  * holds it is looked up in /proc (findHolder), and only one of this user's
- * (or the directory owner's) is a ship-logs to give way to. Anything else is a
+ * (or the directory owner's) that runs this same program is a ship-logs to
+ * give way to. Anything else is a
  * squatter: said at warn, and the run locks with a socket file in the state
  * dir instead (holdSocketFile), which only the directory's owner can create.
  * Every run holds that file as well, so a run locked by it alone and one that
@@ -176,7 +177,11 @@ interface Process {
  * all under hidepid=2: invisible is not ours, as ours stay visible to us).
  * Undefined when /proc/net/unix cannot be read.
  */
-export function findHolder(name: string, uids: readonly number[]): { ours: Process } | { other?: Process; unknown?: string } | undefined {
+export function findHolder(
+  name: string,
+  uids: readonly number[],
+  isShipLogs: (pid: string) => boolean = runsThisProgram,
+): { ours: Process } | { other?: Process; unknown?: string } | undefined {
   let table: string;
   try {
     // latin1: one character a byte, whatever a name holds.
@@ -206,7 +211,10 @@ export function findHolder(name: string, uids: readonly number[]): { ours: Proce
     const uid = effectiveUid(pid);
     if (uid === undefined) continue;
     const holder = { pid: Number(pid), uid };
-    if (uids.includes(uid) && (ownNet === undefined || readlinkOrUndefined(`/proc/${pid}/ns/net`) === ownNet)) return { ours: holder };
+    // Its program too, not only its user: a name can be made to seem held by
+    // any root process (a forged /proc/net/unix line naming sshd's TCP
+    // socket; a setuid program the squatter execs with the socket open).
+    if (uids.includes(uid) && (ownNet === undefined || readlinkOrUndefined(`/proc/${pid}/ns/net`) === ownNet) && isShipLogs(pid)) return { ours: holder };
     other ??= holder;
   }
   return other === undefined ? {} : { other };
@@ -231,6 +239,33 @@ export function namedInodes(table: string, shown: string): Set<string> {
     if (inode !== "0" && path !== undefined && path.startsWith(shown) && /^@*$/.test(path.slice(shown.length))) named.push(inode);
   }
   return new Set(named.filter((inode) => lines.get(inode) === 1));
+}
+
+/**
+ * Whether process `pid` runs the script this process runs (process.argv[1],
+ * by real path; its arguments resolved against its own working directory):
+ * a ship-logs of this installation, whatever release it is.
+ */
+export function runsThisProgram(pid: string): boolean {
+  const self = process.argv[1];
+  if (self === undefined) return false;
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  const cwd = readlinkOrUndefined(`/proc/${pid}/cwd`);
+  const ours = realpathOrSame(self);
+  return args.slice(1).some((arg) => arg !== "" && cwd !== undefined && realpathOrSame(resolve(cwd, arg)) === ours);
+}
+
+function realpathOrSame(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function effectiveUid(pid: string): number | undefined {
