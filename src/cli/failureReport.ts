@@ -1,7 +1,7 @@
 import { ConfigError } from "../config/index.js";
 import { printable } from "../config/quote.js";
 import { StateSaveError } from "../ship/stateSaveFailure.js";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 
 /** The one line a failed command leaves on stderr, and its exit code (SPEC "Exit codes"). */
 export interface FailureReport {

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { describeImdsError } from "../credentials/describeCredentialError.js";
 import type { InstanceMetadata } from "../credentials/instanceMetadata.js";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 
 export interface HostIdentity {
   instanceId: string;

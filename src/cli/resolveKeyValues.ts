@@ -3,7 +3,7 @@ import { describeImdsError } from "../credentials/describeCredentialError.js";
 import type { InstanceMetadata } from "../credentials/instanceMetadata.js";
 import type { KeyTemplate } from "../sink/KeyTemplate.js";
 import type { HostKeyValues } from "../sink/objectKey.js";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 import type { HostIdentity } from "./resolveIdentity.js";
 
 export interface ResolveKeyValuesOptions {

@@ -9,7 +9,7 @@ import { emptyStats } from "../ship/ShipContext.js";
 import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFilesCap.js";
 import { StatusWriter } from "../status/StatusWriter.js";
 import earlySignals from "./earlySignals.cjs";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 import { hasValidCredentials, notReadyBecause } from "./daemonReadiness.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "./waitForImds.js";

@@ -3,7 +3,7 @@ import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
 import { errorMessage } from "../log/errorMessage.js";
 import { shipOnce, type OnceSummary } from "../ship/shipOnce.js";
 import earlySignals from "./earlySignals.cjs";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 import { couldNotShipLine } from "./failureReport.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 import { writeOutput } from "./writeOutput.js";

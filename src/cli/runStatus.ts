@@ -2,7 +2,7 @@ import { OptionValueError, type ShipLogsConfig } from "../config/index.js";
 import { StateCorruptError, StateStore, StateTooNewError } from "../source/StateStore.js";
 import { buildStatusReport } from "../status/buildStatusReport.js";
 import { formatStatusReport } from "../status/formatStatusReport.js";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 import { writeOutput } from "./writeOutput.js";
 
 /** `ship-logs status [--json]`: reads the state dir only. Exit 0 when it could be read. */

@@ -32,7 +32,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { directoryMatcher, globMatcher, isWithin } from "../source/expandGlobs.js";
 import type { FileCheckpoint } from "../source/FileCheckpoint.js";
 import { OptionValueError } from "../config/OptionValueError.js";
-import { FatalError } from "./FatalError.js";
+import { FatalError } from "../errors/FatalError.js";
 import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
 import { resolveKeyValues } from "./resolveKeyValues.js";
 

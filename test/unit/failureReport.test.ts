@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { couldNotShipLine, failureReport } from "../../src/cli/failureReport.js";
-import { FatalError } from "../../src/cli/FatalError.js";
+import { FatalError } from "../../src/errors/FatalError.js";
 import { ConfigError } from "../../src/config/index.js";
 import { StateSaveError } from "../../src/ship/stateSaveFailure.js";
 

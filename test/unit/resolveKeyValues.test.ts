@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FatalError } from "../../src/cli/FatalError.js";
+import { FatalError } from "../../src/errors/FatalError.js";
 import { resolveKeyValues } from "../../src/cli/resolveKeyValues.js";
 import type { InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
 import { KEY_LAYOUTS } from "../../src/sink/keyLayouts.js";
