@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/index.js";
 import { printable } from "../config/quote.js";
-import { StateSaveError } from "../ship/stateSaveFailure.js";
+import { StateSaveError } from "../ship/StateSaveError.js";
 import { FatalError } from "../errors/FatalError.js";
 
 /** The one line a failed command leaves on stderr, and its exit code (SPEC "Exit codes"). */

@@ -20,7 +20,7 @@ import { SPOOL_DIR, Spool } from "../sink/Spool.js";
 import { Semaphore } from "../ship/Semaphore.js";
 import { emptyStats, type ShipContext } from "../ship/ShipContext.js";
 import { StateSaver } from "../ship/StateSaver.js";
-import { isFullDisk } from "../ship/stateSaveFailure.js";
+import { isFullDisk } from "../fs/isFullDisk.js";
 import { lockStateDir, StateDirBusyError } from "../source/lockStateDir.js";
 import { describeForeignOwner, foreignOwner } from "../source/stateDirOwner.js";
 import { describeDirError } from "../source/describeDirError.js";

@@ -15,7 +15,7 @@ import { unmatchedPatterns } from "../source/unmatchedPatterns.js";
 import { monotonicNow } from "../time/monotonicNow.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext } from "./ShipContext.js";
-import { saveAtStart } from "./stateSaveFailure.js";
+import { saveAtStart } from "./saveAtStart.js";
 import { Tailer } from "./Tailer.js";
 import { lostWithoutCopy } from "./lostWithoutCopy.js";
 import { logUnwatchedReplay } from "./logUnwatchedReplay.js";

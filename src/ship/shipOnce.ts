@@ -11,7 +11,7 @@ import { FileShipper } from "./FileShipper.js";
 import { isAborted } from "./isAborted.js";
 import { notSpooled, sendSpooled } from "./sendSpooled.js";
 import type { ShipContext, ShipStats } from "./ShipContext.js";
-import { StateSaveError } from "./stateSaveFailure.js";
+import { StateSaveError } from "./StateSaveError.js";
 import { lostWithoutCopy } from "./lostWithoutCopy.js";
 import { logUnwatchedReplay } from "./logUnwatchedReplay.js";
 import { warnGoneUnread } from "./warnGoneUnread.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { couldNotShipLine, failureReport } from "../../src/cli/failureReport.js";
 import { FatalError } from "../../src/errors/FatalError.js";
 import { ConfigError } from "../../src/config/index.js";
-import { StateSaveError } from "../../src/ship/stateSaveFailure.js";
+import { StateSaveError } from "../../src/ship/StateSaveError.js";
 
 describe("failureReport", () => {
   it("a configuration error: its line, exit 2", () => {

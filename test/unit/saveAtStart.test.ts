@@ -1,7 +1,8 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { S3Sink } from "../../src/sink/S3Sink.js";
-import { saveAtStart, StateSaveError } from "../../src/ship/stateSaveFailure.js";
+import { saveAtStart } from "../../src/ship/saveAtStart.js";
+import { StateSaveError } from "../../src/ship/StateSaveError.js";
 import type { StateStore } from "../../src/source/StateStore.js";
 import { inProcessContext } from "../support/inProcessContext.js";
 
