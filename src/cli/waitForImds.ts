@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { describeImdsError } from "../credentials/describeCredentialError.js";
 import type { InstanceMetadata } from "../credentials/instanceMetadata.js";
-import { backoffMs, sleep } from "../sink/backoff.js";
+import { backoffMs } from "../sink/backoff.js";
+import { sleep } from "../time/sleep.js";
 
 /**
  * The daemon can neither name an object (the instance id is in every key) nor

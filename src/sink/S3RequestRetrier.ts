@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
 import { monotonicNow } from "../time/monotonicNow.js";
-import { backoffMs, sleep } from "./backoff.js";
+import { backoffMs } from "./backoff.js";
+import { sleep } from "../time/sleep.js";
 import { classifyS3Error, type S3ErrorInfo } from "./classifyS3Error.js";
 import { accessDeniedAdvice } from "./accessDeniedAdvice.js";
 import { failureAdvice } from "./failureAdvice.js";

@@ -1,7 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
 import type { CredentialCache } from "../credentials/CredentialCache.js";
-import { backoffMs, sleep } from "./backoff.js";
+import { backoffMs } from "./backoff.js";
+import { sleep } from "../time/sleep.js";
 import { cutParts } from "./cutParts.js";
 import { MultipartUpload, PART_BYTES, START_OVER, type MultipartUploadContext } from "./MultipartUpload.js";
 import type { PutParameters } from "./PutParameters.js";
