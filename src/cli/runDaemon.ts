@@ -12,7 +12,7 @@ import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "../errors/FatalError.js";
 import { hasValidCredentials, notReadyBecause } from "./daemonReadiness.js";
 import { optimizeForSize } from "./optimizeForSize.js";
-import { waitForImds } from "./waitForImds.js";
+import { waitForImds } from "../instance/waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 
 /** The daemon never gives up on a batch: nothing is dropped, the files wait. */

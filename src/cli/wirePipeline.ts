@@ -25,8 +25,8 @@ import { loadState } from "../source/loadState.js";
 import { resolveStateDir } from "../source/resolveStateDir.js";
 import { StateStore } from "../source/StateStore.js";
 import { basename, join } from "node:path";
-import { resolveIdentity, type HostIdentity } from "./resolveIdentity.js";
-import { resolveKeyValues } from "./resolveKeyValues.js";
+import { resolveIdentity, type HostIdentity } from "../instance/resolveIdentity.js";
+import { resolveKeyValues } from "../instance/resolveKeyValues.js";
 
 /**
  * Uploads in flight across all files: overlaps compression with the network,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FatalError } from "../../src/errors/FatalError.js";
-import { resolveKeyValues } from "../../src/cli/resolveKeyValues.js";
+import { resolveKeyValues } from "../../src/instance/resolveKeyValues.js";
 import type { InstanceMetadata } from "../../src/credentials/instanceMetadata.js";
 import { KEY_LAYOUTS } from "../../src/sink/keyLayouts.js";
 import { parseKeyTemplate } from "../../src/sink/parseKeyTemplate.js";
