@@ -10,7 +10,7 @@ import { MAX_OPEN_FILES, openFilesCap, openFilesLimit } from "../source/openFile
 import { StatusWriter } from "../status/StatusWriter.js";
 import earlySignals from "./earlySignals.cjs";
 import { FatalError } from "../errors/FatalError.js";
-import { hasValidCredentials, notReadyBecause } from "./daemonReadiness.js";
+import { hasValidCredentials, notReadyBecause } from "../metrics/notReadyBecause.js";
 import { optimizeForSize } from "./optimizeForSize.js";
 import { waitForImds } from "../instance/waitForImds.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";

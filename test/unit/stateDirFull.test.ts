@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { notReadyBecause } from "../../src/cli/daemonReadiness.js";
+import { notReadyBecause } from "../../src/metrics/notReadyBecause.js";
 import type { S3Sink } from "../../src/sink/S3Sink.js";
 import { Daemon } from "../../src/ship/Daemon.js";
 import { StateSaver } from "../../src/ship/StateSaver.js";
