@@ -12,7 +12,7 @@ import { compressStream } from "../sink/compressStream.js";
 import { recordedEnd, type FileCheckpoint, type UploadIntent } from "../source/FileCheckpoint.js";
 import { FINGERPRINT_BYTES, fingerprintBefore, fingerprintOf, type Fingerprint } from "../source/fingerprint.js";
 import type { OpenFile } from "../source/openFile.js";
-import { refreshFingerprint } from "../source/resolveCheckpoint.js";
+import { refreshFingerprint } from "../source/refreshFingerprint.js";
 import { isAborted } from "./isAborted.js";
 import type { ShipContext } from "./ShipContext.js";
 import { TruncatedError } from "./TruncatedError.js";

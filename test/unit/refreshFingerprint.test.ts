@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fingerprintOf } from "../../src/source/fingerprint.js";
 import { openFile, type OpenFile } from "../../src/source/openFile.js";
-import { freshCheckpoint, refreshFingerprint } from "../../src/source/resolveCheckpoint.js";
+import { refreshFingerprint } from "../../src/source/refreshFingerprint.js";
+import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 
 const LIMIT = 1024;
 const HEAD = "a line that was shipped\n".repeat(5);
