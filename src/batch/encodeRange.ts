@@ -5,7 +5,7 @@ import { countLines } from "./countLines.js";
 import { joinBuffers } from "./joinBuffers.js";
 import { outputBufferBytes } from "./outputBufferBytes.js";
 import { RangeGoneError } from "./RangeGoneError.js";
-import { readAt } from "./readAt.js";
+import { readAt } from "../fs/readAt.js";
 import { readRangeChunks } from "./readRangeChunks.js";
 
 /** How a range becomes an object body. */

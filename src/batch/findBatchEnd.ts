@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { findLineEnd } from "./findLineEnd.js";
-import { readAt } from "./readAt.js";
+import { readAt } from "../fs/readAt.js";
 
 const NEWLINE = 0x0a;
 

@@ -1,7 +1,7 @@
 import { countRangeLines } from "../batch/countLines.js";
 import { encodeRange } from "../batch/encodeRange.js";
 import { findBatchEnd } from "../batch/findBatchEnd.js";
-import { readAt } from "../batch/readAt.js";
+import { readAt } from "../fs/readAt.js";
 import { INITIAL_GZIP_RATIO } from "../batch/outputBufferBytes.js";
 import { readRangeChunks } from "../batch/readRangeChunks.js";
 import type { Compression } from "../sink/compress.js";

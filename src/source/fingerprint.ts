@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
+import { readAt } from "../fs/readAt.js";
 
 /**
  * How many leading bytes identify a file's content. Enough to tell a reused
@@ -21,7 +22,7 @@ export async function fingerprint(handle: FileHandle, size: number, limit = FING
 
 /** Up to `length` bytes from the start of an open file: fewer if it is shorter now. */
 export async function readHead(handle: FileHandle, length: number): Promise<Buffer> {
-  return readSpan(handle, 0, length);
+  return readAt(handle, 0, Buffer.alloc(length));
 }
 
 /**
@@ -31,19 +32,7 @@ export async function readHead(handle: FileHandle, length: number): Promise<Buff
  */
 export async function fingerprintBefore(handle: FileHandle, end: number, limit = FINGERPRINT_BYTES): Promise<Fingerprint> {
   const length = Math.min(end, limit);
-  return fingerprintOf(await readSpan(handle, end - length, length));
-}
-
-/** Up to `length` bytes from `position` of an open file: fewer if it ends first. */
-async function readSpan(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let read = 0;
-  while (read < length) {
-    const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
-    if (bytesRead === 0) break;
-    read += bytesRead;
-  }
-  return buffer.subarray(0, read);
+  return fingerprintOf(await readAt(handle, end - length, Buffer.alloc(length)));
 }
 
 export function fingerprintOf(bytes: Buffer): Fingerprint {
