@@ -58,7 +58,11 @@ export interface DaemonOptions {
    */
   excludedDirs?: readonly string[];
   flushIntervalMs: number;
-  /** How often the tailers are polled; the flush interval is only as precise as this. */
+  /**
+   * How often every tailer is polled (new bytes, rotations, truncations). A
+   * flush deadline that comes before the next tick has a timer of its own
+   * (scheduleDeadline), so the flush interval does not wait for it.
+   */
   tickMs?: number;
   /** Full glob rescan: catches what file events missed (new directories, unreadable files that became readable). */
   rescanMs?: number;
@@ -331,9 +335,12 @@ export class Daemon {
   }
 
   /**
-   * SIGTERM: stop watching, hand every complete line to an upload, wait for
-   * the uploads until `timeoutMs`, save state. What did not finish stays in the
-   * state as upload intents and is replayed under the same keys at next start.
+   * SIGTERM: stop watching, hand every file's pending complete lines to an
+   * upload, and a backlog's further batches until a share of `timeoutMs`
+   * (BACKLOG_SHARE_OF_STOP; the rest of it is read at the next start); wait
+   * for the uploads until `timeoutMs`, save state. What did not finish stays
+   * in the state as upload intents (or in the spool) and is replayed under
+   * the same keys at next start.
    * Never throws: a failure here is logged, and the state saved as far as it can be.
    */
   async stop(timeoutMs: number, abort: AbortController): Promise<void> {
