@@ -68,8 +68,6 @@ export interface DaemonOptions {
   rescanMs?: number;
   /** A rotated-away file is let go once drained and quiet this long (writers may still hold it open briefly). */
   rotateWaitMs?: number;
-  /** Rotated files kept open while they cannot be drained (e.g. S3 is down). */
-  maxRotatedOpen?: number;
   /**
    * Descriptors held for followed files. Past it, idle files are closed (their
    * checkpoints stay) and opened again when written: a glob matching thousands
@@ -83,6 +81,13 @@ const IDLE_CLOSE_MS = 5_000;
 
 /** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and monotonicNow() round apart). */
 const DEADLINE_SLACK_MS = 2;
+
+/**
+ * Past this many rotated files still followed (not yet drained and let go),
+ * checkRotatedBound logs an error once, until they are back under it. Only a
+ * warning threshold: no rotated file is closed or refused for it.
+ */
+const ROTATED_UNSHIPPED_ALARM = 64;
 
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
 const AFTER_ABORT_MS = 5_000;
@@ -1216,7 +1221,7 @@ export class Daemon {
   }
 
   private checkRotatedBound(): void {
-    const limit = this.options.maxRotatedOpen ?? 64;
+    const limit = ROTATED_UNSHIPPED_ALARM;
     const rotated = [...this.tailers.values()].filter((tailer) => tailer.detachedAt !== undefined).length;
     if (rotated > limit && !this.rotatedWarned) {
       this.rotatedWarned = true;
