@@ -8,6 +8,5 @@ export { OptionValueError } from "./OptionValueError.js";
 export { parseCommandLine, type CommandLine, type FlagValues } from "./parseCommandLine.js";
 export type { ReadTextFile } from "./readConfigFile.js";
 export { renderHelp } from "./renderHelp.js";
-export { renderOptionsMarkdown } from "./renderOptionsMarkdown.js";
 export type { ShipLogsConfig } from "./ShipLogsConfig.js";
 export { COMMANDS, OPTION_KEYS, SHIP_LOGS_OPTIONS, type Command, type OptionKey } from "./shipLogsOptions.js";

@@ -6,8 +6,8 @@ import {
   flagName,
   loadConfig,
   renderHelp,
-  renderOptionsMarkdown,
 } from "../../src/config/index.js";
+import { renderOptionsMarkdown } from "../support/renderOptionsMarkdown.js";
 import { fieldSchema } from "../../src/config/sourceSchema.js";
 import type { Fallback } from "../../src/config/OptionDescriptor.js";
 
