@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { RepeatedErrors } from "../log/RepeatedErrors.js";
+import { bytesBehind } from "../source/bytesBehind.js";
 import { expandGlobs, globBase, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
 import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
@@ -278,8 +279,7 @@ export class Daemon {
           path: checkpoint.path,
           dev: checkpoint.dev,
           ino: checkpoint.ino,
-          // A file shorter than its checkpoint was truncated and written again: all of it is new.
-          bytesBehind: size < checkpoint.offset ? size : size - checkpoint.offset,
+          bytesBehind: bytesBehind(size, checkpoint.offset),
           pendingSince: wall(this.idleWaiting.get(checkpoint)),
           detached: false,
         },
