@@ -8,7 +8,15 @@ import { couldNotShipLine } from "./failureReport.js";
 import { wirePipeline, type Pipeline } from "./wirePipeline.js";
 import { writeOutput } from "./writeOutput.js";
 
-/** `--once` gives up on an object after about half a minute of failures and says so (exit 1). */
+/**
+ * `--once` gives up on an object after six tries and says so (exit 1). The
+ * five waits between them (equal jitter under ceilings of 0.5, 1, 2, 4 and
+ * 8 s) add up to 7.75-15.5 s, and the SDK tries each of the six up to three
+ * times, its own waits under 0.15 s a try for a 5xx and under 3 s when
+ * throttled: about 8-16.5 s from first to last request against an S3 that answers
+ * 5xx at once, at most 34 s against one that throttles, plus the time the
+ * requests themselves take.
+ */
 const ONCE_RETRY = { maxAttempts: 6, failFastOnPermanent: true, baseMs: 500, maxMs: 8_000 } as const;
 
 export function formatSummary(summary: OnceSummary): string {

@@ -5,6 +5,9 @@ import { CredentialsUnavailableError } from "./CredentialsUnavailableError.js";
 import { ProviderTimeoutError } from "./ProviderTimeoutError.js";
 import { refreshWindowMs } from "./refreshWindow.js";
 
+/** Longest spacing between provider attempts once no unexpired credentials are left: every upload waits for the next attempt. */
+const MAX_RETRY_WITHOUT_CREDENTIALS_MS = 5_000;
+
 export interface CredentialCacheOptions {
   source: CredentialSource;
   logger: Logger;
@@ -14,8 +17,6 @@ export interface CredentialCacheOptions {
   /** Spacing between provider attempts while it keeps failing. */
   minRetryMs?: number;
   maxRetryMs?: number;
-  /** Longest spacing once no unexpired credentials are left: every upload waits for the next attempt. */
-  maxRetryWithoutCredentialsMs?: number;
   /** How long one provider call may take before it counts as failed. */
   fetchTimeoutMs?: number;
   /**
@@ -96,7 +97,6 @@ export class CredentialCache {
   private readonly now: () => number;
   private readonly minRetryMs: number;
   private readonly maxRetryMs: number;
-  private readonly maxRetryWithoutCredentialsMs: number;
   private readonly fetchTimeoutMs: number;
   private readonly unconfirmedKeysMs: number;
 
@@ -104,7 +104,6 @@ export class CredentialCache {
     this.now = options.now ?? Date.now;
     this.minRetryMs = options.minRetryMs ?? 1_000;
     this.maxRetryMs = options.maxRetryMs ?? 30_000;
-    this.maxRetryWithoutCredentialsMs = options.maxRetryWithoutCredentialsMs ?? 5_000;
     this.fetchTimeoutMs = options.fetchTimeoutMs ?? 30_000;
     this.unconfirmedKeysMs = options.unconfirmedKeysMs ?? 5 * 60_000;
   }
@@ -478,7 +477,7 @@ export class CredentialCache {
    */
   private retryDelayMs(validForMs: number | undefined): number {
     const backoff = Math.min(this.maxRetryMs, this.minRetryMs * 2 ** Math.min(this.failureStreak - 1, 10));
-    const bound = validForMs === undefined ? this.maxRetryWithoutCredentialsMs : Math.max(this.minRetryMs, validForMs / 2);
+    const bound = validForMs === undefined ? MAX_RETRY_WITHOUT_CREDENTIALS_MS : Math.max(this.minRetryMs, validForMs / 2);
     return Math.min(backoff, bound);
   }
 }

@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Logger } from "pino";
 import { errorMessage } from "../log/errorMessage.js";
 import { RepeatedErrors } from "../log/RepeatedErrors.js";
+import { bytesBehind } from "../source/bytesBehind.js";
 import { expandGlobs, globBase, globMatcher, MAX_WALK_DEPTH, TOO_DEEP } from "../source/expandGlobs.js";
 import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
@@ -58,14 +59,16 @@ export interface DaemonOptions {
    */
   excludedDirs?: readonly string[];
   flushIntervalMs: number;
-  /** How often the tailers are polled; the flush interval is only as precise as this. */
+  /**
+   * How often every tailer is polled (new bytes, rotations, truncations). A
+   * flush deadline that comes before the next tick has a timer of its own
+   * (scheduleDeadline), so the flush interval does not wait for it.
+   */
   tickMs?: number;
   /** Full glob rescan: catches what file events missed (new directories, unreadable files that became readable). */
   rescanMs?: number;
   /** A rotated-away file is let go once drained and quiet this long (writers may still hold it open briefly). */
   rotateWaitMs?: number;
-  /** Rotated files kept open while they cannot be drained (e.g. S3 is down). */
-  maxRotatedOpen?: number;
   /**
    * Descriptors held for followed files. Past it, idle files are closed (their
    * checkpoints stay) and opened again when written: a glob matching thousands
@@ -79,6 +82,13 @@ const IDLE_CLOSE_MS = 5_000;
 
 /** Past a flush deadline, so that the pass it wakes finds the bytes due (timers and monotonicNow() round apart). */
 const DEADLINE_SLACK_MS = 2;
+
+/**
+ * Past this many rotated files still followed (not yet drained and let go),
+ * checkRotatedBound logs an error once, until they are back under it. Only a
+ * warning threshold: no rotated file is closed or refused for it.
+ */
+const ROTATED_UNSHIPPED_ALARM = 64;
 
 /** After the stop timeout's abort, how long the stop still waits for the flush before it saves state. */
 const AFTER_ABORT_MS = 5_000;
@@ -269,8 +279,7 @@ export class Daemon {
           path: checkpoint.path,
           dev: checkpoint.dev,
           ino: checkpoint.ino,
-          // A file shorter than its checkpoint was truncated and written again: all of it is new.
-          bytesBehind: size < checkpoint.offset ? size : size - checkpoint.offset,
+          bytesBehind: bytesBehind(size, checkpoint.offset),
           pendingSince: wall(this.idleWaiting.get(checkpoint)),
           detached: false,
         },
@@ -331,9 +340,12 @@ export class Daemon {
   }
 
   /**
-   * SIGTERM: stop watching, hand every complete line to an upload, wait for
-   * the uploads until `timeoutMs`, save state. What did not finish stays in the
-   * state as upload intents and is replayed under the same keys at next start.
+   * SIGTERM: stop watching, hand every file's pending complete lines to an
+   * upload, and a backlog's further batches until a share of `timeoutMs`
+   * (BACKLOG_SHARE_OF_STOP; the rest of it is read at the next start); wait
+   * for the uploads until `timeoutMs`, save state. What did not finish stays
+   * in the state as upload intents (or in the spool) and is replayed under
+   * the same keys at next start.
    * Never throws: a failure here is logged, and the state saved as far as it can be.
    */
   async stop(timeoutMs: number, abort: AbortController): Promise<void> {
@@ -1209,7 +1221,7 @@ export class Daemon {
   }
 
   private checkRotatedBound(): void {
-    const limit = this.options.maxRotatedOpen ?? 64;
+    const limit = ROTATED_UNSHIPPED_ALARM;
     const rotated = [...this.tailers.values()].filter((tailer) => tailer.detachedAt !== undefined).length;
     if (rotated > limit && !this.rotatedWarned) {
       this.rotatedWarned = true;

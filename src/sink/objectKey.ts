@@ -11,7 +11,7 @@ export interface KeyParts {
   createdAt: Date;
   /** Base name of the source file. */
   fileName: string;
-  /** Stable id of the source file's identity (see FileIdentity). */
+  /** The source file's id (FileCheckpoint.sourceId): drawn when the file was first seen, kept across renames. */
   sourceId: string;
   start: number;
   end: number;

@@ -1,5 +1,6 @@
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { isWithin } from "./isWithin.js";
 import { judgeLink, type RefusedLink } from "./linkTrust.js";
 import { requirePackage } from "../loading/requirePackage.js";
 
@@ -78,11 +79,6 @@ export function globBase(pattern: string): string {
 function isRecursive(pattern: string): boolean {
   const { glob } = scanPattern(pattern);
   return glob.includes("/") || glob.includes("**");
-}
-
-/** Whether `path` is `dir` or below it (both real, absolute paths). */
-export function isWithin(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 }
 
 export function globMatcher(patterns: readonly string[]): (path: string) => boolean {

@@ -1,7 +1,7 @@
 import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
-import { isWithin } from "./expandGlobs.js";
+import { isWithin } from "./isWithin.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 import type { ShipState } from "./StateStore.js";
 

@@ -1,6 +1,7 @@
 import { statSync, type BigIntStats, type Stats } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
+import { isWithin } from "./isWithin.js";
 
 /**
  * The symlink trust rule, after the kernel's fs.protected_symlinks: a symlink
@@ -109,5 +110,5 @@ export async function judgePath(path: string, from: string): Promise<{ refusal: 
  */
 export function judgedFrom(bases: readonly string[]): (path: string) => string {
   const sorted = [...new Set(bases)].sort((a, b) => b.length - a.length);
-  return (path) => sorted.find((base) => path === base || path.startsWith(base === "/" ? "/" : `${base}/`)) ?? dirname(path);
+  return (path) => sorted.find((base) => isWithin(path, base)) ?? dirname(path);
 }

@@ -1,6 +1,7 @@
 import { realpathSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
-import { directoryMatcher, globBase, globMatcher, isWithin } from "./expandGlobs.js";
+import { directoryMatcher, globBase, globMatcher } from "./expandGlobs.js";
+import { isWithin } from "./isWithin.js";
 import { judgeLinkSync } from "./linkTrust.js";
 
 /** Past this many remembered paths the memo starts over: dated directories come and go for as long as the daemon runs. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { SPOOL_DIR, spoolContents } from "../sink/Spool.js";
 import type { StateStore } from "../source/StateStore.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
+import { bytesBehind } from "../source/bytesBehind.js";
 import { isSameFile } from "../source/isSameFile.js";
 
 /** A runtime status older than this means the daemon is not running (it writes every 5 s). */
@@ -78,7 +79,7 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
         state: same ? "following" : info ? "replaced" : "moved",
         shipped: checkpoint.offset,
         size,
-        bytesBehind: size === undefined ? reading?.bytesBehind : behind(size, checkpoint.offset),
+        bytesBehind: size === undefined ? reading?.bytesBehind : bytesBehind(size, checkpoint.offset),
         pendingUploads: checkpoint.pending.length,
         lastUploadAt: checkpoint.lastUploadAt,
       };
@@ -106,12 +107,4 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
 
 function identity(file: { dev: string; ino: string }): string {
   return `${file.dev}:${file.ino}`;
-}
-
-/**
- * A file shorter than its checkpoint was truncated (copytruncate) and written
- * again: all of it is new, none of it shipped.
- */
-function behind(size: number, shipped: number): number {
-  return size < shipped ? size : size - shipped;
 }

@@ -1,6 +1,8 @@
 import type { LevelWithSilent } from "pino";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { loadConfig, type LoadResult, type LogLevel, type ShipLogsConfig } from "../../src/config/index.js";
+import { loadConfig, type ShipLogsConfig } from "../../src/config/index.js";
+import type { LoadResult } from "../../src/config/loadConfig.js";
+import type { LogLevel } from "../../src/config/logLevels.js";
 
 /** The contract the rest of ship-logs codes against, written out by hand. */
 interface ExpectedConfig {

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError, OPTION_KEYS, envName, flagName, loadConfig, type OptionKey } from "../../src/config/index.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
+import { OPTION_KEYS, type OptionKey } from "../../src/config/shipLogsOptions.js";
+import { envName, flagName } from "../../src/config/optionNames.js";
 import { printable, quote } from "../../src/config/quote.js";
 
 /** Values that pass, per option, as text (flags and variables give text). */

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  OPTION_KEYS,
-  SHIP_LOGS_OPTIONS,
-  envName,
-  flagName,
-  loadConfig,
-  renderHelp,
-  renderOptionsMarkdown,
-} from "../../src/config/index.js";
+import { loadConfig, renderHelp } from "../../src/config/index.js";
+import { OPTION_KEYS, SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
+import { envName, flagName } from "../../src/config/optionNames.js";
+import { renderOptionsMarkdown } from "../support/renderOptionsMarkdown.js";
 import { fieldSchema } from "../../src/config/sourceSchema.js";
 import type { Fallback } from "../../src/config/OptionDescriptor.js";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseCommandLine } from "../../src/config/index.js";
+import { ConfigError } from "../../src/config/index.js";
+import { parseCommandLine } from "../../src/config/parseCommandLine.js";
 
 function errorOf(argv: readonly string[]): ConfigError {
   try {

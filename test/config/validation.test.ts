@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, envName, flagName, loadConfig, type OptionKey, type ShipLogsConfig } from "../../src/config/index.js";
+import { ConfigError, loadConfig, type ShipLogsConfig } from "../../src/config/index.js";
+import { envName, flagName } from "../../src/config/optionNames.js";
+import type { OptionKey } from "../../src/config/shipLogsOptions.js";
 
 const CONFIG_PATH = "/etc/ship-logs.yaml";
 const BASE = { watch: "/var/log/app.log", bucket: "logs" };

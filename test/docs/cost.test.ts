@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { SHIP_LOGS_OPTIONS } from "../../src/config/index.js";
+import { SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
 
 const COST = new URL("../../docs/cost.md", import.meta.url);
 const METRICS_SOURCE = new URL("../../src/metrics/ShipMetrics.ts", import.meta.url);

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { SHIP_LOGS_OPTIONS } from "../../src/config/index.js";
+import { SHIP_LOGS_OPTIONS } from "../../src/config/shipLogsOptions.js";
 import { ShipMetrics } from "../../src/metrics/ShipMetrics.js";
 import { emptyStats } from "../../src/ship/ShipContext.js";
 import { readUnitFile } from "../systemd/readUnitFile.js";

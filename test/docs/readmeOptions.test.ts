@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderOptionsMarkdown } from "../../src/config/index.js";
+import { renderOptionsMarkdown } from "../support/renderOptionsMarkdown.js";
 
 const README = new URL("../../README.md", import.meta.url);
 const SECTION = /<!-- options:start -->\n([\s\S]*?)<!-- options:end -->/;

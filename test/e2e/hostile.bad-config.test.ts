@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPTION_KEYS, envName, flagName } from "../../src/config/index.js";
+import { OPTION_KEYS } from "../../src/config/shipLogsOptions.js";
+import { envName, flagName } from "../../src/config/optionNames.js";
 import { assertNoSecretLeaks } from "../support/assertNoSecretLeaks.js";
 import { baseArgs, cleanEnv, runCli, startWorld, type World } from "../support/world.js";
 

@@ -1,7 +1,7 @@
 import type { CredentialAuthority } from "../CredentialAuthority.js";
 
 export interface FakeS3Options {
-  /** Who issued the access keys this server accepts (fake-imds, or `staticCredentialAuthority`). */
+  /** Who issued the access keys this server accepts (fake-imds, or a fixed set in tests). */
   readonly authority: CredentialAuthority;
   /** Default `127.0.0.1`. */
   readonly host?: string;

@@ -15,7 +15,7 @@ import {
 import { describe, expect, test } from "vitest";
 import { FakeS3 } from "../../../src/fakes/s3/FakeS3.js";
 import { InvalidBucketNameError } from "../../../src/fakes/s3/InvalidBucketNameError.js";
-import { staticCredentialAuthority } from "../../../src/fakes/s3/staticCredentialAuthority.js";
+import { staticCredentialAuthority } from "./staticCredentialAuthority.js";
 import { rejectionOf, s3ClientFor, startFake } from "./fixtures.js";
 
 /** Every byte value, including sequences that are not valid UTF-8. */

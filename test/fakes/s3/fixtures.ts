@@ -4,7 +4,7 @@ import { onTestFinished } from "vitest";
 import type { IssuedCredential } from "../../../src/fakes/CredentialAuthority.js";
 import { FakeS3 } from "../../../src/fakes/s3/FakeS3.js";
 import type { FakeS3Options } from "../../../src/fakes/s3/FakeS3Options.js";
-import { staticCredentialAuthority } from "../../../src/fakes/s3/staticCredentialAuthority.js";
+import { staticCredentialAuthority } from "./staticCredentialAuthority.js";
 
 // The SDK warns once per process about Node 20; it is noise in test output.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] = "true";

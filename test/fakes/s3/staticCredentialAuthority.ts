@@ -1,7 +1,7 @@
-import type { CredentialAuthority, IssuedCredential } from "../CredentialAuthority.js";
+import type { CredentialAuthority, IssuedCredential } from "../../../src/fakes/CredentialAuthority.js";
 
 /**
- * A fixed set of credentials for tests and benchmarks that do not run fake-imds.
+ * A fixed set of credentials for tests that do not run fake-imds.
  * The credential objects are kept by reference, so a test can revoke a key or move its
  * expiration after the server has started.
  */

@@ -1,6 +1,6 @@
-import { describeFallback } from "./describeFallback.js";
-import { envName, flagName } from "./optionNames.js";
-import { ACTION_FLAGS, OPTION_KEYS, optionDescriptor, type OptionKey } from "./shipLogsOptions.js";
+import { describeFallback } from "../../src/config/describeFallback.js";
+import { envName, flagName } from "../../src/config/optionNames.js";
+import { ACTION_FLAGS, OPTION_KEYS, optionDescriptor, type OptionKey } from "../../src/config/shipLogsOptions.js";
 
 const code = (text: string) => `\`${text}\``;
 
