@@ -1,5 +1,6 @@
 import { describeProviderFailure } from "./describeProviderFailure.js";
 import { errorField } from "../log/errorField.js";
+import { isInvalidDocument } from "./isInvalidDocument.js";
 import { tokenRequestStatus } from "./tokenRequestStatus.js";
 
 /** Node error codes that mean "nothing answered at that address". */
@@ -76,7 +77,7 @@ export function describeImdsError(error: unknown, endpoint: string): string {
       refusal === "AssumeRoleUnauthorizedAccess" ? ": the role's trust policy must let ec2.amazonaws.com assume it (sts:AssumeRole)" : "";
     return `IMDS at ${endpoint} has no credentials for the instance's role: its document says ${String(refusal)}${why}`;
   }
-  if (name === "CredentialsProviderError" && /Invalid response/.test(message)) {
+  if (isInvalidDocument(error)) {
     return `IMDS at ${endpoint} returned a credentials document without AccessKeyId, SecretAccessKey, Token and Expiration`;
   }
   return `IMDS request to ${endpoint} failed (${typeof name === "string" ? name : "unknown error"}${typeof code === "string" ? ` ${code}` : ""})`;
