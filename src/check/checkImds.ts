@@ -1,4 +1,5 @@
-import { describeImdsError } from "../credentials/describeCredentialError.js";
+import { classifyImdsError, describeImdsError } from "../credentials/describeCredentialError.js";
+import type { ImdsFailureKind } from "../credentials/ImdsFailure.js";
 import type { InstanceMetadata } from "../credentials/instanceMetadata.js";
 import type { CheckResult } from "./CheckResult.js";
 
@@ -14,36 +15,55 @@ export async function checkImds(metadata: InstanceMetadata, endpoint: string, fa
     facts.region = await metadata.get("meta-data/placement/region");
     return { name: "imds", status: "ok", detail: `IMDSv2 at ${endpoint}: instance ${facts.instanceId}, region ${facts.region}` };
   } catch (error) {
-    const detail = describeImdsError(error, endpoint);
-    return { name: "imds", status: "fail", detail, fix: imdsFix(detail) };
+    const { kind, detail } = classifyImdsError(error, endpoint);
+    return { name: "imds", status: "fail", detail, fix: imdsFix(kind) };
   }
 }
 
 /**
- * What to do about IMDS, by what went wrong (as describeImdsError said it):
- * the options that enable it are no fix for a token PUT whose answer cannot
- * come back over the hops (a container), nor for a host that is not on EC2.
+ * IMDS is there but failing (5xx), or answers what no IMDS would (a document
+ * without keys, not JSON): no setting or profile fixes that, time or the
+ * instance's health may.
  */
-export function imdsFix(detail: string): string {
-  if (detail.includes("--http-put-response-hop-limit")) {
-    return "on EC2, inside a container: aws ec2 modify-instance-metadata-options --instance-id ID --http-put-response-hop-limit 2 (and check that no firewall drops traffic to 169.254.169.254)";
+const IMDS_FAILING =
+  "IMDS is failing or answering garbage, which no setting or instance profile fixes: run check again in a minute; if it persists, check the instance's health (aws ec2 describe-instance-status --instance-ids ID) or what answers at --imds-endpoint";
+
+/**
+ * What to do about IMDS, by what went wrong: the options that enable it are
+ * no fix for a token PUT whose answer cannot come back over the hops (a
+ * container), nor for a host that is not on EC2, nor for an IMDS that fails.
+ */
+export function imdsFix(kind: ImdsFailureKind): string {
+  switch (kind) {
+    case "token-unanswered":
+    case "timeout":
+      return "on EC2, inside a container: aws ec2 modify-instance-metadata-options --instance-id ID --http-put-response-hop-limit 2 (and check that no firewall drops traffic to 169.254.169.254)";
+    case "endpoint-disabled":
+      return "aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled --http-tokens required";
+    case "unreachable":
+      return "run on EC2, or correct --imds-endpoint; off EC2, use --credentials chain";
+    case "busy":
+    case "http-error":
+    case "bad-document":
+      return IMDS_FAILING;
+    default:
+      return "on EC2: aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled --http-tokens required";
   }
-  if (detail.includes("(403)")) return "aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled --http-tokens required";
-  if (detail.includes("unreachable")) return "run on EC2, or correct --imds-endpoint; off EC2, use --credentials chain";
-  return "on EC2: aws ec2 modify-instance-metadata-options --instance-id ID --http-endpoint enabled --http-tokens required";
 }
 
 /**
- * What to do when no credentials could be had, given what the IMDS and role
+ * What to do when no credentials could be had, given what went wrong at IMDS
+ * (`kind`, when the credentials come from IMDS) and what the IMDS and role
  * checks found: an instance profile is the fix only when none is attached.
  */
-export function credentialsFix(detail: string, imds: CheckResult | undefined, role: CheckResult | undefined): string {
-  if (detail.includes("AssumeRoleUnauthorizedAccess")) {
+export function credentialsFix(kind: ImdsFailureKind | undefined, imds: CheckResult | undefined, role: CheckResult | undefined): string {
+  if (kind === "role-not-assumable") {
     return "the instance profile is attached, but EC2 may not assume its role: the role's trust policy must allow sts:AssumeRole to the service ec2.amazonaws.com (docs/iam)";
   }
-  if (detail.includes("its document says")) return "EC2 could not get credentials for the instance's role (the code above): check the role and its trust policy (docs/iam)";
-  if (imds?.status === "fail") return `IMDS must answer first (see the imds line): ${imds.fix ?? imdsFix(imds.detail)}`;
+  if (kind === "role-refused") return "EC2 could not get credentials for the instance's role (the code above): check the role and its trust policy (docs/iam)";
+  if (imds?.status === "fail") return `IMDS must answer first (see the imds line)${imds.fix === undefined ? "" : `: ${imds.fix}`}`;
   if (role?.status === "fail") return "attach an instance profile (see the role line; docs/iam)";
+  if (kind === "busy" || kind === "http-error" || kind === "bad-document") return IMDS_FAILING;
   if (imds === undefined || imds.status === "skip") return "fix --credentials chain's source (environment, profile, SSO), or run on EC2 with an instance profile";
   return "attach an instance profile (docs/iam) or fix --credentials";
 }

@@ -8,6 +8,7 @@ import { clockAheadResult } from "../check/clockAheadResult.js";
 import { formatChecks } from "../check/formatChecks.js";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { CredentialCache, type ExpiredByHostClock } from "../credentials/CredentialCache.js";
+import { CredentialsUnavailableError } from "../credentials/CredentialsUnavailableError.js";
 import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
 import { instanceMetadata } from "../credentials/instanceMetadata.js";
 import { createS3Client } from "../sink/createS3Client.js";
@@ -57,8 +58,10 @@ export async function runCheck(config: ShipLogsConfig, logger: Logger): Promise<
     results.push(expiredByHostClock ? clockAheadResult(keyLine, expiredByHostClock) : { name: "credentials", status: "ok", detail: keyLine });
   } catch (error) {
     const detail = (error as Error).message;
+    // The fix follows what went wrong, as the cache recorded it: never the words of the line.
+    const kind = error instanceof CredentialsUnavailableError ? error.imdsKind : undefined;
     const find = (name: string): CheckResult | undefined => results.find((result) => result.name === name);
-    results.push({ name: "credentials", status: "fail", detail, fix: credentialsFix(detail, find("imds"), find("role")) });
+    results.push({ name: "credentials", status: "fail", detail, fix: credentialsFix(kind, find("imds"), find("role")) });
   }
 
   const region = config.region ?? facts.region;

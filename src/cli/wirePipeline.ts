@@ -2,8 +2,9 @@ import type { Logger } from "pino";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ShipLogsConfig } from "../config/ShipLogsConfig.js";
 import { CredentialCache } from "../credentials/CredentialCache.js";
+import type { CredentialFailure } from "../credentials/CredentialFailure.js";
 import type { CredentialSource } from "../credentials/CredentialSource.js";
-import { describeChainError, describeImdsError } from "../credentials/describeCredentialError.js";
+import { classifyImdsError, describeChainError } from "../credentials/describeCredentialError.js";
 import { fromChain } from "../credentials/fromChain.js";
 import { fromImds } from "../credentials/fromImds.js";
 import { useImdsEndpoint } from "../credentials/imdsEndpoint.js";
@@ -52,11 +53,11 @@ export interface Pipeline {
 }
 
 /** The configured credential provider and how to describe its failures. */
-export function credentialSource(config: ShipLogsConfig, logger: Logger): { source: CredentialSource; describe: (e: unknown) => string } {
+export function credentialSource(config: ShipLogsConfig, logger: Logger): { source: CredentialSource; describe: (e: unknown) => CredentialFailure } {
   const sdk = sdkLogger(logger.child({ component: "credentials" }));
   return config.credentials === "chain"
-    ? { source: fromChain(sdk), describe: describeChainError }
-    : { source: fromImds({ logger: sdk, endpoint: config.imdsEndpoint }), describe: (error) => describeImdsError(error, config.imdsEndpoint) };
+    ? { source: fromChain(sdk), describe: (error) => ({ detail: describeChainError(error) }) }
+    : { source: fromImds({ logger: sdk, endpoint: config.imdsEndpoint }), describe: (error) => classifyImdsError(error, config.imdsEndpoint) };
 }
 
 /** What real buckets may demand of every PutObject. A KMS key implies SSE-KMS. */

@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { Logger } from "pino";
+import type { CredentialFailure } from "./CredentialFailure.js";
 import type { CredentialSource, FetchedCredentials } from "./CredentialSource.js";
 import { CredentialsUnavailableError } from "./CredentialsUnavailableError.js";
 import { ProviderTimeoutError } from "./ProviderTimeoutError.js";
@@ -11,8 +12,8 @@ const MAX_RETRY_WITHOUT_CREDENTIALS_MS = 5_000;
 export interface CredentialCacheOptions {
   source: CredentialSource;
   logger: Logger;
-  /** Turns a provider failure into one operator-facing line, free of secrets. */
-  describeError: (error: unknown) => string;
+  /** Turns a provider failure into one operator-facing line, free of secrets (and, from IMDS, its kind). */
+  describeError: (error: unknown) => CredentialFailure;
   now?: () => number;
   /** Spacing between provider attempts while it keeps failing. */
   minRetryMs?: number;
@@ -79,7 +80,7 @@ export class CredentialCache {
   private keysGeneration = 0;
   private failureStreak = 0;
   private nextAttemptAt = 0;
-  private lastFailure: string | undefined;
+  private lastFailure: CredentialFailure | undefined;
   private expiryReported = false;
   private staleReported = false;
   private failedFetchCount = 0;
@@ -238,7 +239,7 @@ export class CredentialCache {
   private usable(): AwsCredentialIdentity {
     const cached = this.cached;
     if (cached && this.now() < validUntil(cached)) return cached.identity;
-    const why = this.lastFailure ?? "no credentials fetched yet";
+    const why = this.lastFailure?.detail ?? "no credentials fetched yet";
     if (cached && !this.expiryReported) {
       // Said once: every upload attempt lands here until the provider answers.
       this.expiryReported = true;
@@ -246,6 +247,7 @@ export class CredentialCache {
     }
     throw new CredentialsUnavailableError(
       cached ? `credentials expired and cannot be refreshed: ${why}` : `cannot get credentials: ${why}`,
+      this.lastFailure?.kind,
     );
   }
 
@@ -294,12 +296,12 @@ export class CredentialCache {
           this.capReported = true;
           this.options.logger.error({ reason }, "credentials provider calls hang (a credential_process?); restarting the service ends them");
         }
-        this.recordFailure(reason);
+        this.recordFailure({ detail: reason });
         return;
       }
       fetched = await this.withinDeadline(this.options.source());
     } catch (error) {
-      this.recordFailure(error instanceof ProviderTimeoutError ? error.message : this.options.describeError(error));
+      this.recordFailure(error instanceof ProviderTimeoutError ? { detail: error.message } : this.options.describeError(error));
       return;
     }
     const previous = this.cached;
@@ -309,27 +311,27 @@ export class CredentialCache {
     const expiresAt = realExpiry ? realExpiry.getTime() : Number.POSITIVE_INFINITY;
     const now = this.now();
     if (Number.isNaN(expiresAt)) {
-      this.recordFailure("the credentials provider returned an expiry that is not a date");
+      this.recordFailure({ detail: "the credentials provider returned an expiry that is not a date" });
       return;
     }
     const sameKeys = previous?.identity.accessKeyId === fetched.accessKeyId;
     const expired = (): string =>
       `the credentials provider returned credentials that expired at ${new Date(expiresAt).toISOString()}, ${describeMs(now - expiresAt)} before this host's clock says it is now`;
     if (expiresAt <= now && fetched.accessKeyId === this.refusedKeyId) {
-      this.recordFailure(`${expired()}, and S3 refused them`);
+      this.recordFailure({ detail: `${expired()}, and S3 refused them` });
       return;
     }
     // The SDK marks keys that look expired by this host's clock with
     // originalExpiration too, new ones included: those are judged below.
     if (fetched.originalExpiration && sameKeys && previous.graceUntil === undefined) {
-      this.recordFailure("the instance metadata service did not return new credentials");
+      this.recordFailure({ detail: "the instance metadata service did not return new credentials" });
       return;
     }
     if (expiresAt <= now) {
       // Keys this cache already held as valid have expired for good: IMDS
       // has not rotated them (or the SDK's static stability handed them back).
       if (sameKeys && previous.graceUntil === undefined) {
-        this.recordFailure(fetched.originalExpiration ? "the instance metadata service did not return new credentials" : expired());
+        this.recordFailure({ detail: fetched.originalExpiration ? "the instance metadata service did not return new credentials" : expired() });
         return;
       }
       this.acceptExpiredLooking(fetched, expiresAt, now, forced);
@@ -447,10 +449,10 @@ export class CredentialCache {
     return Promise.race([fetching, deadline]).finally(() => clearTimeout(timer));
   }
 
-  private recordFailure(reason: string): void {
+  private recordFailure(failure: CredentialFailure): void {
     this.failureStreak += 1;
     this.failedFetchCount += 1;
-    this.lastFailure = reason;
+    this.lastFailure = failure;
     const now = this.now();
     const cached = this.cached;
     const stillValid = cached !== undefined && now < validUntil(cached);
@@ -458,7 +460,7 @@ export class CredentialCache {
     if (this.failureStreak === 1) {
       this.options.logger.error(
         {
-          reason,
+          reason: failure.detail,
           usingCachedUntil: stillValid ? new Date(validUntil(cached)).toISOString() : undefined,
         },
         stillValid

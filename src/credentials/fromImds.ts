@@ -2,6 +2,7 @@ import { requirePackage } from "../loading/requirePackage.js";
 import { errorField } from "../log/errorField.js";
 import type { CredentialSource } from "./CredentialSource.js";
 import { tokenFailure } from "./instanceMetadata.js";
+import { isInvalidDocument } from "./isInvalidDocument.js";
 import { readWithDeadline } from "./readWithDeadline.js";
 import { RoleCredentialsRefusedError } from "./RoleCredentialsRefusedError.js";
 import { roleCredentialsRefusal } from "./roleCredentialsRefusal.js";
@@ -63,10 +64,4 @@ export function fromImds(options: FromImdsOptions): CredentialSource {
       throw (await tokenFailure(options.endpoint, init.timeout)) ?? error;
     }
   };
-}
-
-/** The SDK's provider refusing a credentials document without keys (its message is all it keeps). */
-function isInvalidDocument(error: unknown): boolean {
-  const message = errorField(error, "message");
-  return errorField(error, "name") === "CredentialsProviderError" && typeof message === "string" && /Invalid response/.test(message);
 }

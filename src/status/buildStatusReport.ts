@@ -5,6 +5,7 @@ import type { StateStore } from "../source/StateStore.js";
 import { RUNTIME_STATUS_FILE, type RuntimeStatus } from "./RuntimeStatus.js";
 import { bytesBehind } from "../source/bytesBehind.js";
 import { isSameFile } from "../source/isSameFile.js";
+import { isRuntimeStatus } from "./isRuntimeStatus.js";
 
 /** A runtime status older than this means the daemon is not running (it writes every 5 s). */
 const STALE_MS = 30_000;
@@ -34,6 +35,8 @@ export interface StatusReport {
    * (stale but alive: a daemon that cannot write its state dir, or hung).
    */
   daemon: (RuntimeStatus & { running: boolean; alive: boolean }) | undefined;
+  /** Why there is no daemon although status.json exists: it is not a ship-logs status file. */
+  runtimeProblem: string | undefined;
   files: FileStatus[];
   /** Batches a stop cancelled, kept to be sent at the next start: lines not in S3 yet, which their file may no longer hold. */
   spool: { batches: number; bytes: number };
@@ -49,21 +52,31 @@ function alive(pid: number): boolean {
   }
 }
 
-async function readRuntime(dir: string): Promise<StatusReport["daemon"]> {
+/** What status.json says of the daemon, or why it says nothing. */
+async function readRuntime(dir: string): Promise<Pick<StatusReport, "daemon" | "runtimeProblem">> {
+  let text: string;
   try {
-    const runtime = JSON.parse(await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8")) as RuntimeStatus;
-    const fresh = Date.now() - Date.parse(runtime.updatedAt) < STALE_MS;
-    const living = alive(runtime.pid);
-    return { ...runtime, running: fresh && living, alive: living };
+    text = await readFile(join(dir, RUNTIME_STATUS_FILE), "utf8");
   } catch {
-    return undefined;
+    return { daemon: undefined, runtimeProblem: undefined };
   }
+  let runtime: unknown;
+  try {
+    runtime = JSON.parse(text);
+  } catch {
+    runtime = undefined;
+  }
+  // Written by rename, never in part: what is not a status is something else's file.
+  if (!isRuntimeStatus(runtime)) return { daemon: undefined, runtimeProblem: `${RUNTIME_STATUS_FILE} is not a ship-logs status file` };
+  const fresh = Date.now() - Date.parse(runtime.updatedAt) < STALE_MS;
+  const living = alive(runtime.pid);
+  return { daemon: { ...runtime, running: fresh && living, alive: living }, runtimeProblem: undefined };
 }
 
 /** `ship-logs status`: what the state dir says, plus a stat of each file. No network. */
 export async function buildStatusReport(store: StateStore): Promise<StatusReport> {
   const state = await store.load();
-  const daemon = await readRuntime(store.dir);
+  const { daemon, runtimeProblem } = await readRuntime(store.dir);
   // What the running daemon follows, by identity (an older release's status.json has none).
   const followed = new Map((daemon?.running === true ? daemon.files : []).filter((lag) => lag.dev !== undefined).map((lag) => [identity(lag), lag]));
   const files = await Promise.all(
@@ -102,7 +115,7 @@ export async function buildStatusReport(store: StateStore): Promise<StatusReport
     files.push({ path: file.path, state: "unreadable", code: file.code, shipped: 0, size: file.size, bytesBehind: file.size, pendingUploads: 0, lastUploadAt: undefined });
   }
   const spool = await spoolContents(join(store.dir, SPOOL_DIR));
-  return { stateDir: store.dir, daemon, files: files.sort((a, b) => a.path.localeCompare(b.path)), spool };
+  return { stateDir: store.dir, daemon, runtimeProblem, files: files.sort((a, b) => a.path.localeCompare(b.path)), spool };
 }
 
 function identity(file: { dev: string; ino: string }): string {

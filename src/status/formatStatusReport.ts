@@ -35,7 +35,8 @@ export function formatStatusReport(report: StatusReport): string {
   const { daemon } = report;
   const lines: string[] = [];
   if (daemon === undefined) {
-    lines.push(`daemon: no runtime status in ${printable(report.stateDir)} (never ran, or not with this state dir)`);
+    const why = report.runtimeProblem ?? "never ran, or not with this state dir";
+    lines.push(`daemon: no runtime status in ${printable(report.stateDir)} (${why})`);
   } else if (!daemon.running && daemon.alive === true) {
     // Its process is there, yet status.json is stale: whether it is hung or
     // cannot write (a full or read-only state dir) only its log can say.

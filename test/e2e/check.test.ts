@@ -1,4 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/check/CheckResult.js";
@@ -205,6 +207,28 @@ describe("ship-logs check (e2e, real CLI, issue 5)", () => {
     expect(credentials.text).not.toContain("attach an instance profile");
   }, 120_000);
 
+  it.each([
+    ["answers HTTP 500", "500"],
+    ["serves a document without keys", "no-keys"],
+  ] as const)("IMDS lists the role but %s for its credentials: the fix is IMDS failing, not an instance profile, which is attached", async (_, mode) => {
+    const w = await worldWithLog();
+    const imds = await roleDocumentImds(mode);
+    try {
+      const result = await runCli(["check", ...baseArgs(w).map((arg) => (arg === w.imds.endpoint ? imds.endpoint : arg))]);
+      expect(result.code).toBe(1);
+      const lines = checkLines(result.stdout);
+      expect(line(lines, "imds").status).toBe("OK");
+      expect(line(lines, "role").status).toBe("OK");
+      const credentials = line(lines, "credentials");
+      expect(credentials.status).toBe("FAIL");
+      expect(credentials.text).toMatch(mode === "500" ? /answered HTTP 500 — fix: / : /a credentials document without AccessKeyId, SecretAccessKey, Token and Expiration — fix: /);
+      expect(credentials.text).toMatch(/— fix: IMDS is failing or answering garbage, which no setting or instance profile fixes: run check again in a minute/);
+      expect(credentials.text).not.toContain("attach an instance profile");
+    } finally {
+      await imds.close();
+    }
+  }, 60_000);
+
   it.runIf(unprivileged !== undefined)("a glob whose only directory cannot be listed: the fix is the directory's group, as README and operations.md say", async () => {
     const user = unprivileged as Unprivileged;
     const w = await worldWithLog();
@@ -235,3 +259,34 @@ describe("ship-logs check (e2e, real CLI, issue 5)", () => {
     expect(glob.text).toMatch(new RegExp(`^cannot list ${join(w.logs, "closed")}: EACCES — fix: give the service access to the directory`));
   });
 });
+
+/**
+ * An IMDSv2 that answers everything but the role's credentials document: that
+ * one is an HTTP 500, or a document with Code Success and no keys.
+ */
+async function roleDocumentImds(mode: "500" | "no-keys"): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    const answers: Record<string, string> = {
+      "/latest/meta-data/instance-id": "i-0123456789abcdef0",
+      "/latest/meta-data/placement/region": "us-east-1",
+      "/latest/meta-data/iam/security-credentials/": "ship-logs",
+    };
+    if (request.method === "PUT" && request.url === "/latest/api/token") return void response.writeHead(200, { "x-aws-ec2-metadata-token-ttl-seconds": "21600" }).end("token");
+    const answer = request.url === undefined ? undefined : answers[request.url];
+    if (answer !== undefined) return void response.writeHead(200).end(answer);
+    if (request.url === "/latest/meta-data/iam/security-credentials/ship-logs") {
+      if (mode === "500") return void response.writeHead(500).end("oops");
+      return void response.writeHead(200).end(JSON.stringify({ Code: "Success", LastUpdated: new Date().toISOString(), Type: "AWS-HMAC" }));
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { access } from "node:fs/promises";
+import { access, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { StatusReport } from "../../src/status/buildStatusReport.js";
@@ -32,6 +32,16 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
     expect(JSON.parse(json.stdout)).toEqual({ stateDir: world.state, files: [], spool: { batches: 0, bytes: 0 } });
     // A read-only command: it must not create what the daemon owns.
     await expect(access(world.state)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("a status.json of another shape (a live pid, a fresh time, nothing else): not a ship-logs status file, reported without runtime data, exit 0", async () => {
+    const world = await scenario.startWorld();
+    await mkdir(world.state, { recursive: true });
+    await writeFile(join(world.state, "status.json"), JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString() }));
+    const text = await status(world);
+    expect(text.stderr).toBe("");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(`daemon: no runtime status in ${world.state} (status.json is not a ship-logs status file)\nno files tracked yet\n`);
   });
 
   it("reports the lag while S3 is down, and lag 0 once the fault is cleared", async () => {

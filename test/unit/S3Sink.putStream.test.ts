@@ -33,7 +33,7 @@ async function harness(checksum: "when-supported" | "when-required" = "when-supp
       return keysOf(cred);
     },
     logger,
-    describeError: String,
+    describeError: (error) => ({ detail: String(error) }),
   });
   const client = createS3Client({ region: "us-east-1", endpoint: fake.endpoint, credentials: () => credentials.get(), logger, checksum });
   const uploaded: Array<{ bytes: number }> = [];

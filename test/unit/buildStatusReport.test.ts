@@ -34,6 +34,28 @@ describe("buildStatusReport", () => {
     await writeFile(join(store.dir, RUNTIME_STATUS_FILE), JSON.stringify(status));
   }
 
+  it.each([
+    ["of the wrong shape", JSON.stringify({ pid: process.pid, updatedAt: new Date().toISOString() })],
+    ["whose files are not file entries", JSON.stringify({ pid: process.pid, startedAt: "x", updatedAt: new Date().toISOString(), mode: "normal", putsLastHour: 0, files: [1] })],
+    ["that is not JSON", "{"],
+  ])("a status.json %s is not a ship-logs status file: reported without runtime data, the checkpoints still listed", async (_, text) => {
+    const a = join(dir, "a.log");
+    await writeFile(a, "shipped\n");
+    await store.save({ files: [await checkpointOf(a, 8)] });
+    await writeFile(join(store.dir, RUNTIME_STATUS_FILE), text);
+    const report = await buildStatusReport(store);
+    expect(report.daemon).toBeUndefined();
+    expect(report.runtimeProblem).toBe("status.json is not a ship-logs status file");
+    expect(report.files.map((file) => [file.path, file.state, file.bytesBehind])).toEqual([[a, "following", 0]]);
+  });
+
+  it("a status.json a daemon wrote is read as such", async () => {
+    await running([]);
+    const report = await buildStatusReport(store);
+    expect(report.runtimeProblem).toBeUndefined();
+    expect(report.daemon).toMatchObject({ pid: process.pid, running: true });
+  });
+
   it("lists a file the running daemon follows but has no checkpoint of yet, with its lines behind", async () => {
     const a = join(dir, "a.log");
     const b = join(dir, "b.log");

@@ -29,7 +29,7 @@ function harness(script: Array<(now: number) => FetchedCredentials | Error>) {
       return result;
     },
     logger,
-    describeError: (error) => (error as Error).message,
+    describeError: (error) => ({ detail: (error as Error).message }),
     now: () => now,
     minRetryMs: 1_000,
     maxRetryMs: 8_000,
@@ -56,6 +56,20 @@ describe("refreshWindowMs", () => {
 });
 
 describe("CredentialCache", () => {
+  it("hands on the kind of the last IMDS failure with CredentialsUnavailableError, for check to choose its fix by", async () => {
+    const cache = new CredentialCache({
+      source: () => Promise.reject(new Error("500")),
+      logger,
+      describeError: () => ({ detail: "IMDS answered HTTP 500", kind: "http-error" }),
+    });
+    const thrown = await cache.get().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(thrown).toBeInstanceOf(CredentialsUnavailableError);
+    expect(thrown).toMatchObject({ message: "cannot get credentials: IMDS answered HTTP 500", imdsKind: "http-error" });
+  });
+
   it("serves cached credentials without calling the provider until the refresh window", async () => {
     const h = harness([(now) => creds("A", now + 60_000), (now) => creds("B", now + 60_000)]);
     expect((await h.cache.get()).accessKeyId).toBe("A");
@@ -80,7 +94,7 @@ describe("CredentialCache", () => {
         return calls === 1 ? Promise.resolve(creds("A", 60_000)) : new Promise<never>(() => undefined);
       },
       logger,
-      describeError: () => "unused",
+      describeError: () => ({ detail: "unused" }),
       now: () => now,
       fetchTimeoutMs: 50,
     });
@@ -184,7 +198,7 @@ describe("CredentialCache", () => {
           hung.push(() => reject(new Error("ended at last")));
         }),
       logger: pino({ level: "error" }, { write: (line: string) => said.push((JSON.parse(line) as { msg: string }).msg) }),
-      describeError: () => "unused",
+      describeError: () => ({ detail: "unused" }),
       now: () => now,
       fetchTimeoutMs: 20,
     });

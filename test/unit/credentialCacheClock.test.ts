@@ -50,7 +50,7 @@ function fastHost(options: { aheadMs: number; mint: (awsNow: number, call: numbe
         : minted;
     },
     logger: log.logger,
-    describeError: (error) => (error as Error).message,
+    describeError: (error) => ({ detail: (error as Error).message }),
     now: () => awsNow + options.aheadMs + offset,
     minRetryMs: 1_000,
     maxRetryMs: 30_000,
@@ -193,7 +193,7 @@ describe("CredentialCache.keepFresh with keys that look expired", () => {
         return creds("ASIAIDLE0001", Date.now() - 2 * HOUR);
       },
       logger: pino({ level: "silent" }),
-      describeError: (error) => (error as Error).message,
+      describeError: (error) => ({ detail: (error as Error).message }),
     });
     await cache.get();
     cache.keepFresh();

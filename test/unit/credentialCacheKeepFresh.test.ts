@@ -20,7 +20,7 @@ describe("CredentialCache.keepFresh", () => {
         return { accessKeyId: `K${fetchedAt.length}`, secretAccessKey: "s", sessionToken: "t", expiration: new Date(Date.now() + 60_000) };
       },
       logger: pino({ level: "silent" }),
-      describeError: (error) => (error as Error).message,
+      describeError: (error) => ({ detail: (error as Error).message }),
     });
     return { credentials, fetchedAt };
   }

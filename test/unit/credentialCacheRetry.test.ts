@@ -17,7 +17,7 @@ function outage(options: { lifetimeMs: number; downUntil: number }) {
       return { accessKeyId: `K${attempts.length}`, secretAccessKey: "s", sessionToken: "t", expiration: new Date(now + options.lifetimeMs) };
     },
     logger: pino({ level: "silent" }),
-    describeError: (error) => (error as Error).message,
+    describeError: (error) => ({ detail: (error as Error).message }),
     now: () => now,
   });
   /** Uploads ask for credentials every 100 ms until `until`. */

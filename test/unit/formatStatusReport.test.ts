@@ -17,10 +17,15 @@ function reportWithExpiry(seconds: number): StatusReport {
   };
   // What `status` reads back: the daemon writes status.json with JSON.stringify.
   const written = JSON.parse(JSON.stringify(runtime)) as RuntimeStatus;
-  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true, alive: true }, files: [], spool: { batches: 0, bytes: 0 } };
+  return { stateDir: "/var/lib/ship-logs", daemon: { ...written, running: true, alive: true }, runtimeProblem: undefined, files: [], spool: { batches: 0, bytes: 0 } };
 }
 
 describe("formatStatusReport", () => {
+  it("says why there is no runtime status when status.json is not a ship-logs status file", () => {
+    const report: StatusReport = { ...reportWithExpiry(60), daemon: undefined, runtimeProblem: "status.json is not a ship-logs status file" };
+    expect(formatStatusReport(report)).toBe("daemon: no runtime status in /var/lib/ship-logs (status.json is not a ship-logs status file)\nno files tracked yet\n");
+  });
+
   it("says how long the credentials last", () => {
     expect(formatStatusReport(reportWithExpiry(3_725))).toContain("credentials expire in 1h02m");
     expect(formatStatusReport(reportWithExpiry(-5))).toContain("credentials expire in expired");

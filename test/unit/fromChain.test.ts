@@ -114,7 +114,7 @@ describe("fromChain", () => {
     writeFileSync(process.env.AWS_SHARED_CREDENTIALS_FILE as string, "");
     process.env.AWS_EC2_METADATA_DISABLED = "true";
     let now = 0;
-    const cache = new CredentialCache({ source: fromChain(quiet), logger: pino({ level: "silent" }), describeError: String, now: () => now, fetchTimeoutMs: 300 });
+    const cache = new CredentialCache({ source: fromChain(quiet), logger: pino({ level: "silent" }), describeError: (error) => ({ detail: String(error) }), now: () => now, fetchTimeoutMs: 300 });
     try {
       for (const at of [0, 10_000, 20_000]) {
         now = at; // past the spacing between attempts

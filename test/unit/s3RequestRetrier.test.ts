@@ -7,7 +7,7 @@ import { UploadFailedError } from "../../src/sink/UploadFailedError.js";
 
 /** A cache whose provider always hands out the same keys, without expiry. */
 function staticKeys(logger: Logger): CredentialCache {
-  return new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: String });
+  return new CredentialCache({ source: async () => ({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }), logger, describeError: (error) => ({ detail: String(error) }) });
 }
 
 describe("S3RequestRetrier", () => {
@@ -229,7 +229,7 @@ describe("S3RequestRetrier", () => {
       const credentials = new CredentialCache({
         source: async () => ({ accessKeyId: state.served, secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }),
         logger: pino({ level: "silent" }),
-        describeError: String,
+        describeError: (error) => ({ detail: String(error) }),
       });
       const retrier = new S3RequestRetrier({
         bucket: "logs",
@@ -278,7 +278,7 @@ describe("S3RequestRetrier", () => {
     const credentials = new CredentialCache({
       source: async () => ({ accessKeyId: `AKID${(minted += 1)}`, secretAccessKey: "secret", expiration: new Date(Date.now() + 3_600_000) }),
       logger: pino({ level: "silent" }),
-      describeError: String,
+      describeError: (error) => ({ detail: String(error) }),
     });
     const stop = new AbortController();
     const retrier = new S3RequestRetrier({
