@@ -2,7 +2,8 @@ import { expandGlobs, MAX_WALK_DEPTH, TOO_DEEP, globBase, globMatcher } from "..
 import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterRotations, isCheckpointed, laterRotationCheckpoint } from "../source/findLaterRotations.js";
+import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
+import { checkpointsOf } from "../source/checkpointsOf.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -131,7 +132,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    */
   const findCopyToFinish = async (checkpoint: FileCheckpoint): Promise<OpenFile | undefined> => {
     const followed = async (file: OpenFile): Promise<boolean> =>
-      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await isCheckpointed(state.files, file));
+      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await checkpointsOf(state.files, file)).holding.length > 0;
     const copy = await findCopy(checkpoint, followed);
     if (copy === undefined || !copy.followed) return copy?.file;
     await copy.file.handle.close();
