@@ -17,8 +17,9 @@ export interface CheckpointsOfFile {
 /**
  * Which checkpoints hold the file, by its identity and its content. By
  * identity alone, a copy given the inode of a deleted one would count as
- * shipped, its content lost. The daemon lets the `reused` ones go when it
- * looks for a copytruncate's copy (Daemon.shippedOnItsOwn).
+ * shipped, its content lost. The daemon and `--once` let the `reused` ones
+ * go when they look for a copytruncate's copy (Daemon.shippedOnItsOwn,
+ * shipOnce's findCopyToFinish).
  */
 export async function checkpointsOf(checkpoints: readonly FileCheckpoint[], file: OpenFile): Promise<CheckpointsOfFile> {
   const found: CheckpointsOfFile = { holding: [], reused: [] };
