@@ -8,6 +8,7 @@ import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../so
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
 import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
+import { checkpointsOf } from "../source/checkpointsOf.js";
 import { findRenamed, type RenameSearch } from "../source/findRenamed.js";
 import { currentSize, openFile, type OpenFile } from "../source/openFile.js";
 import { PathsProvider } from "../source/PathsProvider.js";
@@ -1184,17 +1185,16 @@ export class Daemon {
   /**
    * Whether another checkpoint holds the copy: a glob matches it and ships it
    * as a file of its own. One of the same inode but other content is a
-   * deleted file's (logrotate's `rotate 1` removes the last copy just before
-   * it copies again, and ext4 hands the freed inode to the new copy): dropped,
-   * or the new copy would be taken as shipped and its unread lines lost.
+   * deleted file's (checkpointsOf): dropped, or the new copy would be taken as
+   * shipped and its unread lines lost.
    */
   private async shippedOnItsOwn(copy: OpenFile, checkpoint: FileCheckpoint): Promise<boolean> {
-    let shipped = false;
-    for (const other of this.ctx.state.files.filter((candidate) => candidate !== checkpoint && candidate.dev === copy.dev && candidate.ino === copy.ino)) {
-      if (await matchesCheckpoint(copy, other)) shipped = true;
-      else this.dropCheckpoint(other);
-    }
-    return shipped;
+    const { holding, reused } = await checkpointsOf(
+      this.ctx.state.files.filter((candidate) => candidate !== checkpoint),
+      copy,
+    );
+    for (const other of reused) this.dropCheckpoint(other);
+    return holding.length > 0;
   }
 
   private async release(tailer: Tailer): Promise<void> {

@@ -2,7 +2,8 @@ import { expandGlobs, MAX_WALK_DEPTH, TOO_DEEP, globBase, globMatcher } from "..
 import { isRefusedLink, judgedFrom, REFUSED_LINK, type RefusedLink } from "../source/linkTrust.js";
 import { finishesInPlace, moveCheckpoint, recordedEnd, renamedTo, replayOnly, type FileCheckpoint } from "../source/FileCheckpoint.js";
 import { findCopy } from "../source/findCopy.js";
-import { findLaterRotations, isCheckpointed, laterRotationCheckpoint } from "../source/findLaterRotations.js";
+import { findLaterRotations, laterRotationCheckpoint } from "../source/findLaterRotations.js";
+import { checkpointsOf } from "../source/checkpointsOf.js";
 import { findRenamed } from "../source/findRenamed.js";
 import { openFile, type OpenFile } from "../source/openFile.js";
 import { matchesCheckpoint, resolveCheckpoint } from "../source/resolveCheckpoint.js";
@@ -120,6 +121,22 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
     }
   };
 
+  /**
+   * A checkpoint is let go once. Another search may have let it go already
+   * while this one awaited: splice(-1) would drop the last checkpoint instead.
+   */
+  const letGo = (checkpoint: FileCheckpoint): void => {
+    const index = state.files.indexOf(checkpoint);
+    if (index !== -1) state.files.splice(index, 1);
+  };
+
+  /** A checkpoint whose file is gone (deleted, its inode number handed on): let go, its recorded uploads that the spool does not hold said lost. */
+  const letGoGone = async (checkpoint: FileCheckpoint): Promise<void> => {
+    const lost = await notSpooled(ctx, checkpoint);
+    if (lost > 0) fail(`${checkpoint.path}: file is gone with ${lost} upload(s) unconfirmed; they may be missing in S3`);
+    letGo(checkpoint);
+  };
+
   const matched = globMatcher(patterns);
   /**
    * The copy a copytruncate left of a checkpoint's file, if the globs do not
@@ -127,11 +144,19 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
    * own, and so is one a checkpoint holds (a rotated file finished on every
    * run). Such a file with the same head is passed over for one that is
    * neither: a watched a.log beside b.log, both starting with the same banner,
-   * must not hide b.log's copy.
+   * must not hide b.log's copy. A checkpoint of a candidate's inode that the
+   * candidate does not hold is a deleted copy's (checkpointsOf), let go as the
+   * daemon does: kept, `rotate 1` left one more at the copy's path on every
+   * run, and a glob widened to the copies took the oldest for the copy's and
+   * shipped the copy whole again.
    */
   const findCopyToFinish = async (checkpoint: FileCheckpoint): Promise<OpenFile | undefined> => {
-    const followed = async (file: OpenFile): Promise<boolean> =>
-      matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`) || (await isCheckpointed(state.files, file));
+    const followed = async (file: OpenFile): Promise<boolean> => {
+      if (matched(file.path) || seenInodes.has(`${file.dev}:${file.ino}`)) return true;
+      const { holding, reused } = await checkpointsOf(state.files, file);
+      for (const other of reused) await letGoGone(other);
+      return holding.length > 0;
+    };
     const copy = await findCopy(checkpoint, followed);
     if (copy === undefined || !copy.followed) return copy?.file;
     await copy.file.handle.close();
@@ -292,7 +317,7 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
           }
           const lost = await notSpooled(ctx, previous);
           if (lost > 0) fail(`${path}: ${lost} recorded upload(s) cannot be replayed: the file was truncated`);
-          state.files.splice(state.files.indexOf(previous), 1);
+          letGo(previous);
         }
       }
       if (resolution.kind !== "known") state.files.push(resolution.checkpoint);
@@ -305,6 +330,8 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
 
   const unseen = state.files.filter((checkpoint) => !seen.has(checkpoint));
   await runPool(unseen, OPEN_FILES, stop, async (checkpoint) => {
+    // Let go since the list was made: the copy search found its inode handed on.
+    if (!state.files.includes(checkpoint)) return;
     const search = await findRenamed(checkpoint);
     if (search.kind === "in-place") {
       await finishInPlace(checkpoint);
@@ -315,11 +342,9 @@ export async function shipOnce(ctx: ShipContext, patterns: readonly string[], st
       return;
     }
     if (search.kind === "gone") {
-      const lost = await notSpooled(ctx, checkpoint);
-      if (lost > 0) fail(`${checkpoint.path}: file is gone with ${lost} upload(s) unconfirmed; they may be missing in S3`);
+      await letGoGone(checkpoint);
       // A rotated file was read to its end by the run that found it; a file out of --watch is not to be read.
       if (checkpoint.rotated !== true && matched(checkpoint.path)) warnGoneUnread(logger, checkpoint);
-      state.files.splice(state.files.indexOf(checkpoint), 1);
       return;
     }
     const renamed = search.file;

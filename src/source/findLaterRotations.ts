@@ -3,7 +3,8 @@ import { basename, dirname, join } from "node:path";
 import { isRotatedName } from "./isRotatedName.js";
 import type { FileCheckpoint } from "./FileCheckpoint.js";
 import { openFile, type OpenFile } from "./openFile.js";
-import { freshCheckpoint, matchesCheckpoint } from "./resolveCheckpoint.js";
+import { freshCheckpoint } from "./resolveCheckpoint.js";
+import { checkpointsOf } from "./checkpointsOf.js";
 
 /**
  * Rotations of the file at the watched `path` made after `known`, one
@@ -47,7 +48,7 @@ export async function findLaterRotations(
       const identity = `${file.dev}:${file.ino}`;
       const changed = (await file.handle.stat({ bigint: true })).mtimeNs;
       const mayBeLater = changed > knownChanged && file.size > 0 && !seen.has(identity) && !isFollowed(file);
-      if (mayBeLater && !(await isCheckpointed(checkpoints, file))) {
+      if (mayBeLater && (await checkpointsOf(checkpoints, file)).holding.length === 0) {
         seen.add(identity);
         later.push({ file, changed });
       } else {
@@ -63,17 +64,4 @@ export async function laterRotationCheckpoint(file: OpenFile): Promise<FileCheck
   const checkpoint = await freshCheckpoint(file);
   checkpoint.rotated = true;
   return checkpoint;
-}
-
-/**
- * Whether a checkpoint holds the file: its identity and its content. By
- * identity alone, a copy given the inode of a deleted one (logrotate's
- * `rotate N` deletes the oldest copy just before it copies again, and ext4
- * hands the freed inode on) would count as shipped, its content lost.
- */
-export async function isCheckpointed(checkpoints: readonly FileCheckpoint[], file: OpenFile): Promise<boolean> {
-  for (const checkpoint of checkpoints) {
-    if (checkpoint.dev === file.dev && checkpoint.ino === file.ino && (await matchesCheckpoint(file, checkpoint))) return true;
-  }
-  return false;
 }

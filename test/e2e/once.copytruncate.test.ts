@@ -1,10 +1,10 @@
-import { appendFile, copyFile, rename, rm, truncate } from "node:fs/promises";
+import { appendFile, copyFile, rename, rm, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { useScenario } from "../support/scenario.js";
 import { BUCKET, baseArgs, linesBySource, runCli } from "../support/world.js";
-import { expectSuccess, numberedLines, writeLines } from "./onceSupport.js";
+import { expectSuccess, numberedLines, readState, writeLines } from "./onceSupport.js";
 
 /**
  * logrotate's copytruncate, numbered copies kept: app.log.1 becomes
@@ -72,6 +72,49 @@ describe("ship-logs --once: copied and truncated twice between two runs (e2e)", 
     await add(generations[5] ?? []);
     expectSuccess(await runCli([...baseArgs(world), "--once"]));
     expect([...linesBySource(world).values()].flat().sort()).toEqual(generations.flat().sort());
+  });
+
+  it("rotate 1, each copy given the deleted copy's inode: the deleted copies' checkpoints are let go, and a glob widened to the copies ships nothing twice", async () => {
+    const world = await scenario.startWorld();
+    const app = join(world.logs, "app.log");
+    const copy = `${app}.1`;
+    // logrotate's `rotate 1`: the copy is deleted just before the next copy is
+    // made, and ext4 often hands the new copy the inode just freed; try until it does.
+    const rotate1 = async (): Promise<void> => {
+      const freed = (await stat(copy)).ino;
+      for (let attempt = 0; attempt < 200; attempt += 1) {
+        await rm(copy);
+        await copyFile(app, copy);
+        if ((await stat(copy)).ino === freed) break;
+      }
+      await truncate(app, 0);
+    };
+    const generations = [0, 1, 2, 3].map((n) => numberedLines(`g${n}`, 30 + n * 7));
+    const add = (lines: readonly string[]): Promise<void> => appendFile(app, lines.map((line) => `${line}\n`).join(""));
+    await add(generations[0] ?? []);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    await add(["unread 1"]);
+    await copytruncate(app);
+    await add(generations[1] ?? []);
+    expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    for (const n of [2, 3]) {
+      await add([`unread ${n}`]);
+      await rotate1();
+      await add(generations[n] ?? []);
+      expectSuccess(await runCli([...baseArgs(world), "--once"]));
+    }
+    // One checkpoint per file: the copy's and app.log's.
+    expect((await readState(world)).files.map(({ path }) => path).sort()).toEqual([app, copy]);
+
+    const all = [...generations.flat(), "unread 1", "unread 2", "unread 3"].sort();
+    expect([...linesBySource(world).values()].flat().sort()).toEqual(all);
+    // The copies' names matched too: the copy is known, shipped already, under the checkpoint it took over.
+    for (let run = 0; run < 2; run += 1) {
+      const widened = await runCli([...baseArgs(world, join(world.logs, "app.log*")), "--once"]);
+      expectSuccess(widened);
+      expect(widened.stdout).toMatch(/ lines=0 /);
+    }
+    expect([...linesBySource(world).values()].flat().sort()).toEqual(all);
   });
 
   it("a run killed while it ships the first copy leaves the later copies to the next run: every line once", async () => {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { findLaterRotations, isCheckpointed } from "../../src/source/findLaterRotations.js";
+import { findLaterRotations } from "../../src/source/findLaterRotations.js";
 import { openFile } from "../../src/source/openFile.js";
 import { freshCheckpoint } from "../../src/source/resolveCheckpoint.js";
 import { fingerprint } from "../../src/source/fingerprint.js";
@@ -96,23 +96,6 @@ describe("findLaterRotations", () => {
       for (const file of later) await file.handle.close();
     } finally {
       await renamed.handle.close();
-    }
-  });
-
-  it("isCheckpointed: a checkpoint of the same inode but other content (a deleted copy's inode handed on) does not hold the file", async () => {
-    const path = join(dir, "app.log.1");
-    writeFileSync(path, "the new copy's content\n");
-    const file = await openFile(path);
-    try {
-      const holding = await freshCheckpoint(file);
-      const head = await fingerprint(file.handle, file.size, 1024);
-      holding.fingerprint = head.hash;
-      holding.fingerprintLength = head.length;
-      expect(await isCheckpointed([holding], file)).toBe(true);
-      const deletedCopys = { ...holding, fingerprint: "another content's head" };
-      expect(await isCheckpointed([deletedCopys], file)).toBe(false);
-    } finally {
-      await file.handle.close();
     }
   });
 });
