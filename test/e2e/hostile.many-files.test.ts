@@ -48,9 +48,9 @@ describe("hostile world: a glob matching 5 000 files (e2e, real CLI, issue 7)", 
     try {
       // Past the bound a file waits for a drained, idle one to be let go, at the next
       // rescan (every 10 s): ~512 files per round, 100-150 s for 5 000 on a 2-core
-      // machine (the PUTs, signed and checked, are most of it). The bound is for a
+      // machine, and 216 s in one CI run (the PUTs, signed and checked, are most of it). The bound is for a
       // daemon that stops making progress, not a speed target (bench/ measures speed).
-      await waitFor(() => shippedFiles() >= FILES, 300_000, `all ${FILES} files in S3`);
+      await waitFor(() => shippedFiles() >= FILES, 480_000, `all ${FILES} files in S3`);
 
       // Files the daemon has let go of: written, they are opened again; written and at
       // once rotated away (renamed out of the glob before it could reopen them), they
@@ -80,7 +80,7 @@ describe("hostile world: a glob matching 5 000 files (e2e, real CLI, issue 7)", 
     expect(expected.filter((line) => counts.get(line) !== 1)).toEqual([]);
     expect(rewrittenObjects(world)).toEqual([]);
     await assertNoSecretLeaks(world, [result.stdout, result.stderr]);
-  }, 360_000);
+  }, 540_000);
 
   it("under an open-file limit of 512 (ulimit -n), 700 files: the cap follows the limit, said once; the start saves its state, and every line ships once", async () => {
     world = await startWorld();

@@ -1,5 +1,5 @@
-import { lchown, mkdir, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { lchown, mkdir, rename, symlink, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LineWriter } from "../support/LineWriter.js";
 import { LEVEL, logRecords, logsMatching } from "../support/logRecords.js";
@@ -43,9 +43,17 @@ describe.skipIf(!asRoot)("hostile world: planted symlinks (e2e, real CLI)", () =
     await link(join(w.dir, "roots"), join(w.logs, "root.log"), 0);
   }
 
+  /**
+   * The link gets its owner outside the watched directory and is renamed in:
+   * made in place, it would be root's until the lchown, and a daemon that saw
+   * it in that moment (a stalled test process on a loaded machine) rightly
+   * follows a root-owned link.
+   */
   async function link(target: string, path: string, owner: number): Promise<void> {
-    await symlink(target, path);
-    await lchown(path, owner, owner);
+    const staged = join(world!.dir, `.staged-${basename(path)}`);
+    await symlink(target, staged);
+    await lchown(staged, owner, owner);
+    await rename(staged, path);
   }
 
   function shippedText(w: World): string {

@@ -74,7 +74,8 @@ describe("ship-logs status (e2e, real CLI, issue 5)", () => {
     const file = lagging.files[0]!;
     expect(file).toMatchObject({ path: log, state: "following" });
     expect(file.bytesBehind).toBeGreaterThan(0);
-    expect(file.pendingUploads).toBeGreaterThanOrEqual(0);
+    // A PUT has failed, and its key was recorded before it was sent: at least that upload is pending.
+    expect(file.pendingUploads).toBeGreaterThan(0);
     expect((file.size ?? 0) - file.shipped).toBe(file.bytesBehind);
     expect(world.s3.rejected("SlowDown").length).toBeGreaterThan(0);
 
